@@ -1,0 +1,32 @@
+// nn/config.hpp: the library's compile-time switches, each with its default.
+//
+// Every switch is an NN_-prefixed macro that a user may define before including <nn/nn.hpp>
+// (or on the compiler's command line). The README's "Configuration" section lists them all.
+#pragma once
+
+// The library's version (kept equal to the version in CMakeLists.txt).
+#define NN_VERSION_MAJOR 0
+#define NN_VERSION_MINOR 1
+#define NN_VERSION_PATCH 0
+
+// NN_ASSERT(cond, msg): checks an invariant inside the library's hot loops, where an exception
+// would cost too much. Bad input at the API boundary is reported with nn::Error instead.
+//   - Define NN_ASSERT yourself to route failures anywhere you like.
+//   - Define NN_ASSERT_THROWS to make a failed assertion throw nn::AssertionError (the test suite
+//     does this, so that every precondition can be tested).
+//   - Otherwise, a failed assertion prints the condition and aborts; with NDEBUG it is compiled out.
+#ifndef NN_ASSERT
+#if defined(NN_ASSERT_THROWS)
+#define NN_ASSERT(cond, msg) ((cond) ? (void)0 : ::nn::detail::throw_assertion(#cond, msg, __FILE__, __LINE__))
+#elif defined(NDEBUG)
+#define NN_ASSERT(cond, msg) ((void)0)
+#else
+#define NN_ASSERT(cond, msg) ((cond) ? (void)0 : ::nn::detail::abort_assertion(#cond, msg, __FILE__, __LINE__))
+#endif
+#endif
+
+// NN_ALIGNMENT: the byte alignment of every Matrix's storage (a power of two, at least
+// alignof(std::max_align_t)). 64 is one cache line and one AVX-512 register.
+#ifndef NN_ALIGNMENT
+#define NN_ALIGNMENT 64
+#endif

@@ -1,0 +1,284 @@
+// nn/network.hpp: NN<T>, a dense feed-forward network with the notes' squared-error cost:
+// forward pass, cost, exact backpropagation, finite differences and the SGD step.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nn/activation.hpp>
+#include <nn/detail/kernels.hpp>
+#include <nn/gradient.hpp>
+#include <nn/matrix.hpp>
+#include <nn/rng.hpp>
+
+namespace nn {
+
+/// How NN::finite_diff approximates a derivative (the notes' eq. 1).
+enum class Diff {
+    Forward, ///< (C(p + eps) - C(p)) / eps: one cost per parameter, error O(eps)
+    Central, ///< (C(p + eps) - C(p - eps)) / 2 eps: two costs per parameter, error O(eps^2)
+};
+
+namespace detail {
+
+/// Scratch matrices that forward and backprop reuse from call to call. Copying a network gives
+/// the copy an empty workspace of its own.
+template <Real T>
+struct Workspace {
+    std::vector<Matrix<T>> outputs; // outputs[l] = a(l+1): n x arch[l+1]
+    Matrix<T> delta, delta_prev;    // dC/dz of the layer being differentiated and of the one below
+
+    Workspace() = default;
+    Workspace(const Workspace&) {}
+    Workspace& operator=(const Workspace&) { return *this; }
+    Workspace(Workspace&&) noexcept = default;
+    Workspace& operator=(Workspace&&) noexcept = default;
+};
+
+inline const char* plural(std::size_t n, const char* one, const char* many) { return n == 1 ? one : many; }
+
+} // namespace detail
+
+/// A dense network of L = arch.size() - 1 layers. Rows are samples: a(0) = X and
+/// a(l+1) = act(a(l) . W(l) + b(l)) with W(l): arch[l] x arch[l+1] and b(l): 1 x arch[l+1];
+/// act is `hidden` on every layer but the last, which uses `output`. The cost is the notes'
+/// C = (1/n) sum_i sum_j (a_ij - y_ij)^2 (eq. 3, 17), summed over outputs and averaged over samples.
+///
+///     nn::NN<float> net({2, 2, 1});
+///     nn::Rng rng(42);
+///     net.randomize(rng, -1.0f, 1.0f);
+///     nn::Gradient<float> g;
+///     for (int i = 0; i < 5000; ++i) { net.backprop(X, Y, g); net.learn(g, 1.0f); }
+///
+/// Every function that takes data checks it first and throws nn::Error, naming what was expected
+/// and what was given, before it changes anything. The const functions reuse an internal
+/// workspace, so one network must not be used by two threads at once (give each thread a copy).
+template <Real T>
+class NN {
+public:
+    /// A network with all parameters zero; call randomize() before training.
+    explicit NN(std::vector<std::size_t> arch, Activation hidden = Activation::Sigmoid,
+                Activation output = Activation::Sigmoid)
+        : arch_(std::move(arch)), hidden_(hidden), output_(output) {
+        if (arch_.size() < 2)
+            detail::fail("arch has ", arch_.size(), detail::plural(arch_.size(), " entry", " entries"),
+                         "; a network needs at least 2 (inputs and outputs)");
+        for (std::size_t l = 0; l < arch_.size(); ++l)
+            if (arch_[l] == 0) detail::fail("arch[", l, "] is 0; every layer needs at least one neuron");
+        if (!is_valid(hidden)) detail::fail("the hidden activation is not an nn::Activation (value ", int(hidden), ")");
+        if (!is_valid(output)) detail::fail("the output activation is not an nn::Activation (value ", int(output), ")");
+        for (std::size_t l = 0; l < layers(); ++l) {
+            weights_.emplace_back(arch_[l], arch_[l + 1]);
+            biases_.emplace_back(1, arch_[l + 1]);
+        }
+    }
+
+    const std::vector<std::size_t>& arch() const { return arch_; }
+    std::size_t layers() const { return arch_.size() - 1; }
+    std::size_t inputs() const { return arch_.front(); }
+    std::size_t outputs() const { return arch_.back(); }
+    Activation hidden() const { return hidden_; }
+    Activation output() const { return output_; }
+    /// The activation of layer l: `hidden` for every layer but the last.
+    Activation activation(std::size_t l) const { return l + 1 == layers() ? output_ : hidden_; }
+
+    /// W(l), arch[l] x arch[l+1].
+    Matrix<T>& weights(std::size_t l) { return weights_[checked_layer(l)]; }
+    const Matrix<T>& weights(std::size_t l) const { return weights_[checked_layer(l)]; }
+    /// b(l), 1 x arch[l+1].
+    Matrix<T>& biases(std::size_t l) { return biases_[checked_layer(l)]; }
+    const Matrix<T>& biases(std::size_t l) const { return biases_[checked_layer(l)]; }
+
+    /// The number of weights and biases.
+    std::size_t parameter_count() const {
+        std::size_t count = 0;
+        for (std::size_t l = 0; l < layers(); ++l) count += weights_[l].size() + biases_[l].size();
+        return count;
+    }
+
+    /// Sets every weight and bias to a uniform draw between low and high, layer by layer, weights
+    /// before biases, row by row: the same seed gives the same network everywhere.
+    void randomize(Rng& rng, T low, T high) {
+        if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high))
+            detail::fail("randomize needs finite low <= high, was given low = ", low, ", high = ", high);
+        for (std::size_t l = 0; l < layers(); ++l) {
+            for (T& w : weights_[l]) w = rng.uniform(low, high);
+            for (T& b : biases_[l]) b = rng.uniform(low, high);
+        }
+    }
+
+    /// The network's output for every sample: X is n x arch.front(), the result n x arch.back().
+    Matrix<T> forward(MatrixView<const T> X) const {
+        check_inputs(X);
+        return Matrix<T>(run_forward(X));
+    }
+
+    /// C = (1/n) sum_i sum_j (a_ij - y_ij)^2 (eq. 3, 17).
+    T cost(MatrixView<const T> X, MatrixView<const T> Y) const {
+        check_batch(X, Y);
+        return static_cast<T>(unchecked_cost(X, Y));
+    }
+
+    /// The exact gradient of cost(X, Y), by backpropagation over the whole batch.
+    Gradient<T> backprop(MatrixView<const T> X, MatrixView<const T> Y) const {
+        Gradient<T> g;
+        backprop(X, Y, g);
+        return g;
+    }
+
+    /// As above, into g, which is resized to the network's shapes (an empty g is fine) and whose
+    /// storage is reused from call to call.
+    ///
+    /// With delta(l) = dC/dz(l) for z(l) = a(l) . W(l) + b(l), the chain rule gives
+    ///     delta(L-1) = (2/n) (a(L) - Y) * act'(a(L))       (the factor 2 of d(a-y)^2, once)
+    ///     dC/dW(l)   = a(l)^T . delta(l),   dC/db(l) = column sums of delta(l)
+    ///     delta(l-1) = (delta(l) . W(l)^T) * act'(a(l))
+    /// The notes' recurrence (eq. 61-64) multiplies by 2 again at every layer; this does not.
+    void backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
+        check_batch(X, Y);
+        if (!g.matches(arch_)) g.resize(arch_);
+        run_forward(X);
+        auto& ws = workspace_;
+        const std::size_t n = X.rows();
+        ws.delta.resize(n, outputs());
+        detail::mse_output_delta<T>(ws.outputs.back(), Y, output_, ws.delta);
+        for (std::size_t l = layers(); l-- > 0;) {
+            const MatrixView<const T> in = l == 0 ? X : ws.outputs[l - 1].view();
+            detail::matmul_at_b<T>(in, ws.delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
+            detail::column_sums<T>(ws.delta, g.biases(l));
+            if (l == 0) break;
+            ws.delta_prev.resize(n, arch_[l]);
+            detail::matmul_a_bt<T>(ws.delta, weights_[l], ws.delta_prev); // n x arch[l]
+            detail::mul_derivative<T>(ws.delta_prev, ws.outputs[l - 1], hidden_);
+            std::swap(ws.delta, ws.delta_prev);
+        }
+    }
+
+    /// The gradient by finite differences (eq. 1), one parameter at a time: slow, for checking
+    /// backprop. Each parameter is moved by eps and put back bit for bit. The quotient divides by
+    /// the step actually taken, (p + eps) - p, which can differ from eps by rounding.
+    Gradient<T> finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T eps, Diff diff = Diff::Forward) {
+        check_batch(X, Y);
+        if (!std::isfinite(eps) || !(eps > T(0))) detail::fail("finite_diff needs a finite eps > 0, was given ", eps);
+        if (diff != Diff::Forward && diff != Diff::Central)
+            detail::fail("finite_diff was given an unknown nn::Diff (value ", int(diff), ")");
+        Gradient<T> g(arch_);
+        const double base = unchecked_cost(X, Y); // costs stay in double: a float quotient keeps its digits
+        auto differentiate = [&](Matrix<T>& params, Matrix<T>& grads) {
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                T& p = params.data()[i];
+                const T saved = p;
+                p = saved + eps;
+                const T step_up = p - saved;
+                const double up = unchecked_cost(X, Y);
+                if (diff == Diff::Forward) {
+                    grads.data()[i] = static_cast<T>((up - base) / static_cast<double>(step_up));
+                } else {
+                    p = saved - eps;
+                    const T step_down = saved - p;
+                    const double down = unchecked_cost(X, Y);
+                    grads.data()[i] = static_cast<T>((up - down) / (static_cast<double>(step_up) + step_down));
+                }
+                p = saved;
+            }
+        };
+        for (std::size_t l = 0; l < layers(); ++l) {
+            differentiate(weights_[l], g.weights(l));
+            differentiate(biases_[l], g.biases(l));
+        }
+        return g;
+    }
+
+    /// One step of gradient descent: p <- p - rate * g for every parameter.
+    void learn(const Gradient<T>& g, T rate) {
+        if (!std::isfinite(rate)) detail::fail("learn needs a finite rate, was given ", rate);
+        check_gradient(g);
+        for (std::size_t l = 0; l < layers(); ++l) {
+            detail::axpy_step<T>(weights_[l], g.weights(l), rate);
+            detail::axpy_step<T>(biases_[l], g.biases(l), rate);
+        }
+    }
+
+private:
+    std::size_t checked_layer(std::size_t l) const {
+        if (l >= layers()) detail::fail("layer ", l, " is out of range: the network has ", layers(), " layers");
+        return l;
+    }
+
+    /// Throws "<name>(r, c) is nan; <whole> must be finite" for the first element that is not.
+    static void check_finite(MatrixView<const T> M, const std::string& name, const char* whole) {
+        for (std::size_t r = 0; r < M.rows(); ++r)
+            for (std::size_t c = 0; c < M.cols(); ++c)
+                if (!std::isfinite(M(r, c)))
+                    detail::fail(name, "(", r, ", ", c, ") is ", M(r, c), "; ", whole, " must be finite");
+    }
+
+    void check_inputs(MatrixView<const T> X) const {
+        if (X.cols() != inputs())
+            detail::fail("X has ", X.cols(), detail::plural(X.cols(), " column", " columns"), ", the network takes ",
+                         inputs(), detail::plural(inputs(), " input", " inputs"));
+        if (X.rows() == 0) detail::fail("X has no rows; at least one sample is needed");
+        check_finite(X, "X", "X");
+    }
+
+    void check_batch(MatrixView<const T> X, MatrixView<const T> Y) const {
+        check_inputs(X);
+        if (Y.cols() != outputs())
+            detail::fail("Y has ", Y.cols(), detail::plural(Y.cols(), " column", " columns"), ", the network gives ",
+                         outputs(), detail::plural(outputs(), " output", " outputs"));
+        if (Y.rows() != X.rows())
+            detail::fail("Y has ", Y.rows(), detail::plural(Y.rows(), " row", " rows"), ", X has ", X.rows(),
+                         "; X and Y need one row per sample");
+        check_finite(Y, "Y", "Y");
+    }
+
+    void check_gradient(const Gradient<T>& g) const {
+        if (g.layers() != layers())
+            detail::fail("the gradient has ", g.layers(), detail::plural(g.layers(), " layer", " layers"),
+                         ", the network has ", layers());
+        for (std::size_t l = 0; l < layers(); ++l) {
+            const Matrix<T>& w = g.weights(l);
+            const Matrix<T>& b = g.biases(l);
+            if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
+                detail::fail("gradient weights(", l, ") is ", w.rows(), " x ", w.cols(), ", the network's is ",
+                             arch_[l], " x ", arch_[l + 1]);
+            if (b.rows() != 1 || b.cols() != arch_[l + 1])
+                detail::fail("gradient biases(", l, ") is ", b.rows(), " x ", b.cols(), ", the network's is 1 x ",
+                             arch_[l + 1]);
+        }
+        for (std::size_t l = 0; l < layers(); ++l) {
+            check_finite(g.weights(l), "gradient weights(" + std::to_string(l) + ")", "the gradient");
+            check_finite(g.biases(l), "gradient biases(" + std::to_string(l) + ")", "the gradient");
+        }
+    }
+
+    /// Runs the layers over X into the workspace and returns the last layer's output.
+    MatrixView<const T> run_forward(MatrixView<const T> X) const {
+        auto& outs = workspace_.outputs;
+        outs.resize(layers());
+        for (std::size_t l = 0; l < layers(); ++l) {
+            const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
+            outs[l].resize(X.rows(), arch_[l + 1]);
+            detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
+            detail::add_bias_activate<T>(outs[l], biases_[l], activation(l));
+        }
+        return outs.back();
+    }
+
+    double unchecked_cost(MatrixView<const T> X, MatrixView<const T> Y) const {
+        const MatrixView<const T> A = run_forward(X);
+        return detail::squared_error_sum<T>(A, Y) / static_cast<double>(X.rows());
+    }
+
+    std::vector<std::size_t> arch_;
+    Activation hidden_;
+    Activation output_;
+    std::vector<Matrix<T>> weights_;
+    std::vector<Matrix<T>> biases_;
+    mutable detail::Workspace<T> workspace_;
+};
+
+} // namespace nn

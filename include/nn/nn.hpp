@@ -1,0 +1,10 @@
+// nn/nn.hpp: the whole library. Include this and use namespace nn.
+#pragma once
+
+#include <nn/activation.hpp>
+#include <nn/config.hpp>
+#include <nn/error.hpp>
+#include <nn/gradient.hpp>
+#include <nn/matrix.hpp>
+#include <nn/network.hpp>
+#include <nn/rng.hpp>

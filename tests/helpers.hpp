@@ -1,0 +1,79 @@
+// Helpers shared by the test files.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include <nn/nn.hpp>
+
+namespace test {
+
+template <class T>
+nn::Matrix<T> random_matrix(nn::Rng& rng, std::size_t rows, std::size_t cols, T low = T(-1), T high = T(1)) {
+    nn::Matrix<T> m(rows, cols);
+    for (T& x : m) x = rng.uniform(low, high);
+    return m;
+}
+
+/// Every parameter's derivative in one list, layer by layer, weights before biases.
+template <class T>
+std::vector<double> flatten(const nn::Gradient<T>& g) {
+    std::vector<double> out;
+    for (std::size_t l = 0; l < g.layers(); ++l) {
+        for (T x : g.weights(l)) out.push_back(static_cast<double>(x));
+        for (T x : g.biases(l)) out.push_back(static_cast<double>(x));
+    }
+    return out;
+}
+
+/// The largest |a - b| / max(|a|, |b|, floor) over the elements: a relative error that does not
+/// blow up where both values are near zero, where only an absolute error of `floor` is meaningful.
+inline double max_relative_error(const std::vector<double>& a, const std::vector<double>& b, double floor) {
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double scale = std::max({std::abs(a[i]), std::abs(b[i]), floor});
+        worst = std::max(worst, std::abs(a[i] - b[i]) / scale);
+    }
+    return a.size() == b.size() ? worst : INFINITY;
+}
+
+inline double max_abs(const std::vector<double>& a) {
+    double m = 0;
+    for (double x : a) m = std::max(m, std::abs(x));
+    return m;
+}
+
+/// The same network in another precision (parameters converted one by one).
+template <class To, class From>
+nn::NN<To> convert(const nn::NN<From>& net) {
+    nn::NN<To> out(net.arch(), net.hidden(), net.output());
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        for (std::size_t i = 0; i < net.weights(l).size(); ++i)
+            out.weights(l).data()[i] = static_cast<To>(net.weights(l).data()[i]);
+        for (std::size_t i = 0; i < net.biases(l).size(); ++i)
+            out.biases(l).data()[i] = static_cast<To>(net.biases(l).data()[i]);
+    }
+    return out;
+}
+
+template <class To, class From>
+nn::Matrix<To> convert(const nn::Matrix<From>& m) {
+    nn::Matrix<To> out(m.rows(), m.cols());
+    for (std::size_t i = 0; i < m.size(); ++i) out.data()[i] = static_cast<To>(m.data()[i]);
+    return out;
+}
+
+/// Every parameter of the network, in the order of flatten().
+template <class T>
+std::vector<T> parameters(const nn::NN<T>& net) {
+    std::vector<T> out;
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        out.insert(out.end(), net.weights(l).begin(), net.weights(l).end());
+        out.insert(out.end(), net.biases(l).begin(), net.biases(l).end());
+    }
+    return out;
+}
+
+} // namespace test

@@ -1,0 +1,58 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include <nn/activation.hpp>
+
+namespace {
+constexpr nn::Activation all[] = {nn::Activation::Sigmoid, nn::Activation::Tanh, nn::Activation::ReLU,
+                                  nn::Activation::Linear};
+}
+
+TEST_CASE_TEMPLATE("activations on hand-computed values", T, float, double) {
+    using nn::Activation;
+    CHECK(nn::activate(Activation::Sigmoid, T(0)) == T(0.5));
+    CHECK(nn::activate(Activation::Sigmoid, T(2)) == doctest::Approx(0.8807970779778823));
+    CHECK(nn::activate(Activation::Sigmoid, T(-2)) == doctest::Approx(0.11920292202211755));
+    CHECK(nn::activate(Activation::Tanh, T(0.5)) == doctest::Approx(0.46211715726000974));
+    CHECK(nn::activate(Activation::ReLU, T(-3)) == T(0));
+    CHECK(nn::activate(Activation::ReLU, T(3)) == T(3));
+    CHECK(nn::activate(Activation::Linear, T(-3)) == T(-3));
+}
+
+TEST_CASE_TEMPLATE("sigmoid and tanh are finite and exact at +-1000", T, float, double) {
+    using nn::Activation;
+    CHECK(nn::activate(Activation::Sigmoid, T(1000)) == T(1));
+    CHECK(nn::activate(Activation::Sigmoid, T(-1000)) == T(0));
+    CHECK(nn::activate(Activation::Tanh, T(1000)) == T(1));
+    CHECK(nn::activate(Activation::Tanh, T(-1000)) == T(-1));
+    // Deep in the left tail the value is tiny but not lost: e^-80 ~ 1.8e-35 is a normal float.
+    CHECK(nn::activate(Activation::Sigmoid, T(-80)) > T(0));
+    for (auto act : all)
+        for (T z : {T(-1000), T(-50), T(50), T(1000)}) {
+            CHECK(std::isfinite(nn::activate(act, z)));
+            CHECK(std::isfinite(nn::derivative_from_output(act, nn::activate(act, z))));
+        }
+}
+
+TEST_CASE("each derivative, taken from the output, equals the central difference of the function") {
+    for (auto act : all) {
+        CAPTURE(nn::name(act));
+        for (double z : {-3.0, -0.7, -0.1, 0.2, 0.9, 2.5}) {
+            const double h = 1e-6;
+            const double numeric = (nn::activate(act, z + h) - nn::activate(act, z - h)) / (2 * h);
+            const double exact = nn::derivative_from_output(act, nn::activate(act, z));
+            CHECK(exact == doctest::Approx(numeric).epsilon(1e-8));
+        }
+    }
+}
+
+TEST_CASE("names and validity") {
+    CHECK(std::string(nn::name(nn::Activation::Sigmoid)) == "sigmoid");
+    CHECK(std::string(nn::name(nn::Activation::Tanh)) == "tanh");
+    CHECK(std::string(nn::name(nn::Activation::ReLU)) == "relu");
+    CHECK(std::string(nn::name(nn::Activation::Linear)) == "linear");
+    for (auto act : all) CHECK(nn::is_valid(act));
+    CHECK_FALSE(nn::is_valid(static_cast<nn::Activation>(42)));
+}

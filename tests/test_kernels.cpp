@@ -1,0 +1,134 @@
+// The kernels in nn/detail/kernels.hpp against their naive references, on shapes that are empty,
+// thin, prime or not a multiple of any vector width.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <vector>
+
+#include "helpers.hpp"
+#include <nn/detail/kernels.hpp>
+
+namespace {
+
+enum class Form { AB, AtB, ABt };
+
+struct Shape {
+    std::size_t m, k, n;
+};
+
+const std::vector<Shape> shapes = {
+    {0, 0, 0}, {0, 3, 2}, {3, 0, 2}, {3, 2, 0},   {1, 1, 1},    {1, 7, 1},   {7, 1, 5},    {1, 17, 33},  {33, 17, 1},
+    {2, 3, 5}, {5, 8, 9}, {8, 8, 8}, {13, 31, 7}, {16, 16, 16}, {17, 9, 33}, {31, 64, 29}, {64, 65, 63},
+};
+
+// Error bound for a sum of k products computed in any order: |fast - naive| <= 2 k u sum |a||b|.
+template <class T>
+void check_form(Form form, const Shape& s, nn::Rng& rng) {
+    using test::random_matrix;
+    const auto A = form == Form::AtB ? random_matrix<T>(rng, s.k, s.m) : random_matrix<T>(rng, s.m, s.k);
+    const auto B = form == Form::ABt ? random_matrix<T>(rng, s.n, s.k) : random_matrix<T>(rng, s.k, s.n);
+    nn::Matrix<T> fast(s.m, s.n, T(99)), slow(s.m, s.n, T(-99)); // garbage in C must be overwritten
+    switch (form) {
+    case Form::AB:
+        nn::detail::matmul<T>(A, B, fast);
+        nn::detail::naive::matmul<T>(A, B, slow);
+        break;
+    case Form::AtB:
+        nn::detail::matmul_at_b<T>(A, B, fast);
+        nn::detail::naive::matmul_at_b<T>(A, B, slow);
+        break;
+    case Form::ABt:
+        nn::detail::matmul_a_bt<T>(A, B, fast);
+        nn::detail::naive::matmul_a_bt<T>(A, B, slow);
+        break;
+    }
+    const double u = std::numeric_limits<T>::epsilon();
+    for (std::size_t i = 0; i < s.m; ++i)
+        for (std::size_t j = 0; j < s.n; ++j) {
+            double magnitude = 0, exact = 0;
+            for (std::size_t p = 0; p < s.k; ++p) {
+                const double a = form == Form::AtB ? A(p, i) : A(i, p);
+                const double b = form == Form::ABt ? B(j, p) : B(p, j);
+                magnitude += std::abs(a * b);
+                exact += a * b;
+            }
+            const double bound = 2.0 * static_cast<double>(s.k) * u * magnitude;
+            REQUIRE(std::abs(fast(i, j) - slow(i, j)) <= bound);
+            REQUIRE(std::abs(static_cast<double>(fast(i, j)) - exact) <= bound);
+        }
+}
+
+} // namespace
+
+TEST_CASE_TEMPLATE("every matrix-product form matches the naive reference", T, float, double) {
+    nn::Rng rng(2026);
+    for (Form form : {Form::AB, Form::AtB, Form::ABt})
+        for (const Shape& s : shapes) {
+            CAPTURE(static_cast<int>(form));
+            CAPTURE(s.m);
+            CAPTURE(s.k);
+            CAPTURE(s.n);
+            check_form<T>(form, s, rng);
+        }
+}
+
+TEST_CASE_TEMPLATE("random shapes against the naive reference", T, float, double) {
+    const std::uint64_t seed = 99;
+    INFO("seed " << seed);
+    nn::Rng rng(seed);
+    for (int trial = 0; trial < 60; ++trial) {
+        const Shape s{rng.below(40), rng.below(40), rng.below(40)};
+        const Form form = static_cast<Form>(rng.below(3));
+        CAPTURE(trial);
+        check_form<T>(form, s, rng);
+    }
+}
+
+TEST_CASE("matrix products assert on mismatched shapes") {
+    nn::Matrix<float> A(2, 3), B(4, 5), C(2, 5);
+    CHECK_THROWS_AS(nn::detail::matmul<float>(A, B, C), nn::AssertionError);
+    CHECK_THROWS_AS(nn::detail::naive::matmul<float>(A, B, C), nn::AssertionError);
+    CHECK_THROWS_AS(nn::detail::matmul_at_b<float>(A, B, C), nn::AssertionError);
+    CHECK_THROWS_AS(nn::detail::matmul_a_bt<float>(A, B, C), nn::AssertionError);
+}
+
+TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float, double) {
+    using nn::Activation;
+    SUBCASE("add_bias_activate") {
+        nn::Matrix<T> Z{{1, -2}, {0, 3}};
+        const nn::Matrix<T> b{{0.5, 1}};
+        nn::detail::add_bias_activate<T>(Z, b, Activation::ReLU);
+        CHECK(Z == (nn::Matrix<T>{{1.5, 0}, {0.5, 4}}));
+    }
+    SUBCASE("mse_output_delta: (2/n)(a - y) act'(a)") {
+        const nn::Matrix<T> A{{0.5, 0.25}}, Y{{1, 0}};
+        nn::Matrix<T> D(1, 2);
+        nn::detail::mse_output_delta<T>(A, Y, Activation::Sigmoid, D);
+        CHECK(D(0, 0) == T(2 * (0.5 - 1) * 0.5 * 0.5));
+        CHECK(D(0, 1) == T(2 * 0.25 * 0.25 * 0.75));
+    }
+    SUBCASE("mul_derivative") {
+        nn::Matrix<T> D{{2, 2}};
+        const nn::Matrix<T> A{{0.5, -0.5}};
+        nn::detail::mul_derivative<T>(D, A, Activation::Tanh);
+        CHECK(D == (nn::Matrix<T>{{1.5, 1.5}}));
+    }
+    SUBCASE("column_sums") {
+        const nn::Matrix<T> D{{1, 2, 3}, {4, 5, 6}};
+        nn::Matrix<T> g(1, 3, T(7));
+        nn::detail::column_sums<T>(D, g);
+        CHECK(g == (nn::Matrix<T>{{5, 7, 9}}));
+    }
+    SUBCASE("squared_error_sum") {
+        const nn::Matrix<T> A{{1, 2}, {3, 4}}, Y{{0, 2}, {5, 4}};
+        CHECK(nn::detail::squared_error_sum<T>(A, Y) == 5.0);
+    }
+    SUBCASE("axpy_step") {
+        nn::Matrix<T> P{{1, 2}};
+        const nn::Matrix<T> G{{4, -8}};
+        nn::detail::axpy_step<T>(P, G, T(0.25));
+        CHECK(P == (nn::Matrix<T>{{0, 4}}));
+    }
+}

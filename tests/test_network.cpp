@@ -1,0 +1,273 @@
+// NN<T>: construction, forward, cost, finite differences, learn, and every bad input.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "helpers.hpp"
+#include <nn/network.hpp>
+
+namespace {
+
+// A {2, 2, 1} sigmoid network with round parameters; the expected values below were computed
+// independently (Python, double precision) from a(l+1) = sigma(a(l) W(l) + b(l)).
+template <class T>
+nn::NN<T> small_net() {
+    nn::NN<T> net({2, 2, 1});
+    net.weights(0) = nn::Matrix<T>{{0.5, -1.0}, {0.25, 0.75}};
+    net.biases(0) = nn::Matrix<T>{{0.1, -0.2}};
+    net.weights(1) = nn::Matrix<T>{{1.5}, {-0.5}};
+    net.biases(1) = nn::Matrix<T>{{0.3}};
+    return net;
+}
+
+template <class T>
+const nn::Matrix<T> X{{1, 2}, {0, -1}};
+template <class T>
+const nn::Matrix<T> Y{{1}, {0}};
+
+template <class T>
+T eps_for() {
+    return std::is_same_v<T, float> ? T(1e-6) : T(1e-14);
+}
+
+template <class T>
+constexpr bool can_make_network = requires {
+    typename nn::NN<T>;
+};
+
+} // namespace
+
+static_assert(can_make_network<float> && can_make_network<double>);
+static_assert(!can_make_network<int>, "NN<int> must be rejected by the Real concept");
+
+TEST_CASE_TEMPLATE("construction: shapes, zero parameters, accessors", T, float, double) {
+    nn::NN<T> net({3, 5, 4, 2}, nn::Activation::Tanh, nn::Activation::Linear);
+    CHECK(net.layers() == 3);
+    CHECK(net.arch() == std::vector<std::size_t>{3, 5, 4, 2});
+    CHECK(net.inputs() == 3);
+    CHECK(net.outputs() == 2);
+    CHECK(net.hidden() == nn::Activation::Tanh);
+    CHECK(net.output() == nn::Activation::Linear);
+    CHECK(net.activation(0) == nn::Activation::Tanh);
+    CHECK(net.activation(2) == nn::Activation::Linear);
+    CHECK(net.parameter_count() == 3 * 5 + 5 + 5 * 4 + 4 + 4 * 2 + 2);
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        CHECK(net.weights(l).rows() == net.arch()[l]);
+        CHECK(net.weights(l).cols() == net.arch()[l + 1]);
+        CHECK(net.biases(l).rows() == 1);
+        CHECK(net.biases(l).cols() == net.arch()[l + 1]);
+        for (T w : net.weights(l)) CHECK(w == T(0));
+    }
+    CHECK_THROWS_WITH_AS(net.weights(3), "layer 3 is out of range: the network has 3 layers", nn::Error);
+}
+
+TEST_CASE_TEMPLATE("forward and cost on hand-computed values", T, float, double) {
+    auto net = small_net<T>();
+    const nn::Matrix<T> out = net.forward(X<T>);
+    REQUIRE(out.rows() == 2);
+    REQUIRE(out.cols() == 1);
+    CHECK(out(0, 0) == doctest::Approx(0.7573432882284745).epsilon(eps_for<T>()));
+    CHECK(out(1, 0) == doctest::Approx(0.7014920123119102).epsilon(eps_for<T>()));
+    CHECK(net.cost(X<T>, Y<T>) == doctest::Approx(0.27548666155259116).epsilon(eps_for<T>()));
+    // A view of one row gives that sample's output; the cost of a batch is the mean of its rows'.
+    CHECK(net.forward(X<T>.row(1))(0, 0) == out(1, 0));
+    const double mean = (double(net.cost(X<T>.row(0), Y<T>.row(0))) + double(net.cost(X<T>.row(1), Y<T>.row(1)))) / 2;
+    CHECK(double(net.cost(X<T>, Y<T>)) == doctest::Approx(mean).epsilon(eps_for<T>()));
+}
+
+TEST_CASE_TEMPLATE("finite_diff: forward and central differences on the linear model", T, float, double) {
+    // arch {1, 1}, Linear: C(w, b) = (1/n) sum (x w + b - y)^2, a quadratic in w, so
+    //   forward: (C(w + e) - C(w)) / e = C'(w) + e mean(x^2)    central: exactly C'(w).
+    // Every number here is a short binary fraction, so the arithmetic is exact.
+    nn::NN<T> net({1, 1}, nn::Activation::Sigmoid, nn::Activation::Linear);
+    net.weights(0)(0, 0) = T(0.5);
+    net.biases(0)(0, 0) = T(0.25);
+    const nn::Matrix<T> x{{1}, {2}, {-1}, {3}}, y{{2}, {1}, {0}, {4}};
+    double dw = 0, db = 0, mean_x2 = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const double r = 0.5 * x(i, 0) + 0.25 - y(i, 0);
+        dw += 2 * r * x(i, 0) / 4;
+        db += 2 * r / 4;
+        mean_x2 += x(i, 0) * x(i, 0) / 4;
+    }
+    const T e = T(1) / T(1024);
+    const auto fwd = net.finite_diff(x, y, e, nn::Diff::Forward);
+    const auto mid = net.finite_diff(x, y, e, nn::Diff::Central);
+    CHECK(double(fwd.weights(0)(0, 0)) == doctest::Approx(dw + double(e) * mean_x2).epsilon(eps_for<T>() * 100));
+    CHECK(double(fwd.biases(0)(0, 0)) == doctest::Approx(db + double(e)).epsilon(eps_for<T>() * 100));
+    CHECK(double(mid.weights(0)(0, 0)) == doctest::Approx(dw).epsilon(eps_for<T>() * 100));
+    CHECK(double(mid.biases(0)(0, 0)) == doctest::Approx(db).epsilon(eps_for<T>() * 100));
+    CHECK(nn::Diff::Forward != nn::Diff::Central);
+    // The default is the notes' forward difference.
+    CHECK(test::flatten(net.finite_diff(x, y, e)) == test::flatten(fwd));
+}
+
+TEST_CASE_TEMPLATE("finite_diff puts every parameter back bit for bit", T, float, double) {
+    nn::Rng rng(5);
+    nn::NN<T> net({3, 4, 2});
+    net.randomize(rng, T(-1), T(1));
+    const auto before = test::parameters(net);
+    const auto x = test::random_matrix<T>(rng, 5, 3);
+    const auto y = test::random_matrix<T>(rng, 5, 2, T(0), T(1));
+    (void)net.finite_diff(x, y, T(1e-3), nn::Diff::Central);
+    (void)net.finite_diff(x, y, T(1e-3), nn::Diff::Forward);
+    CHECK(test::parameters(net) == before);
+}
+
+TEST_CASE_TEMPLATE("learn moves every parameter by exactly rate * g", T, float, double) {
+    nn::Rng rng(11);
+    nn::NN<T> net({4, 3, 2});
+    net.randomize(rng, T(-1), T(1));
+    const auto x = test::random_matrix<T>(rng, 6, 4);
+    const auto y = test::random_matrix<T>(rng, 6, 2, T(0), T(1));
+    const auto g = net.backprop(x, y);
+    const auto before = test::parameters(net);
+    const auto grads = test::flatten(g);
+    const T rate = T(0.37);
+    net.learn(g, rate);
+    const auto after = test::parameters(net);
+    REQUIRE(after.size() == before.size());
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        const T step = rate * static_cast<T>(grads[i]);
+        CHECK(after[i] == before[i] - step);
+    }
+    CHECK(test::max_abs(grads) > 0);
+}
+
+TEST_CASE_TEMPLATE("backprop into a Gradient sizes it and reuses its storage", T, float, double) {
+    nn::Rng rng(12);
+    nn::NN<T> net({2, 3, 1});
+    net.randomize(rng, T(-1), T(1));
+    const auto x = test::random_matrix<T>(rng, 4, 2);
+    const auto y = test::random_matrix<T>(rng, 4, 1);
+    nn::Gradient<T> g;
+    CHECK(g.layers() == 0);
+    net.backprop(x, y, g);
+    REQUIRE(g.matches(net.arch()));
+    const T* storage = g.weights(0).data();
+    net.backprop(x, y, g);
+    CHECK(g.weights(0).data() == storage);
+    CHECK(test::flatten(g) == test::flatten(net.backprop(x, y)));
+
+    nn::Gradient<T> wrong({5, 5});
+    net.backprop(x, y, wrong);
+    CHECK(test::flatten(wrong) == test::flatten(g));
+}
+
+TEST_CASE_TEMPLATE("randomize is deterministic and in range", T, float, double) {
+    nn::NN<T> a({3, 7, 2}), b({3, 7, 2});
+    nn::Rng ra(9), rb(9);
+    a.randomize(ra, T(-0.5), T(0.25));
+    b.randomize(rb, T(-0.5), T(0.25));
+    CHECK(test::parameters(a) == test::parameters(b));
+    for (T p : test::parameters(a)) {
+        CHECK(p >= T(-0.5));
+        CHECK(p <= T(0.25));
+    }
+    nn::Rng rc(10);
+    b.randomize(rc, T(-0.5), T(0.25));
+    CHECK(test::parameters(a) != test::parameters(b));
+}
+
+TEST_CASE_TEMPLATE("a copied network computes the same and owns its parameters", T, float, double) {
+    nn::Rng rng(4);
+    nn::NN<T> a({2, 3, 1});
+    a.randomize(rng, T(-1), T(1));
+    const auto x = test::random_matrix<T>(rng, 3, 2);
+    (void)a.forward(x); // fill a's workspace before copying
+    nn::NN<T> b = a;
+    CHECK(b.forward(x) == a.forward(x));
+    b.weights(0)(0, 0) += T(1);
+    CHECK_FALSE(b.forward(x) == a.forward(x));
+}
+
+TEST_CASE_TEMPLATE("bad input throws nn::Error with a clear message and changes nothing", T, float, double) {
+    const T nan = std::numeric_limits<T>::quiet_NaN();
+    const T inf = std::numeric_limits<T>::infinity();
+    nn::Rng rng(8);
+    nn::NN<T> net({2, 3, 1});
+    net.randomize(rng, T(-1), T(1));
+    const auto before = test::parameters(net);
+    const nn::Matrix<T> x{{0, 1}, {1, 0}}, y{{1}, {0}};
+
+    SUBCASE("architectures") {
+        CHECK_THROWS_WITH_AS(nn::NN<T>({2}), "arch has 1 entry; a network needs at least 2 (inputs and outputs)",
+                             nn::Error);
+        CHECK_THROWS_WITH_AS(nn::NN<T>({}), "arch has 0 entries; a network needs at least 2 (inputs and outputs)",
+                             nn::Error);
+        CHECK_THROWS_WITH_AS(nn::NN<T>({2, 0, 1}), "arch[1] is 0; every layer needs at least one neuron", nn::Error);
+        CHECK_THROWS_WITH_AS(nn::NN<T>({2, 1}, static_cast<nn::Activation>(9)),
+                             "the hidden activation is not an nn::Activation (value 9)", nn::Error);
+        CHECK_THROWS_WITH_AS(nn::NN<T>({2, 1}, nn::Activation::Tanh, static_cast<nn::Activation>(-1)),
+                             "the output activation is not an nn::Activation (value -1)", nn::Error);
+    }
+    SUBCASE("X columns") {
+        const nn::Matrix<T> x3(2, 3);
+        CHECK_THROWS_WITH_AS(net.forward(x3), "X has 3 columns, the network takes 2 inputs", nn::Error);
+        CHECK_THROWS_WITH_AS(net.cost(x3, y), "X has 3 columns, the network takes 2 inputs", nn::Error);
+        CHECK_THROWS_WITH_AS(net.backprop(x3, y), "X has 3 columns, the network takes 2 inputs", nn::Error);
+        CHECK_THROWS_WITH_AS(net.finite_diff(x3, y, T(1e-3)), "X has 3 columns, the network takes 2 inputs", nn::Error);
+        nn::NN<T> one({1, 1});
+        CHECK_THROWS_WITH_AS(one.forward(x), "X has 2 columns, the network takes 1 input", nn::Error);
+    }
+    SUBCASE("Y columns and rows") {
+        const nn::Matrix<T> y2(2, 2);
+        CHECK_THROWS_WITH_AS(net.cost(x, y2), "Y has 2 columns, the network gives 1 output", nn::Error);
+        const nn::Matrix<T> y3(3, 1);
+        CHECK_THROWS_WITH_AS(net.backprop(x, y3), "Y has 3 rows, X has 2; X and Y need one row per sample", nn::Error);
+    }
+    SUBCASE("zero samples") {
+        const nn::Matrix<T> x0(0, 2), y0(0, 1);
+        CHECK_THROWS_WITH_AS(net.forward(x0), "X has no rows; at least one sample is needed", nn::Error);
+        CHECK_THROWS_WITH_AS(net.cost(x0, y0), "X has no rows; at least one sample is needed", nn::Error);
+        nn::Gradient<T> g;
+        CHECK_THROWS_WITH_AS(net.backprop(x0, y0, g), "X has no rows; at least one sample is needed", nn::Error);
+        CHECK(g.layers() == 0);
+    }
+    SUBCASE("NaN and infinity in the data") {
+        nn::Matrix<T> bad_x = x;
+        bad_x(1, 0) = nan;
+        CHECK_THROWS_WITH_AS(net.forward(bad_x), "X(1, 0) is nan; X must be finite", nn::Error);
+        nn::Matrix<T> bad_y = y;
+        bad_y(0, 0) = -inf;
+        CHECK_THROWS_WITH_AS(net.backprop(x, bad_y), "Y(0, 0) is -inf; Y must be finite", nn::Error);
+    }
+    SUBCASE("eps and rate") {
+        CHECK_THROWS_WITH_AS(net.finite_diff(x, y, nan), "finite_diff needs a finite eps > 0, was given nan",
+                             nn::Error);
+        CHECK_THROWS_WITH_AS(net.finite_diff(x, y, inf, nn::Diff::Central),
+                             "finite_diff needs a finite eps > 0, was given inf", nn::Error);
+        CHECK_THROWS_WITH_AS(net.finite_diff(x, y, T(0)), "finite_diff needs a finite eps > 0, was given 0", nn::Error);
+        CHECK_THROWS_WITH_AS(net.finite_diff(x, y, T(1e-3), static_cast<nn::Diff>(5)),
+                             "finite_diff was given an unknown nn::Diff (value 5)", nn::Error);
+        const auto g = net.backprop(x, y);
+        CHECK_THROWS_WITH_AS(net.learn(g, nan), "learn needs a finite rate, was given nan", nn::Error);
+        CHECK_THROWS_WITH_AS(net.learn(g, -inf), "learn needs a finite rate, was given -inf", nn::Error);
+    }
+    SUBCASE("a gradient of another shape, or not finite") {
+        CHECK_THROWS_WITH_AS(net.learn(nn::Gradient<T>(), T(0.1)), "the gradient has 0 layers, the network has 2",
+                             nn::Error);
+        CHECK_THROWS_WITH_AS(net.learn(nn::Gradient<T>({2, 4, 1}), T(0.1)),
+                             "gradient weights(0) is 2 x 4, the network's is 2 x 3", nn::Error);
+        auto g = net.backprop(x, y);
+        g.biases(1).resize(1, 2);
+        CHECK_THROWS_WITH_AS(net.learn(g, T(0.1)), "gradient biases(1) is 1 x 2, the network's is 1 x 1", nn::Error);
+        auto h = net.backprop(x, y);
+        h.weights(1)(2, 0) = nan; // the last layer: the check must come before any layer is updated
+        CHECK_THROWS_WITH_AS(net.learn(h, T(0.1)), "gradient weights(1)(2, 0) is nan; the gradient must be finite",
+                             nn::Error);
+    }
+    SUBCASE("randomize bounds") {
+        CHECK_THROWS_WITH_AS(net.randomize(rng, T(1), T(-1)),
+                             "randomize needs finite low <= high, was given low = 1, high = -1", nn::Error);
+        CHECK_THROWS_AS(net.randomize(rng, T(0), inf), nn::Error);
+    }
+    SUBCASE("gradient layer index") {
+        nn::Gradient<T> g({2, 3, 1});
+        CHECK_THROWS_WITH_AS(g.biases(2), "layer 2 is out of range: the gradient has 2 layers", nn::Error);
+    }
+    CHECK(test::parameters(net) == before);
+}
