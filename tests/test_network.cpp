@@ -17,9 +17,9 @@ template <class T>
 nn::NN<T> small_net() {
     nn::NN<T> net({2, 2, 1});
     net.weights(0) = nn::Matrix<T>{{0.5, -1.0}, {0.25, 0.75}};
-    net.biases(0) = nn::Matrix<T>{{0.1, -0.2}};
+    net.biases(0) = nn::Matrix<T>{{T(0.1), T(-0.2)}};
     net.weights(1) = nn::Matrix<T>{{1.5}, {-0.5}};
-    net.biases(1) = nn::Matrix<T>{{0.3}};
+    net.biases(1) = nn::Matrix<T>{{T(0.3)}};
     return net;
 }
 
