@@ -74,7 +74,7 @@ TEST_CASE_TEMPLATE("0-sized matrices, resize and fill", T, float, double) {
     CHECK_FALSE(nn::Matrix<T>(1, 2) == nn::Matrix<T>(2, 1));
 }
 
-TEST_CASE("a matrix too large to count throws nn::Error") {
+TEST_CASE("a matrix too large to address throws nn::Error") {
     const std::size_t big = std::numeric_limits<std::size_t>::max() / 2;
     CHECK_THROWS_AS(nn::Matrix<float>(big, 3), nn::Error);
 }

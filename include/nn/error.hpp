@@ -4,11 +4,11 @@
 // was expected and what was given; NN_ASSERT (see config.hpp) for invariants inside hot loops.
 #pragma once
 
+#include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
-#include <string>
-#include <type_traits>
 
 #include <nn/config.hpp>
 
@@ -36,25 +36,30 @@ namespace detail {
 }
 
 [[noreturn]] inline void throw_assertion(const char* cond, const char* msg, const char* file, int line) {
-    throw AssertionError(std::string(file) + ":" + std::to_string(line) + ": nn assertion failed: " + cond + " (" +
-                         msg + ")");
+    char message[1024];
+    std::snprintf(message, sizeof message, "%s:%d: nn assertion failed: %s (%s)", file, line, cond, msg);
+    throw AssertionError(message);
 }
 
-/// Builds an error message from pieces: to_text("X has ", 3, " columns").
-inline std::string to_text(const std::string& s) { return s; }
-inline std::string to_text(const char* s) { return s; }
-template <class N>
-requires std::is_integral_v<N> std::string to_text(N n) { return std::to_string(n); }
-template <class F>
-requires std::is_floating_point_v<F> std::string to_text(F x) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(x));
-    return buf;
+#if defined(__GNUC__)
+#define NN_DETAIL_PRINTF_COLD __attribute__((cold, noinline, format(printf, 1, 2)))
+#else
+#define NN_DETAIL_PRINTF_COLD
+#endif
+
+/// Throws nn::Error with a printf-formatted message: fail("X has %zu columns", n). One plain
+/// out-of-line function, so that the checks cost their callers little code and compile time.
+[[noreturn]] NN_DETAIL_PRINTF_COLD inline void fail(const char* format, ...) {
+    char message[1024]; // a longer message is cut short, never overrun
+    std::va_list args;
+    va_start(args, format);
+    std::vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    throw Error(message);
 }
-template <class... Parts>
-[[noreturn]] void fail(const Parts&... parts) {
-    throw Error((std::string() + ... + to_text(parts)));
-}
+
+/// "s" when n is not 1, for messages like "has %zu column%s".
+inline const char* plural(std::size_t n) { return n == 1 ? "" : "s"; }
 
 } // namespace detail
 } // namespace nn

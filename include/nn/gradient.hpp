@@ -52,7 +52,7 @@ public:
 
 private:
     std::size_t checked(std::size_t l) const {
-        if (l >= layers()) detail::fail("layer ", l, " is out of range: the gradient has ", layers(), " layers");
+        if (l >= layers()) detail::fail("layer %zu is out of range: the gradient has %zu layers", l, layers());
         return l;
     }
 

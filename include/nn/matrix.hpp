@@ -8,7 +8,7 @@
 #include <limits>
 #include <new>
 #include <type_traits>
-#include <vector>
+#include <utility>
 
 #include <nn/error.hpp>
 
@@ -20,34 +20,10 @@ concept Real = std::floating_point<T>;
 
 namespace detail {
 
-/// Hands out storage aligned to NN_ALIGNMENT bytes, so that kernels may use aligned vector loads.
-template <class T>
-struct AlignedAllocator {
-    using value_type = T;
-    static constexpr std::align_val_t alignment{NN_ALIGNMENT};
-    static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
-                  "NN_ALIGNMENT must be a power of two no smaller than the element's alignment");
-
-    AlignedAllocator() = default;
-    template <class U>
-    AlignedAllocator(const AlignedAllocator<U>&) noexcept {}
-
-    T* allocate(std::size_t n) {
-        if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
-        return static_cast<T*>(::operator new(n * sizeof(T), alignment));
-    }
-    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
-
-    template <class U>
-    bool operator==(const AlignedAllocator<U>&) const noexcept {
-        return true;
-    }
-};
-
-/// rows * cols, or nn::Error when the product does not fit in std::size_t.
-inline std::size_t checked_size(std::size_t rows, std::size_t cols) {
-    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols)
-        fail("a ", rows, " x ", cols, " matrix has more elements than std::size_t can count");
+/// rows * cols, or nn::Error when that many elements of `element_size` bytes cannot be addressed.
+inline std::size_t checked_size(std::size_t rows, std::size_t cols, std::size_t element_size) {
+    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / element_size / cols)
+        fail("a %zu x %zu matrix has more elements than memory can address", rows, cols);
     return rows * cols;
 }
 
@@ -85,7 +61,7 @@ public:
     /// Rows first .. first+count-1 as a count x cols view.
     MatrixView rows(std::size_t first, std::size_t count) const {
         if (first > rows_ || count > rows_ - first)
-            detail::fail("rows(", first, ", ", count, ") is out of range: the matrix has ", rows_, " rows");
+            detail::fail("rows(%zu, %zu) is out of range: the matrix has %zu rows", first, count, rows_);
         return MatrixView(data_ + first * cols_, count, cols_);
     }
 
@@ -108,41 +84,71 @@ public:
     Matrix() = default;
 
     /// A rows x cols matrix filled with `value` (zero by default).
-    Matrix(std::size_t rows, std::size_t cols, T value = T(0))
-        : data_(detail::checked_size(rows, cols), value), rows_(rows), cols_(cols) {}
+    Matrix(std::size_t rows, std::size_t cols, T value = T(0)) {
+        reshape(rows, cols);
+        fill(value);
+    }
 
     /// A matrix from nested braces, one inner list a row: Matrix<double>{{1, 2}, {3, 4}}.
-    Matrix(std::initializer_list<std::initializer_list<T>> init) : rows_(init.size()) {
-        cols_ = rows_ == 0 ? 0 : init.begin()->size();
-        data_.reserve(rows_ * cols_);
+    Matrix(std::initializer_list<std::initializer_list<T>> init) {
+        const std::size_t cols = init.size() == 0 ? 0 : init.begin()->size();
         std::size_t r = 0;
         for (const auto& row : init) {
-            if (row.size() != cols_)
-                detail::fail("row ", r, " of the initializer has ", row.size(), " values, row 0 has ", cols_);
-            data_.insert(data_.end(), row.begin(), row.end());
+            if (row.size() != cols)
+                detail::fail("row %zu of the initializer has %zu values, row 0 has %zu", r, row.size(), cols);
             ++r;
         }
+        reshape(init.size(), cols);
+        T* out = data_;
+        for (const auto& row : init)
+            for (T x : row) *out++ = x;
     }
 
     /// A copy of a view's elements.
-    explicit Matrix(MatrixView<const T> v) : data_(v.begin(), v.end()), rows_(v.rows()), cols_(v.cols()) {}
+    explicit Matrix(MatrixView<const T> v) {
+        reshape(v.rows(), v.cols());
+        copy_from(v.data());
+    }
+
+    Matrix(const Matrix& other) : Matrix(other.view()) {}
+    Matrix(Matrix&& other) noexcept { swap(other); }
+    /// Copy assignment reuses this matrix's storage when it is large enough.
+    Matrix& operator=(const Matrix& other) {
+        if (this != &other) {
+            reshape(other.rows_, other.cols_);
+            copy_from(other.data_);
+        }
+        return *this;
+    }
+    Matrix& operator=(Matrix&& other) noexcept {
+        swap(other);
+        return *this;
+    }
+    ~Matrix() { ::operator delete(data_, alignment); }
+
+    void swap(Matrix& other) noexcept {
+        std::swap(data_, other.data_);
+        std::swap(rows_, other.rows_);
+        std::swap(cols_, other.cols_);
+        std::swap(capacity_, other.capacity_);
+    }
 
     std::size_t rows() const { return rows_; }
     std::size_t cols() const { return cols_; }
-    std::size_t size() const { return data_.size(); }
-    bool empty() const { return data_.empty(); }
-    T* data() { return data_.data(); }
-    const T* data() const { return data_.data(); }
-    T* begin() { return data(); }
-    T* end() { return data() + size(); }
-    const T* begin() const { return data(); }
-    const T* end() const { return data() + size(); }
+    std::size_t size() const { return rows_ * cols_; }
+    bool empty() const { return size() == 0; }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    T* begin() { return data_; }
+    T* end() { return data_ + size(); }
+    const T* begin() const { return data_; }
+    const T* end() const { return data_ + size(); }
 
     T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
     const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
 
-    MatrixView<T> view() { return {data(), rows_, cols_}; }
-    MatrixView<const T> view() const { return {data(), rows_, cols_}; }
+    MatrixView<T> view() { return {data_, rows_, cols_}; }
+    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
     operator MatrixView<T>() { return view(); }
     operator MatrixView<const T>() const { return view(); }
 
@@ -156,24 +162,48 @@ public:
 
     /// Makes the matrix rows x cols and zero; keeps the storage when it is large enough.
     void resize(std::size_t rows, std::size_t cols) {
-        data_.assign(detail::checked_size(rows, cols), T(0));
-        rows_ = rows;
-        cols_ = cols;
+        reshape(rows, cols);
+        fill(T(0));
     }
 
     void fill(T value) {
-        for (T& x : data_) x = value;
+        for (T& x : *this) x = value;
     }
 
     /// Same shape and the same elements (NaN is unequal to everything, as for float).
     friend bool operator==(const Matrix& a, const Matrix& b) {
-        return a.rows_ == b.rows_ && a.cols_ == b.cols_ && a.data_ == b.data_;
+        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a.data_[i] == b.data_[i])) return false;
+        return true;
     }
 
 private:
-    std::vector<T, detail::AlignedAllocator<T>> data_;
+    static constexpr std::align_val_t alignment{NN_ALIGNMENT};
+    static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
+                  "NN_ALIGNMENT must be a power of two no smaller than the element's alignment");
+
+    /// Gives the matrix this shape, its contents unspecified; allocates only to grow.
+    void reshape(std::size_t rows, std::size_t cols) {
+        const std::size_t n = detail::checked_size(rows, cols, sizeof(T));
+        if (n > capacity_) {
+            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment));
+            ::operator delete(data_, alignment);
+            data_ = fresh;
+            capacity_ = n;
+        }
+        rows_ = rows;
+        cols_ = cols;
+    }
+
+    void copy_from(const T* source) {
+        for (std::size_t i = 0; i < size(); ++i) data_[i] = source[i];
+    }
+
+    T* data_ = nullptr; // aligned to NN_ALIGNMENT; capacity_ elements
     std::size_t rows_ = 0;
     std::size_t cols_ = 0;
+    std::size_t capacity_ = 0;
 };
 
 } // namespace nn

@@ -4,7 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
-#include <string>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -38,8 +38,6 @@ struct Workspace {
     Workspace& operator=(Workspace&&) noexcept = default;
 };
 
-inline const char* plural(std::size_t n, const char* one, const char* many) { return n == 1 ? one : many; }
-
 } // namespace detail
 
 /// A dense network of L = arch.size() - 1 layers. Rows are samples: a(0) = X and
@@ -64,12 +62,12 @@ public:
                 Activation output = Activation::Sigmoid)
         : arch_(std::move(arch)), hidden_(hidden), output_(output) {
         if (arch_.size() < 2)
-            detail::fail("arch has ", arch_.size(), detail::plural(arch_.size(), " entry", " entries"),
-                         "; a network needs at least 2 (inputs and outputs)");
+            detail::fail("arch has %zu %s; a network needs at least 2 (inputs and outputs)", arch_.size(),
+                         arch_.size() == 1 ? "entry" : "entries");
         for (std::size_t l = 0; l < arch_.size(); ++l)
-            if (arch_[l] == 0) detail::fail("arch[", l, "] is 0; every layer needs at least one neuron");
-        if (!is_valid(hidden)) detail::fail("the hidden activation is not an nn::Activation (value ", int(hidden), ")");
-        if (!is_valid(output)) detail::fail("the output activation is not an nn::Activation (value ", int(output), ")");
+            if (arch_[l] == 0) detail::fail("arch[%zu] is 0; every layer needs at least one neuron", l);
+        if (!is_valid(hidden)) detail::fail("the hidden activation is not an nn::Activation (value %d)", int(hidden));
+        if (!is_valid(output)) detail::fail("the output activation is not an nn::Activation (value %d)", int(output));
         for (std::size_t l = 0; l < layers(); ++l) {
             weights_.emplace_back(arch_[l], arch_[l + 1]);
             biases_.emplace_back(1, arch_[l + 1]);
@@ -103,7 +101,8 @@ public:
     /// before biases, row by row: the same seed gives the same network everywhere.
     void randomize(Rng& rng, T low, T high) {
         if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high))
-            detail::fail("randomize needs finite low <= high, was given low = ", low, ", high = ", high);
+            detail::fail("randomize needs finite low <= high, was given low = %.9g, high = %.9g", double(low),
+                         double(high));
         for (std::size_t l = 0; l < layers(); ++l) {
             for (T& w : weights_[l]) w = rng.uniform(low, high);
             for (T& b : biases_[l]) b = rng.uniform(low, high);
@@ -162,9 +161,10 @@ public:
     /// the step actually taken, (p + eps) - p, which can differ from eps by rounding.
     Gradient<T> finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T eps, Diff diff = Diff::Forward) {
         check_batch(X, Y);
-        if (!std::isfinite(eps) || !(eps > T(0))) detail::fail("finite_diff needs a finite eps > 0, was given ", eps);
+        if (!std::isfinite(eps) || !(eps > T(0)))
+            detail::fail("finite_diff needs a finite eps > 0, was given %.9g", double(eps));
         if (diff != Diff::Forward && diff != Diff::Central)
-            detail::fail("finite_diff was given an unknown nn::Diff (value ", int(diff), ")");
+            detail::fail("finite_diff was given an unknown nn::Diff (value %d)", int(diff));
         Gradient<T> g(arch_);
         const double base = unchecked_cost(X, Y); // costs stay in double: a float quotient keeps its digits
         auto differentiate = [&](Matrix<T>& params, Matrix<T>& grads) {
@@ -194,7 +194,7 @@ public:
 
     /// One step of gradient descent: p <- p - rate * g for every parameter.
     void learn(const Gradient<T>& g, T rate) {
-        if (!std::isfinite(rate)) detail::fail("learn needs a finite rate, was given ", rate);
+        if (!std::isfinite(rate)) detail::fail("learn needs a finite rate, was given %.9g", double(rate));
         check_gradient(g);
         for (std::size_t l = 0; l < layers(); ++l) {
             detail::axpy_step<T>(weights_[l], g.weights(l), rate);
@@ -204,22 +204,27 @@ public:
 
 private:
     std::size_t checked_layer(std::size_t l) const {
-        if (l >= layers()) detail::fail("layer ", l, " is out of range: the network has ", layers(), " layers");
+        if (l >= layers()) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers());
         return l;
     }
 
-    /// Throws "<name>(r, c) is nan; <whole> must be finite" for the first element that is not.
-    static void check_finite(MatrixView<const T> M, const std::string& name, const char* whole) {
+    /// Throws "X(r, c) is nan; X must be finite" for the first element that is not finite; with a
+    /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
+    static constexpr std::size_t no_layer = std::size_t(-1);
+    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
         for (std::size_t r = 0; r < M.rows(); ++r)
-            for (std::size_t c = 0; c < M.cols(); ++c)
-                if (!std::isfinite(M(r, c)))
-                    detail::fail(name, "(", r, ", ", c, ") is ", M(r, c), "; ", whole, " must be finite");
+            for (std::size_t c = 0; c < M.cols(); ++c) {
+                if (std::isfinite(M(r, c))) continue;
+                if (layer == no_layer)
+                    detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(M(r, c)), whole);
+                detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(M(r, c)), whole);
+            }
     }
 
     void check_inputs(MatrixView<const T> X) const {
         if (X.cols() != inputs())
-            detail::fail("X has ", X.cols(), detail::plural(X.cols(), " column", " columns"), ", the network takes ",
-                         inputs(), detail::plural(inputs(), " input", " inputs"));
+            detail::fail("X has %zu column%s, the network takes %zu input%s", X.cols(), detail::plural(X.cols()),
+                         inputs(), detail::plural(inputs()));
         if (X.rows() == 0) detail::fail("X has no rows; at least one sample is needed");
         check_finite(X, "X", "X");
     }
@@ -227,31 +232,31 @@ private:
     void check_batch(MatrixView<const T> X, MatrixView<const T> Y) const {
         check_inputs(X);
         if (Y.cols() != outputs())
-            detail::fail("Y has ", Y.cols(), detail::plural(Y.cols(), " column", " columns"), ", the network gives ",
-                         outputs(), detail::plural(outputs(), " output", " outputs"));
+            detail::fail("Y has %zu column%s, the network gives %zu output%s", Y.cols(), detail::plural(Y.cols()),
+                         outputs(), detail::plural(outputs()));
         if (Y.rows() != X.rows())
-            detail::fail("Y has ", Y.rows(), detail::plural(Y.rows(), " row", " rows"), ", X has ", X.rows(),
-                         "; X and Y need one row per sample");
+            detail::fail("Y has %zu row%s, X has %zu; X and Y need one row per sample", Y.rows(),
+                         detail::plural(Y.rows()), X.rows());
         check_finite(Y, "Y", "Y");
     }
 
     void check_gradient(const Gradient<T>& g) const {
         if (g.layers() != layers())
-            detail::fail("the gradient has ", g.layers(), detail::plural(g.layers(), " layer", " layers"),
-                         ", the network has ", layers());
+            detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
+                         layers());
         for (std::size_t l = 0; l < layers(); ++l) {
             const Matrix<T>& w = g.weights(l);
             const Matrix<T>& b = g.biases(l);
             if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
-                detail::fail("gradient weights(", l, ") is ", w.rows(), " x ", w.cols(), ", the network's is ",
-                             arch_[l], " x ", arch_[l + 1]);
+                detail::fail("gradient weights(%zu) is %zu x %zu, the network's is %zu x %zu", l, w.rows(), w.cols(),
+                             arch_[l], arch_[l + 1]);
             if (b.rows() != 1 || b.cols() != arch_[l + 1])
-                detail::fail("gradient biases(", l, ") is ", b.rows(), " x ", b.cols(), ", the network's is 1 x ",
+                detail::fail("gradient biases(%zu) is %zu x %zu, the network's is 1 x %zu", l, b.rows(), b.cols(),
                              arch_[l + 1]);
         }
         for (std::size_t l = 0; l < layers(); ++l) {
-            check_finite(g.weights(l), "gradient weights(" + std::to_string(l) + ")", "the gradient");
-            check_finite(g.biases(l), "gradient biases(" + std::to_string(l) + ")", "the gradient");
+            check_finite(g.weights(l), "gradient weights", "the gradient", l);
+            check_finite(g.biases(l), "gradient biases", "the gradient", l);
         }
     }
 
