@@ -6,9 +6,10 @@
 #include <nn/activation.hpp>
 
 namespace {
+// The element-wise activations (Softmax acts on rows: see test_kernels.cpp).
 constexpr nn::Activation all[] = {nn::Activation::Sigmoid, nn::Activation::Tanh, nn::Activation::ReLU,
-                                  nn::Activation::Linear};
-}
+                                  nn::Activation::LeakyReLU, nn::Activation::Linear};
+} // namespace
 
 TEST_CASE_TEMPLATE("activations on hand-computed values", T, float, double) {
     using nn::Activation;
@@ -19,6 +20,8 @@ TEST_CASE_TEMPLATE("activations on hand-computed values", T, float, double) {
     CHECK(nn::activate(Activation::ReLU, T(-3)) == T(0));
     CHECK(nn::activate(Activation::ReLU, T(3)) == T(3));
     CHECK(nn::activate(Activation::Linear, T(-3)) == T(-3));
+    CHECK(nn::activate(Activation::LeakyReLU, T(-3)) == T(-0.03));
+    CHECK(nn::activate(Activation::LeakyReLU, T(3)) == T(3));
 }
 
 TEST_CASE_TEMPLATE("sigmoid and tanh are finite and exact at +-1000", T, float, double) {
@@ -53,6 +56,10 @@ TEST_CASE("names and validity") {
     CHECK(std::string(nn::name(nn::Activation::Tanh)) == "tanh");
     CHECK(std::string(nn::name(nn::Activation::ReLU)) == "relu");
     CHECK(std::string(nn::name(nn::Activation::Linear)) == "linear");
+    CHECK(std::string(nn::name(nn::Activation::LeakyReLU)) == "leaky_relu");
+    CHECK(std::string(nn::name(nn::Activation::Softmax)) == "softmax");
+    CHECK(nn::is_valid(nn::Activation::Softmax));
+    CHECK_FALSE(nn::is_elementwise(nn::Activation::Softmax));
     for (auto act : all) CHECK(nn::is_valid(act));
     CHECK_FALSE(nn::is_valid(static_cast<nn::Activation>(42)));
 }

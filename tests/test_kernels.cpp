@@ -102,12 +102,51 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
         nn::detail::add_bias_activate<T>(Z, b, Activation::ReLU);
         CHECK(Z == (nn::Matrix<T>{{1.5, 0}, {0.5, 4}}));
     }
-    SUBCASE("mse_output_delta: (2/n)(a - y) act'(a)") {
+    SUBCASE("output_delta, MSE: (2/n)(a - y) act'(a)") {
         const nn::Matrix<T> A{{0.5, 0.25}}, Y{{1, 0}};
         nn::Matrix<T> D(1, 2);
-        nn::detail::mse_output_delta<T>(A, Y, Activation::Sigmoid, D);
+        nn::detail::output_delta<T>(nn::Loss::MSE, Activation::Sigmoid, A, Y, D);
         CHECK(D(0, 0) == T(2 * (0.5 - 1) * 0.5 * 0.5));
         CHECK(D(0, 1) == T(2 * 0.25 * 0.25 * 0.75));
+    }
+    SUBCASE("output_delta, MSE through softmax: a_j (g_j - sum_k a_k g_k)") {
+        const nn::Matrix<T> A{{0.5, 0.5}, {0.25, 0.75}}, Y{{1, 0}, {0, 1}};
+        nn::Matrix<T> D(2, 2);
+        nn::detail::output_delta<T>(nn::Loss::MSE, Activation::Softmax, A, Y, D);
+        // row 0: g = (2/2)(a - y) = (-0.5, 0.5), sum a g = 0      -> (-0.25, 0.25)
+        // row 1: g = (0.25, -0.25), sum a g = -0.125             -> (0.09375, -0.09375)
+        CHECK(D == (nn::Matrix<T>{{-0.25, 0.25}, {0.09375, -0.09375}}));
+    }
+    SUBCASE("output_delta, cross-entropies: (a - y) / n") {
+        const nn::Matrix<T> A{{0.25, 0.75}}, Y{{0, 1}};
+        nn::Matrix<T> D(1, 2);
+        nn::detail::output_delta<T>(nn::Loss::CrossEntropy, Activation::Softmax, A, Y, D);
+        CHECK(D == (nn::Matrix<T>{{0.25, -0.25}}));
+        nn::detail::output_delta<T>(nn::Loss::BinaryCrossEntropy, Activation::Sigmoid, A, Y, D);
+        CHECK(D == (nn::Matrix<T>{{0.25, -0.25}}));
+    }
+    SUBCASE("activate_rows: softmax is exact and cannot overflow") {
+        const nn::Matrix<T> Z{{0, T(std::log(3.0))}, {1000, 1000}, {-1000, 0}};
+        nn::Matrix<T> A(3, 2);
+        nn::detail::activate_rows<T>(Z, Activation::Softmax, A);
+        CHECK(A(0, 0) == doctest::Approx(0.25).epsilon(1e-6));
+        CHECK(A(0, 1) == doctest::Approx(0.75).epsilon(1e-6));
+        CHECK(A(1, 0) == T(0.5));
+        CHECK(A(2, 0) == T(0));
+        CHECK(A(2, 1) == T(1));
+    }
+    SUBCASE("loss_sum: squared error, and cross-entropies from the pre-activation") {
+        const nn::Matrix<T> A{{1, 2}, {3, 4}}, Y{{0, 2}, {5, 4}};
+        CHECK(nn::detail::loss_sum<T>(nn::Loss::MSE, A, A, Y) == 5.0);
+        const nn::Matrix<T> Z{{0, T(std::log(3.0))}}, S{{0.25, 0.75}}, onehot{{0, 1}};
+        CHECK(nn::detail::loss_sum<T>(nn::Loss::CrossEntropy, Z, S, onehot) ==
+              doctest::Approx(-std::log(0.75)).epsilon(1e-7));
+        // sigmoid(0) = 1/2 against y = 1: -log(1/2); far out, softplus keeps full precision
+        const nn::Matrix<T> z0{{0}}, a0{{0.5}}, y1{{1}};
+        CHECK(nn::detail::loss_sum<T>(nn::Loss::BinaryCrossEntropy, z0, a0, y1) ==
+              doctest::Approx(std::log(2.0)).epsilon(1e-12));
+        const nn::Matrix<T> zfar{{-200}}, afar{{0}};
+        CHECK(nn::detail::loss_sum<T>(nn::Loss::BinaryCrossEntropy, zfar, afar, y1) == doctest::Approx(200.0));
     }
     SUBCASE("mul_derivative") {
         nn::Matrix<T> D{{2, 2}};
@@ -120,10 +159,6 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
         nn::Matrix<T> g(1, 3, T(7));
         nn::detail::column_sums<T>(D, g);
         CHECK(g == (nn::Matrix<T>{{5, 7, 9}}));
-    }
-    SUBCASE("squared_error_sum") {
-        const nn::Matrix<T> A{{1, 2}, {3, 4}}, Y{{0, 2}, {5, 4}};
-        CHECK(nn::detail::squared_error_sum<T>(A, Y) == 5.0);
     }
     SUBCASE("axpy_step") {
         nn::Matrix<T> P{{1, 2}};

@@ -1,6 +1,7 @@
 // NN<T>: construction, forward, cost, finite differences, learn, and every bad input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -270,4 +271,78 @@ TEST_CASE_TEMPLATE("bad input throws nn::Error with a clear message and changes 
         CHECK_THROWS_WITH_AS(g.biases(2), "layer 2 is out of range: the gradient has 2 layers", nn::Error);
     }
     CHECK(test::parameters(net) == before);
+}
+
+TEST_CASE("activations and losses that do not fit together throw at construction") {
+    using nn::Activation;
+    using nn::Loss;
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 3, 2}, Activation::Softmax, Activation::Sigmoid),
+                         "softmax can only be the output activation, not the hidden one", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 1}, Activation::Sigmoid, Activation::Softmax),
+                         "a softmax output needs at least 2 outputs, arch.back() is 1", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 2}, Activation::Sigmoid, Activation::Tanh, Loss::CrossEntropy),
+                         "the cross_entropy loss needs a softmax output, the output activation is tanh", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 2}, Activation::ReLU, Activation::Linear, Loss::BinaryCrossEntropy),
+                         "the binary_cross_entropy loss needs a sigmoid output, the output activation is linear",
+                         nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 2}, Activation::ReLU, Activation::Linear, static_cast<Loss>(7)),
+                         "the loss is not an nn::Loss (value 7)", nn::Error);
+    // These do fit.
+    CHECK(nn::NN<float>({2, 3}, Activation::ReLU, Activation::Softmax, Loss::CrossEntropy).loss() ==
+          Loss::CrossEntropy);
+    CHECK(nn::NN<float>({2, 3}, Activation::ReLU, Activation::Softmax).loss() == Loss::MSE);
+    CHECK(nn::NN<float>({2, 1}, Activation::Tanh, Activation::Sigmoid, Loss::BinaryCrossEntropy).outputs() == 1);
+}
+
+TEST_CASE("cross-entropy losses take targets in [0, 1] only") {
+    nn::NN<double> net({2, 2}, nn::Activation::Sigmoid, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    const nn::Matrix<double> X{{1, 2}}, Y{{-1, 2}};
+    CHECK_THROWS_WITH_AS(net.cost(X, Y), "Y(0, 0) is -1; the cross_entropy loss needs targets in [0, 1]", nn::Error);
+}
+
+TEST_CASE("softmax with cross-entropy on hand-computed values") {
+    // One layer, zero weights, biases (0, ln 3): softmax = (1/4, 3/4) for every sample.
+    nn::NN<double> net({2, 2}, nn::Activation::Sigmoid, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    net.biases(0)(0, 1) = std::log(3.0);
+    const nn::Matrix<double> X{{1, 2}, {3, -1}}, Y{{0, 1}, {1, 0}};
+    const auto out = net.forward(X);
+    CHECK(out(0, 0) == doctest::Approx(0.25).epsilon(1e-15));
+    CHECK(out(1, 1) == doctest::Approx(0.75).epsilon(1e-15));
+    // C = -(1/2)(log 3/4 + log 1/4); dC/db = (1/n) sum (a - y) = ((1/4 - 1/2), (3/4 - 1/2)) / 1
+    CHECK(net.cost(X, Y) == doctest::Approx(-(std::log(0.75) + std::log(0.25)) / 2).epsilon(1e-15));
+    const auto g = net.backprop(X, Y);
+    CHECK(g.biases(0)(0, 0) == doctest::Approx(-0.25).epsilon(1e-15));
+    CHECK(g.biases(0)(0, 1) == doctest::Approx(0.25).epsilon(1e-15));
+    // dC/dW = X^T (A - Y) / n: W(0)(0, 0) = (1 (1/4 - 0) + 3 (1/4 - 1)) / 2 = -1
+    CHECK(g.weights(0)(0, 0) == doctest::Approx(-1.0).epsilon(1e-15));
+}
+
+TEST_CASE_TEMPLATE("init: Xavier and He limits, zero biases, He for ReLU layers by default", T, float, double) {
+    nn::NN<T> net({100, 50, 10}, nn::Activation::ReLU, nn::Activation::Sigmoid);
+    nn::Rng rng(3);
+    auto max_abs = [](const nn::Matrix<T>& m) {
+        T top = 0;
+        for (T x : m) top = std::max(top, std::abs(x));
+        return double(top);
+    };
+    net.init(rng); // Auto: He on the ReLU layer, Xavier on the sigmoid output
+    const double he = std::sqrt(6.0 / 100), xavier = std::sqrt(6.0 / (50 + 10));
+    CHECK(max_abs(net.weights(0)) <= he);
+    CHECK(max_abs(net.weights(0)) > 0.95 * he);
+    CHECK(max_abs(net.weights(1)) <= xavier);
+    CHECK(max_abs(net.weights(1)) > 0.9 * xavier);
+    CHECK(max_abs(net.biases(0)) == 0);
+    net.init(rng, nn::Init::Xavier);
+    CHECK(max_abs(net.weights(0)) <= std::sqrt(6.0 / 150));
+    net.init(rng, nn::Init::Uniform);
+    CHECK(max_abs(net.weights(0)) <= 1);
+    CHECK(max_abs(net.weights(0)) > 0.99);
+    CHECK(max_abs(net.biases(1)) > 0);
+    CHECK_THROWS_WITH_AS(net.init(rng, static_cast<nn::Init>(9)), "init was given an unknown nn::Init (value 9)",
+                         nn::Error);
+    nn::NN<T> a({3, 4, 2}), b({3, 4, 2});
+    nn::Rng ra(1), rb(1);
+    a.init(ra);
+    b.init(rb);
+    CHECK(test::parameters(a) == test::parameters(b));
 }

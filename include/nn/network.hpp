@@ -1,5 +1,5 @@
-// nn/network.hpp: NN<T>, a dense feed-forward network with the notes' squared-error cost:
-// forward pass, cost, exact backpropagation, finite differences and the SGD step.
+// nn/network.hpp: NN<T>, a dense feed-forward network and its cost: forward pass, exact
+// backpropagation, finite differences, initialisation and the plain SGD step.
 #pragma once
 
 #include <cmath>
@@ -11,6 +11,7 @@
 #include <nn/activation.hpp>
 #include <nn/detail/kernels.hpp>
 #include <nn/gradient.hpp>
+#include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 #include <nn/rng.hpp>
 
@@ -22,6 +23,14 @@ enum class Diff {
     Central, ///< (C(p + eps) - C(p - eps)) / 2 eps: two costs per parameter, error O(eps^2)
 };
 
+/// How NN::init draws the starting weights (biases start at 0, except for Uniform).
+enum class Init {
+    Auto,    ///< He for ReLU and LeakyReLU layers, Xavier for the others
+    Uniform, ///< weights and biases uniform in [-1, 1], as in the notes
+    Xavier,  ///< Glorot: uniform in +-sqrt(6 / (fan_in + fan_out))
+    He,      ///< uniform in +-sqrt(6 / fan_in), for ReLU layers
+};
+
 namespace detail {
 
 /// Scratch matrices that forward and backprop reuse from call to call. Copying a network gives
@@ -29,6 +38,7 @@ namespace detail {
 template <Real T>
 struct Workspace {
     std::vector<Matrix<T>> outputs; // outputs[l] = a(l+1): n x arch[l+1]
+    Matrix<T> z_out;                // the output layer's pre-activation z(L-1), which the cost needs
     Matrix<T> delta, delta_prev;    // dC/dz of the layer being differentiated and of the one below
 
     Workspace() = default;
@@ -42,8 +52,9 @@ struct Workspace {
 
 /// A dense network of L = arch.size() - 1 layers. Rows are samples: a(0) = X and
 /// a(l+1) = act(a(l) . W(l) + b(l)) with W(l): arch[l] x arch[l+1] and b(l): 1 x arch[l+1];
-/// act is `hidden` on every layer but the last, which uses `output`. The cost is the notes'
-/// C = (1/n) sum_i sum_j (a_ij - y_ij)^2 (eq. 3, 17), summed over outputs and averaged over samples.
+/// act is `hidden` on every layer but the last, which uses `output`. The cost is the network's
+/// Loss; the default is the notes' C = (1/n) sum_i sum_j (a_ij - y_ij)^2 (eq. 3, 17), summed
+/// over outputs and averaged over samples.
 ///
 ///     nn::NN<float> net({2, 2, 1});
 ///     nn::Rng rng(42);
@@ -57,10 +68,12 @@ struct Workspace {
 template <Real T>
 class NN {
 public:
-    /// A network with all parameters zero; call randomize() before training.
+    /// A network with all parameters zero; call init() or randomize() before training.
+    /// A combination that makes no sense throws nn::Error: Softmax on a hidden layer or on a single
+    /// output, CrossEntropy without a Softmax output, BinaryCrossEntropy without a Sigmoid output.
     explicit NN(std::vector<std::size_t> arch, Activation hidden = Activation::Sigmoid,
-                Activation output = Activation::Sigmoid)
-        : arch_(std::move(arch)), hidden_(hidden), output_(output) {
+                Activation output = Activation::Sigmoid, Loss loss = Loss::MSE)
+        : arch_(std::move(arch)), hidden_(hidden), output_(output), loss_(loss) {
         if (arch_.size() < 2)
             detail::fail("arch has %zu %s; a network needs at least 2 (inputs and outputs)", arch_.size(),
                          arch_.size() == 1 ? "entry" : "entries");
@@ -68,6 +81,14 @@ public:
             if (arch_[l] == 0) detail::fail("arch[%zu] is 0; every layer needs at least one neuron", l);
         if (!is_valid(hidden)) detail::fail("the hidden activation is not an nn::Activation (value %d)", int(hidden));
         if (!is_valid(output)) detail::fail("the output activation is not an nn::Activation (value %d)", int(output));
+        if (!is_valid(loss)) detail::fail("the loss is not an nn::Loss (value %d)", int(loss));
+        if (hidden == Activation::Softmax)
+            detail::fail("softmax can only be the output activation, not the hidden one");
+        if (output == Activation::Softmax && arch_.back() < 2)
+            detail::fail("a softmax output needs at least 2 outputs, arch.back() is %zu", arch_.back());
+        if (loss != Loss::MSE && output != required_output(loss))
+            detail::fail("the %s loss needs a %s output, the output activation is %s", name(loss),
+                         name(required_output(loss)), name(output));
         for (std::size_t l = 0; l < layers(); ++l) {
             weights_.emplace_back(arch_[l], arch_[l + 1]);
             biases_.emplace_back(1, arch_[l + 1]);
@@ -80,6 +101,7 @@ public:
     std::size_t outputs() const { return arch_.back(); }
     Activation hidden() const { return hidden_; }
     Activation output() const { return output_; }
+    Loss loss() const { return loss_; }
     /// The activation of layer l: `hidden` for every layer but the last.
     Activation activation(std::size_t l) const { return l + 1 == layers() ? output_ : hidden_; }
 
@@ -109,13 +131,29 @@ public:
         }
     }
 
+    /// Draws the starting weights with the chosen scheme (see nn::Init), layer by layer, row by row.
+    void init(Rng& rng, Init scheme = Init::Auto) {
+        if (scheme == Init::Uniform) return randomize(rng, T(-1), T(1));
+        if (scheme != Init::Auto && scheme != Init::Xavier && scheme != Init::He)
+            detail::fail("init was given an unknown nn::Init (value %d)", int(scheme));
+        for (std::size_t l = 0; l < layers(); ++l) {
+            const Activation act = activation(l);
+            const bool he = scheme == Init::He ||
+                            (scheme == Init::Auto && (act == Activation::ReLU || act == Activation::LeakyReLU));
+            const double fan_in = double(arch_[l]), fan_out = double(arch_[l + 1]);
+            const T limit = static_cast<T>(std::sqrt(6.0 / (he ? fan_in : fan_in + fan_out)));
+            for (T& w : weights_[l]) w = rng.uniform(-limit, limit);
+            biases_[l].fill(T(0));
+        }
+    }
+
     /// The network's output for every sample: X is n x arch.front(), the result n x arch.back().
     Matrix<T> forward(MatrixView<const T> X) const {
         check_inputs(X);
         return Matrix<T>(run_forward(X));
     }
 
-    /// C = (1/n) sum_i sum_j (a_ij - y_ij)^2 (eq. 3, 17).
+    /// The cost of the batch under the network's loss; for MSE, C = (1/n) sum_i sum_j (a_ij - y_ij)^2.
     T cost(MatrixView<const T> X, MatrixView<const T> Y) const {
         check_batch(X, Y);
         return static_cast<T>(unchecked_cost(X, Y));
@@ -132,7 +170,8 @@ public:
     /// storage is reused from call to call.
     ///
     /// With delta(l) = dC/dz(l) for z(l) = a(l) . W(l) + b(l), the chain rule gives
-    ///     delta(L-1) = (2/n) (a(L) - Y) * act'(a(L))       (the factor 2 of d(a-y)^2, once)
+    ///     delta(L-1) = (2/n) (a(L) - Y) * act'(a(L))       (MSE: the factor 2 of d(a-y)^2, once;
+    ///                                                        the other losses: detail::output_delta)
     ///     dC/dW(l)   = a(l)^T . delta(l),   dC/db(l) = column sums of delta(l)
     ///     delta(l-1) = (delta(l) . W(l)^T) * act'(a(l))
     /// The notes' recurrence (eq. 61-64) multiplies by 2 again at every layer; this does not.
@@ -143,7 +182,7 @@ public:
         auto& ws = workspace_;
         const std::size_t n = X.rows();
         ws.delta.resize(n, outputs());
-        detail::mse_output_delta<T>(ws.outputs.back(), Y, output_, ws.delta);
+        detail::output_delta<T>(loss_, output_, ws.outputs.back(), Y, ws.delta);
         for (std::size_t l = layers(); l-- > 0;) {
             const MatrixView<const T> in = l == 0 ? X : ws.outputs[l - 1].view();
             detail::matmul_at_b<T>(in, ws.delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
@@ -238,6 +277,11 @@ private:
             detail::fail("Y has %zu row%s, X has %zu; X and Y need one row per sample", Y.rows(),
                          detail::plural(Y.rows()), X.rows());
         check_finite(Y, "Y", "Y");
+        if (loss_ != Loss::MSE)
+            for (std::size_t i = 0; i < Y.size(); ++i)
+                if (!(Y.data()[i] >= T(0) && Y.data()[i] <= T(1)))
+                    detail::fail("Y(%zu, %zu) is %.9g; the %s loss needs targets in [0, 1]", i / Y.cols(), i % Y.cols(),
+                                 double(Y.data()[i]), name(loss_));
     }
 
     void check_gradient(const Gradient<T>& g) const {
@@ -267,20 +311,29 @@ private:
         for (std::size_t l = 0; l < layers(); ++l) {
             const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
             outs[l].resize(X.rows(), arch_[l + 1]);
-            detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-            detail::add_bias_activate<T>(outs[l], biases_[l], activation(l));
+            if (l + 1 < layers()) {
+                detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
+                detail::add_bias_activate<T>(outs[l], biases_[l], hidden_);
+            } else { // the output layer keeps its pre-activation for the cost
+                auto& z = workspace_.z_out;
+                z.resize(X.rows(), arch_[l + 1]);
+                detail::matmul<T>(in, weights_[l], z);
+                detail::add_bias<T>(z, biases_[l]);
+                detail::activate_rows<T>(z, output_, outs[l]);
+            }
         }
         return outs.back();
     }
 
     double unchecked_cost(MatrixView<const T> X, MatrixView<const T> Y) const {
         const MatrixView<const T> A = run_forward(X);
-        return detail::squared_error_sum<T>(A, Y) / static_cast<double>(X.rows());
+        return detail::loss_sum<T>(loss_, workspace_.z_out, A, Y) / static_cast<double>(X.rows());
     }
 
     std::vector<std::size_t> arch_;
     Activation hidden_;
     Activation output_;
+    Loss loss_;
     std::vector<Matrix<T>> weights_;
     std::vector<Matrix<T>> biases_;
     mutable detail::Workspace<T> workspace_;

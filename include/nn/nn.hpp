@@ -5,6 +5,7 @@
 #include <nn/config.hpp>
 #include <nn/error.hpp>
 #include <nn/gradient.hpp>
+#include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 #include <nn/network.hpp>
 #include <nn/rng.hpp>

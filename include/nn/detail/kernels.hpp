@@ -5,9 +5,11 @@
 // the callers in network.hpp have already validated the user's input.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 
 #include <nn/activation.hpp>
+#include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 
 namespace nn::detail {
@@ -110,10 +112,12 @@ void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
     }
 }
 
-/// Forward epilogue: Z(i, :) = act(Z(i, :) + b) in place.     Z: n x out, b: 1 x out
+/// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
+/// Z: n x out, b: 1 x out
 template <Real T>
 void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
+    NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
     const std::size_t n = Z.rows(), out = Z.cols();
     for (std::size_t i = 0; i < n; ++i) {
         T* __restrict z = Z.data() + i * out;
@@ -121,22 +125,111 @@ void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     }
 }
 
-/// Backward: D *= act'(A) element-wise, with A the layer's output.     D, A: n x out
+/// Z(i, :) += b.     Z: n x out, b: 1 x out
+template <Real T>
+void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
+    NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
+    for (std::size_t i = 0; i < Z.rows(); ++i)
+        for (std::size_t j = 0; j < Z.cols(); ++j) Z.data()[i * Z.cols() + j] += b.data()[j];
+}
+
+/// A = act(Z), element-wise or, for Softmax, row by row: a_j = e^(z_j - max z) / sum_k e^(z_k - max z),
+/// which cannot overflow.     Z, A: n x out
+template <Real T>
+void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
+    NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
+    if (is_elementwise(act)) {
+        for (std::size_t i = 0; i < Z.size(); ++i) A.data()[i] = activate(act, Z.data()[i]);
+        return;
+    }
+    const std::size_t out = Z.cols();
+    for (std::size_t i = 0; i < Z.rows(); ++i) {
+        const T* z = Z.data() + i * out;
+        T* a = A.data() + i * out;
+        T top = z[0];
+        for (std::size_t j = 1; j < out; ++j) top = z[j] > top ? z[j] : top;
+        T sum = 0;
+        for (std::size_t j = 0; j < out; ++j) sum += a[j] = std::exp(z[j] - top);
+        for (std::size_t j = 0; j < out; ++j) a[j] /= sum;
+    }
+}
+
+/// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
+/// D, A: n x out
 template <Real T>
 void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
     NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
     for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] *= derivative_from_output(act, A.data()[i]);
 }
 
-/// The output layer's delta for C = (1/n) sum (a - y)^2:
-/// D = dC/dZ = (2/n) (A - Y) * act'(A), the factor 2 of d(a - y)^2 applied here and only here.
+/// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out).
+/// Each is the exact derivative of the loss's cost:
+///   MSE, element-wise act:  (2/n) (a - y) act'(a)   (the factor 2 of d(a - y)^2 applied here, once)
+///   MSE, Softmax:           with g = (2/n)(a - y) per row: a_j (g_j - sum_k a_k g_k)
+///   CrossEntropy, Softmax:  (a s - y) / n, with s = sum_k y_k of the row (1 for one-hot rows)
+///   BinaryCrossEntropy, Sigmoid: (a - y) / n
 template <Real T>
-void mse_output_delta(MatrixView<const T> A, MatrixView<const T> Y, Activation act, MatrixView<T> D) {
+void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<const T> Y, MatrixView<T> D) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && D.rows() == A.rows() && D.cols() == A.cols(),
               "output delta shapes");
-    const T scale = T(2) / static_cast<T>(A.rows());
-    for (std::size_t i = 0; i < A.size(); ++i)
-        D.data()[i] = scale * (A.data()[i] - Y.data()[i]) * derivative_from_output(act, A.data()[i]);
+    const std::size_t n = A.rows(), out = A.cols();
+    const T inv_n = T(1) / static_cast<T>(n);
+    const T* a = A.data();
+    const T* y = Y.data();
+    T* d = D.data();
+    if (loss == Loss::MSE && is_elementwise(act)) {
+        for (std::size_t i = 0; i < A.size(); ++i)
+            d[i] = T(2) * inv_n * (a[i] - y[i]) * derivative_from_output(act, a[i]);
+    } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
+        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+            T dot = 0;
+            for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
+            for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
+        }
+    } else if (loss == Loss::CrossEntropy) {
+        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+            T s = 0;
+            for (std::size_t j = 0; j < out; ++j) s += y[j];
+            for (std::size_t j = 0; j < out; ++j) d[j] = (a[j] * s - y[j]) * inv_n;
+        }
+    } else {
+        for (std::size_t i = 0; i < A.size(); ++i) d[i] = (a[i] - y[i]) * inv_n;
+    }
+}
+
+/// n times the cost of a batch: the loss summed over samples and outputs, accumulated in double.
+/// The cross-entropies use the pre-activation Z, so that no log of a rounded-off 0 appears:
+///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
+///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
+template <Real T>
+double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixView<const T> Y) {
+    NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
+              "loss_sum shapes");
+    double sum = 0;
+    if (loss == Loss::MSE) {
+        for (std::size_t i = 0; i < A.size(); ++i) {
+            const double d = static_cast<double>(A.data()[i]) - static_cast<double>(Y.data()[i]);
+            sum += d * d;
+        }
+    } else if (loss == Loss::CrossEntropy) {
+        const std::size_t out = Z.cols();
+        for (std::size_t i = 0; i < Z.rows(); ++i) {
+            const T* z = Z.data() + i * out;
+            const T* y = Y.data() + i * out;
+            double top = z[0];
+            for (std::size_t j = 1; j < out; ++j) top = z[j] > top ? z[j] : top;
+            double total = 0;
+            for (std::size_t j = 0; j < out; ++j) total += std::exp(static_cast<double>(z[j]) - top);
+            const double lse = top + std::log(total);
+            for (std::size_t j = 0; j < out; ++j) sum += static_cast<double>(y[j]) * (lse - static_cast<double>(z[j]));
+        }
+    } else {
+        for (std::size_t i = 0; i < Z.size(); ++i) {
+            const double z = Z.data()[i], y = Y.data()[i];
+            sum += (z > 0 ? z : 0) + std::log1p(std::exp(-std::abs(z))) - y * z;
+        }
+    }
+    return sum;
 }
 
 /// g(0, j) = sum over i of D(i, j): the bias gradient.     D: n x out -> g: 1 x out
@@ -146,18 +239,6 @@ void column_sums(MatrixView<const T> D, MatrixView<T> g) {
     for (std::size_t j = 0; j < g.cols(); ++j) g.data()[j] = T(0);
     for (std::size_t i = 0; i < D.rows(); ++i)
         for (std::size_t j = 0; j < D.cols(); ++j) g.data()[j] += D.data()[i * D.cols() + j];
-}
-
-/// sum (A - Y)^2 over every element, accumulated in double so a float cost keeps its digits.
-template <Real T>
-double squared_error_sum(MatrixView<const T> A, MatrixView<const T> Y) {
-    NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols(), "squared_error_sum shapes");
-    double sum = 0;
-    for (std::size_t i = 0; i < A.size(); ++i) {
-        const double d = static_cast<double>(A.data()[i]) - static_cast<double>(Y.data()[i]);
-        sum += d * d;
-    }
-    return sum;
 }
 
 /// P -= rate * G element-wise: one SGD step for one parameter matrix.
