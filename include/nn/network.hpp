@@ -155,7 +155,7 @@ public:
 
     /// The cost of the batch under the network's loss; for MSE, C = (1/n) sum_i sum_j (a_ij - y_ij)^2.
     T cost(MatrixView<const T> X, MatrixView<const T> Y) const {
-        check_batch(X, Y);
+        check_data(X, Y);
         return static_cast<T>(unchecked_cost(X, Y));
     }
 
@@ -167,7 +167,8 @@ public:
     }
 
     /// As above, into g, which is resized to the network's shapes (an empty g is fine) and whose
-    /// storage is reused from call to call.
+    /// storage is reused from call to call. Returns the batch's cost, which the forward pass gives
+    /// for free.
     ///
     /// With delta(l) = dC/dz(l) for z(l) = a(l) . W(l) + b(l), the chain rule gives
     ///     delta(L-1) = (2/n) (a(L) - Y) * act'(a(L))       (MSE: the factor 2 of d(a-y)^2, once;
@@ -175,8 +176,8 @@ public:
     ///     dC/dW(l)   = a(l)^T . delta(l),   dC/db(l) = column sums of delta(l)
     ///     delta(l-1) = (delta(l) . W(l)^T) * act'(a(l))
     /// The notes' recurrence (eq. 61-64) multiplies by 2 again at every layer; this does not.
-    void backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
-        check_batch(X, Y);
+    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
+        check_data(X, Y);
         if (!g.matches(arch_)) g.resize(arch_);
         run_forward(X);
         auto& ws = workspace_;
@@ -193,13 +194,14 @@ public:
             detail::mul_derivative<T>(ws.delta_prev, ws.outputs[l - 1], hidden_);
             std::swap(ws.delta, ws.delta_prev);
         }
+        return static_cast<T>(detail::loss_sum<T>(loss_, ws.z_out, ws.outputs.back(), Y) / static_cast<double>(n));
     }
 
     /// The gradient by finite differences (eq. 1), one parameter at a time: slow, for checking
     /// backprop. Each parameter is moved by eps and put back bit for bit. The quotient divides by
     /// the step actually taken, (p + eps) - p, which can differ from eps by rounding.
     Gradient<T> finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T eps, Diff diff = Diff::Forward) {
-        check_batch(X, Y);
+        check_data(X, Y);
         if (!std::isfinite(eps) || !(eps > T(0)))
             detail::fail("finite_diff needs a finite eps > 0, was given %.9g", double(eps));
         if (diff != Diff::Forward && diff != Diff::Central)
@@ -241,25 +243,7 @@ public:
         }
     }
 
-private:
-    std::size_t checked_layer(std::size_t l) const {
-        if (l >= layers()) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers());
-        return l;
-    }
-
-    /// Throws "X(r, c) is nan; X must be finite" for the first element that is not finite; with a
-    /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
-    static constexpr std::size_t no_layer = std::size_t(-1);
-    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
-        for (std::size_t r = 0; r < M.rows(); ++r)
-            for (std::size_t c = 0; c < M.cols(); ++c) {
-                if (std::isfinite(M(r, c))) continue;
-                if (layer == no_layer)
-                    detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(M(r, c)), whole);
-                detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(M(r, c)), whole);
-            }
-    }
-
+    /// Throws nn::Error unless X is n x inputs() with n > 0 and all finite.
     void check_inputs(MatrixView<const T> X) const {
         if (X.cols() != inputs())
             detail::fail("X has %zu column%s, the network takes %zu input%s", X.cols(), detail::plural(X.cols()),
@@ -268,7 +252,9 @@ private:
         check_finite(X, "X", "X");
     }
 
-    void check_batch(MatrixView<const T> X, MatrixView<const T> Y) const {
+    /// Throws nn::Error unless X and Y are a batch this network can take: X n x inputs() and Y n x
+    /// outputs() with n > 0, all finite, and targets in [0, 1] for the cross-entropy losses.
+    void check_data(MatrixView<const T> X, MatrixView<const T> Y) const {
         check_inputs(X);
         if (Y.cols() != outputs())
             detail::fail("Y has %zu column%s, the network gives %zu output%s", Y.cols(), detail::plural(Y.cols()),
@@ -284,6 +270,7 @@ private:
                                  double(Y.data()[i]), name(loss_));
     }
 
+    /// Throws nn::Error unless g has this network's shapes and only finite values.
     void check_gradient(const Gradient<T>& g) const {
         if (g.layers() != layers())
             detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
@@ -302,6 +289,25 @@ private:
             check_finite(g.weights(l), "gradient weights", "the gradient", l);
             check_finite(g.biases(l), "gradient biases", "the gradient", l);
         }
+    }
+
+private:
+    std::size_t checked_layer(std::size_t l) const {
+        if (l >= layers()) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers());
+        return l;
+    }
+
+    /// Throws "X(r, c) is nan; X must be finite" for the first element that is not finite; with a
+    /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
+    static constexpr std::size_t no_layer = std::size_t(-1);
+    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
+        for (std::size_t r = 0; r < M.rows(); ++r)
+            for (std::size_t c = 0; c < M.cols(); ++c) {
+                if (std::isfinite(M(r, c))) continue;
+                if (layer == no_layer)
+                    detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(M(r, c)), whole);
+                detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(M(r, c)), whole);
+            }
     }
 
     /// Runs the layers over X into the workspace and returns the last layer's output.

@@ -3,9 +3,13 @@
 
 #include <nn/activation.hpp>
 #include <nn/config.hpp>
+#include <nn/data.hpp>
 #include <nn/error.hpp>
 #include <nn/gradient.hpp>
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
+#include <nn/metrics.hpp>
 #include <nn/network.hpp>
+#include <nn/optim.hpp>
 #include <nn/rng.hpp>
+#include <nn/train.hpp>

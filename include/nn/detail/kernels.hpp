@@ -250,4 +250,49 @@ void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
     for (std::size_t i = 0; i < P.size(); ++i) p[i] -= rate * g[i];
 }
 
+/// One SGD step for one parameter matrix, as PyTorch's torch.optim.SGD defines it, element-wise:
+///     g = G + weight_decay p;   with momentum: v = momentum v + g, g = nesterov ? g + momentum v : v
+///     p -= rate g
+/// V is ignored when momentum is 0.
+template <Real T>
+void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T momentum, bool nesterov,
+              T weight_decay) {
+    NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "sgd_step shapes");
+    NN_ASSERT(momentum == T(0) || (V.rows() == P.rows() && V.cols() == P.cols()), "sgd_step velocity shape");
+    T* __restrict p = P.data();
+    const T* __restrict g = G.data();
+    T* __restrict v = V.data();
+    for (std::size_t i = 0; i < P.size(); ++i) {
+        T step = g[i] + weight_decay * p[i];
+        if (momentum != T(0)) {
+            v[i] = momentum * v[i] + step;
+            step = nesterov ? step + momentum * v[i] : v[i];
+        }
+        p[i] -= rate * step;
+    }
+}
+
+/// One Adam step with decoupled weight decay (AdamW, as torch.optim.AdamW), element-wise:
+///     p -= rate weight_decay p
+///     m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
+///     p -= rate (m / correction1) / (sqrt(v / correction2) + eps)
+/// with correction_k = 1 - beta_k^t after t steps.
+template <Real T>
+void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixView<T> V, T rate, T beta1, T beta2,
+               T eps, T weight_decay, T correction1, T correction2) {
+    NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols() && M.rows() == P.rows() && M.cols() == P.cols() &&
+                  V.rows() == P.rows() && V.cols() == P.cols(),
+              "adam_step shapes");
+    T* __restrict p = P.data();
+    const T* __restrict g = G.data();
+    T* __restrict m = M.data();
+    T* __restrict v = V.data();
+    for (std::size_t i = 0; i < P.size(); ++i) {
+        p[i] -= rate * weight_decay * p[i];
+        m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
+        v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
+        p[i] -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + eps);
+    }
+}
+
 } // namespace nn::detail

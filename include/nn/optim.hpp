@@ -1,0 +1,114 @@
+// nn/optim.hpp: optimizers, which turn a gradient into a step of the parameters.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include <nn/detail/kernels.hpp>
+#include <nn/gradient.hpp>
+#include <nn/network.hpp>
+
+namespace nn {
+
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, as
+/// torch.optim.SGD: g += weight_decay p; v = momentum v + g; p -= rate (nesterov ? g + momentum v : v).
+/// With the defaults it is net.learn(g, rate).
+///     nn::SGD<float> sgd(0.1f, 0.9f);
+///     net.backprop(X, Y, g);
+///     sgd.step(net, g);
+/// An optimizer keeps state shaped like one network's parameters: use one per network.
+template <Real T>
+class SGD {
+public:
+    explicit SGD(T rate, T momentum = T(0), bool nesterov = false, T weight_decay = T(0))
+        : rate_(rate), momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {
+        set_rate(rate);
+        if (!(momentum >= T(0) && momentum < T(1)))
+            detail::fail("SGD needs 0 <= momentum < 1, was given %.9g", double(momentum));
+        if (nesterov && momentum == T(0)) detail::fail("SGD with nesterov needs a momentum > 0");
+        if (!(weight_decay >= T(0)) || !std::isfinite(weight_decay))
+            detail::fail("SGD needs a finite weight_decay >= 0, was given %.9g", double(weight_decay));
+    }
+
+    T rate() const { return rate_; }
+    /// Changes the learning rate (for a schedule); it must be finite and >= 0.
+    void set_rate(T rate) {
+        if (!(rate >= T(0)) || !std::isfinite(rate))
+            detail::fail("SGD needs a finite rate >= 0, was given %.9g", double(rate));
+        rate_ = rate;
+    }
+
+    /// One step of every parameter of `net` along the gradient `g` (checked first: on a bad
+    /// gradient it throws and changes nothing).
+    void step(NN<T>& net, const Gradient<T>& g) {
+        net.check_gradient(g);
+        if (momentum_ != T(0) && !velocity_.matches(net.arch())) velocity_.resize(net.arch());
+        for (std::size_t l = 0; l < net.layers(); ++l) {
+            detail::sgd_step<T>(net.weights(l), g.weights(l),
+                                momentum_ != T(0) ? velocity_.weights(l).view() : MatrixView<T>(), rate_, momentum_,
+                                nesterov_, weight_decay_);
+            detail::sgd_step<T>(net.biases(l), g.biases(l),
+                                momentum_ != T(0) ? velocity_.biases(l).view() : MatrixView<T>(), rate_, momentum_,
+                                nesterov_, weight_decay_);
+        }
+    }
+
+private:
+    T rate_, momentum_, weight_decay_;
+    bool nesterov_;
+    Gradient<T> velocity_;
+};
+
+/// Adam with decoupled weight decay (AdamW), as torch.optim.AdamW:
+///     p -= rate weight_decay p;  m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+///     p -= rate m_hat / (sqrt(v_hat) + eps),  with the bias corrections m_hat = m / (1 - beta1^t), v_hat likewise.
+///     nn::Adam<float> adam(1e-3f);
+///     adam.step(net, g);
+template <Real T>
+class Adam {
+public:
+    explicit Adam(T rate = T(1e-3), T beta1 = T(0.9), T beta2 = T(0.999), T eps = T(1e-8), T weight_decay = T(0))
+        : beta1_(beta1), beta2_(beta2), eps_(eps), weight_decay_(weight_decay) {
+        set_rate(rate);
+        if (!(beta1 >= T(0) && beta1 < T(1))) detail::fail("Adam needs 0 <= beta1 < 1, was given %.9g", double(beta1));
+        if (!(beta2 >= T(0) && beta2 < T(1))) detail::fail("Adam needs 0 <= beta2 < 1, was given %.9g", double(beta2));
+        if (!(eps > T(0)) || !std::isfinite(eps))
+            detail::fail("Adam needs a finite eps > 0, was given %.9g", double(eps));
+        if (!(weight_decay >= T(0)) || !std::isfinite(weight_decay))
+            detail::fail("Adam needs a finite weight_decay >= 0, was given %.9g", double(weight_decay));
+    }
+
+    T rate() const { return rate_; }
+    void set_rate(T rate) {
+        if (!(rate >= T(0)) || !std::isfinite(rate))
+            detail::fail("Adam needs a finite rate >= 0, was given %.9g", double(rate));
+        rate_ = rate;
+    }
+    /// The number of steps taken.
+    std::uint64_t steps() const { return t_; }
+
+    void step(NN<T>& net, const Gradient<T>& g) {
+        net.check_gradient(g);
+        if (!m_.matches(net.arch())) {
+            m_.resize(net.arch());
+            v_.resize(net.arch());
+            t_ = 0;
+        }
+        ++t_;
+        const T c1 = T(1) - static_cast<T>(std::pow(double(beta1_), double(t_)));
+        const T c2 = T(1) - static_cast<T>(std::pow(double(beta2_), double(t_)));
+        for (std::size_t l = 0; l < net.layers(); ++l) {
+            detail::adam_step<T>(net.weights(l), g.weights(l), m_.weights(l), v_.weights(l), rate_, beta1_, beta2_,
+                                 eps_, weight_decay_, c1, c2);
+            detail::adam_step<T>(net.biases(l), g.biases(l), m_.biases(l), v_.biases(l), rate_, beta1_, beta2_, eps_,
+                                 weight_decay_, c1, c2);
+        }
+    }
+
+private:
+    T rate_ = 0, beta1_, beta2_, eps_, weight_decay_;
+    Gradient<T> m_, v_;
+    std::uint64_t t_ = 0;
+};
+
+} // namespace nn

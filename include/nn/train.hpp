@@ -1,0 +1,216 @@
+// nn/train.hpp: nn::train, the minibatch training loop, with shuffling, validation, early
+// stopping and progress output.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#define NN_DETAIL_HAVE_ISATTY 1
+#endif
+
+#include <nn/metrics.hpp>
+#include <nn/network.hpp>
+#include <nn/rng.hpp>
+
+namespace nn {
+
+/// What nn::train prints to stderr while it trains.
+enum class Progress {
+    Auto,  ///< a live bar on a terminal, else one line per epoch
+    Bar,   ///< a live bar (epoch, batch, cost, time left), finished with one line per epoch
+    Lines, ///< one line per epoch
+    Quiet, ///< nothing
+};
+
+/// What one epoch came to. Validation figures are NaN when there is no validation data.
+struct EpochStats {
+    std::size_t epoch = 0; ///< counted from 1
+    double train_cost = 0; ///< the mean cost of the epoch's batches, weighted by their size
+    double val_cost = std::numeric_limits<double>::quiet_NaN();
+    double val_accuracy = std::numeric_limits<double>::quiet_NaN();
+    double seconds = 0; ///< wall-clock time of the epoch, validation included
+};
+
+/// How nn::train trains. A plain aggregate: nn::TrainOptions{.epochs = 100, .batch_size = 32}.
+struct TrainOptions {
+    std::size_t epochs = 10;
+    std::size_t batch_size = 32; ///< the last batch of an epoch may be smaller
+    bool shuffle = true;         ///< a new order of the samples every epoch, drawn from `seed`
+    std::uint64_t seed = 0;
+    /// Early stopping: stop after this many epochs in a row without the monitored cost (the
+    /// validation cost when there is validation data, else the training cost) falling by more
+    /// than min_delta, and put back the parameters of the best epoch. 0: train every epoch.
+    std::size_t patience = 0;
+    double min_delta = 0;
+    Progress progress = Progress::Auto;
+    /// Called after every epoch.
+    std::function<void(const EpochStats&)> on_epoch = nullptr;
+};
+
+/// What nn::train did: one entry per epoch trained.
+struct History {
+    std::vector<EpochStats> epochs;
+    std::size_t best_epoch = 0; ///< the epoch whose parameters the network holds at the end, counted from 1
+    bool stopped_early = false;
+};
+
+namespace detail {
+
+inline double now_seconds() {
+    std::timespec ts{};
+    std::timespec_get(&ts, TIME_UTC);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+inline bool stderr_is_terminal() {
+#ifdef NN_DETAIL_HAVE_ISATTY
+    return isatty(fileno(stderr)) != 0;
+#else
+    return false;
+#endif
+}
+
+inline void print_duration(std::FILE* out, double seconds) {
+    const long s = long(seconds + 0.5);
+    if (s >= 3600)
+        std::fprintf(out, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        std::fprintf(out, "%ld:%02ld", s / 60, s % 60);
+}
+
+template <Real T, class Optimizer>
+History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
+              const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate) {
+    if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
+    if (!std::isfinite(options.min_delta) || options.min_delta < 0)
+        fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
+    net.check_data(X, Y);
+    if (validate) net.check_data(X_val, Y_val);
+
+    const std::size_t n = X.rows(), batch = options.batch_size < n ? options.batch_size : n;
+    const std::size_t batches = (n + batch - 1) / batch;
+    const bool bar = options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal());
+    const bool lines = options.progress != Progress::Quiet;
+
+    Rng rng(options.seed);
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    Matrix<T> Xb, Yb; // the shuffled batch, gathered
+    Gradient<T> g;
+    History history;
+    std::optional<NN<T>> best;
+    double best_cost = std::numeric_limits<double>::infinity();
+    std::size_t waited = 0;
+    const double started = now_seconds();
+
+    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+        const double epoch_start = now_seconds();
+        double last_draw = 0;
+        if (options.shuffle)
+            for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+        double cost_sum = 0;
+        for (std::size_t b = 0; b < batches; ++b) {
+            const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
+            MatrixView<const T> xb = X.rows(first, count), yb = Y.rows(first, count);
+            if (options.shuffle) {
+                Xb.resize(count, X.cols());
+                Yb.resize(count, Y.cols());
+                for (std::size_t r = 0; r < count; ++r) {
+                    const T* xs = X.data() + order[first + r] * X.cols();
+                    const T* ys = Y.data() + order[first + r] * Y.cols();
+                    for (std::size_t c = 0; c < X.cols(); ++c) Xb(r, c) = xs[c];
+                    for (std::size_t c = 0; c < Y.cols(); ++c) Yb(r, c) = ys[c];
+                }
+                xb = Xb;
+                yb = Yb;
+            }
+            const double cost = double(net.backprop(xb, yb, g));
+            if (!std::isfinite(cost))
+                fail("training diverged: the cost became %s at epoch %zu, batch %zu of %zu; lower the learning rate",
+                     std::isnan(cost) ? "NaN" : "infinite", epoch, b + 1, batches);
+            optimizer.step(net, g);
+            cost_sum += cost * double(count);
+            if (bar) {
+                const double t = now_seconds();
+                if (t - last_draw >= 0.1 || b + 1 == batches) {
+                    last_draw = t;
+                    const double done = double((epoch - 1) * batches + b + 1), total = double(options.epochs * batches);
+                    const int width = 24, filled = int(width * double(b + 1) / double(batches));
+                    std::fprintf(stderr, "\repoch %zu/%zu [", epoch, options.epochs);
+                    for (int k = 0; k < width; ++k) std::fputc(k < filled ? '=' : k == filled ? '>' : ' ', stderr);
+                    std::fprintf(stderr, "] batch %zu/%zu  cost %.6g  left ", b + 1, batches,
+                                 cost_sum / double(first + count));
+                    print_duration(stderr, (t - started) * (total - done) / done);
+                    std::fprintf(stderr, "   ");
+                    std::fflush(stderr);
+                }
+            }
+        }
+        EpochStats stats;
+        stats.epoch = epoch;
+        stats.train_cost = cost_sum / double(n);
+        if (validate) {
+            const Matrix<T> out = net.forward(X_val);
+            stats.val_cost = double(net.cost(X_val, Y_val));
+            stats.val_accuracy = accuracy<T>(out, Y_val);
+        }
+        stats.seconds = now_seconds() - epoch_start;
+        history.epochs.push_back(stats);
+        if (lines) {
+            std::fprintf(stderr, "%sepoch %zu/%zu  cost %.6g", bar ? "\r" : "", epoch, options.epochs,
+                         stats.train_cost);
+            if (validate)
+                std::fprintf(stderr, "  val_cost %.6g  val_accuracy %.4f", stats.val_cost, stats.val_accuracy);
+            std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
+        }
+        if (options.on_epoch) options.on_epoch(stats);
+
+        const double monitored = validate ? stats.val_cost : stats.train_cost;
+        if (monitored < best_cost - options.min_delta) {
+            best_cost = monitored;
+            history.best_epoch = epoch;
+            waited = 0;
+            if (options.patience > 0) best = net;
+        } else if (options.patience > 0 && ++waited >= options.patience) {
+            history.stopped_early = true;
+            break;
+        }
+    }
+    if (best)
+        net = *best; // early stopping: the best epoch's parameters
+    else
+        history.best_epoch = history.epochs.size();
+    return history;
+}
+
+} // namespace detail
+
+/// Trains `net` on X, Y with minibatches: each epoch, in a new order when options.shuffle is
+/// set, backprop over a batch and one optimizer step per batch. The optimizer is anything with
+/// step(net, gradient), such as nn::SGD or nn::Adam. The same seed gives bit-identical weights.
+/// A NaN or infinite cost stops training with nn::Error naming the epoch and batch.
+///     nn::Adam<float> adam(1e-3f);
+///     auto history = nn::train(net, X, Y, adam, nn::TrainOptions{.epochs = 100, .batch_size = 32});
+template <Real T, class Optimizer>
+History train(NN<T>& net, const Matrix<T>& X, const Matrix<T>& Y, Optimizer& optimizer,
+              const TrainOptions& options = {}) {
+    return detail::train<T>(net, X, Y, optimizer, options, {}, {}, false);
+}
+
+/// As above, measuring the cost and accuracy on the validation data after every epoch; early
+/// stopping (options.patience) then watches the validation cost.
+template <Real T, class Optimizer>
+History train(NN<T>& net, const Matrix<T>& X, const Matrix<T>& Y, Optimizer& optimizer, const TrainOptions& options,
+              const Matrix<T>& X_val, const Matrix<T>& Y_val) {
+    return detail::train<T>(net, X, Y, optimizer, options, X_val, Y_val, true);
+}
+
+} // namespace nn

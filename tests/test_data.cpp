@@ -1,0 +1,117 @@
+// Data readers, the standardiser and the metrics.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "helpers.hpp"
+#include <nn/data.hpp>
+#include <nn/metrics.hpp>
+
+namespace {
+
+// A file in the build folder, removed when the test ends.
+struct TempFile {
+    explicit TempFile(const std::string& text) : path("nn_test_" + std::to_string(counter()++) + ".txt") {
+        std::ofstream(path, std::ios::binary) << text;
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+    std::string path;
+};
+
+} // namespace
+
+TEST_CASE_TEMPLATE("read_fann reads by tokens, whatever the line breaks", T, float, double) {
+    const TempFile one_line("2 3 1\n1 2 3 0.5\n-1 0.25 1e-3 1\n");
+    const TempFile split("2 3 1\n1 2\n3\n0.5 -1 0.25 1e-3\n1");
+    for (const auto* f : {&one_line, &split}) {
+        const auto [X, Y, classes] = nn::read_fann<T>(f->path);
+        CHECK(X == (nn::Matrix<T>{{1, 2, 3}, {-1, 0.25, T(1e-3)}}));
+        CHECK(Y == (nn::Matrix<T>{{0.5}, {1}}));
+        CHECK(classes.empty());
+    }
+}
+
+TEST_CASE("read_fann: a malformed file throws nn::Error naming the file and line") {
+    auto message = [](const std::string& text) {
+        const TempFile f(text);
+        try {
+            (void)nn::read_fann<float>(f.path);
+        } catch (const nn::Error& e) {
+            const std::string m = e.what();
+            return m.substr(m.find(':') + 1); // drop the (temporary) file name
+        }
+        return std::string("no error");
+    };
+    CHECK(message("") == "1: the header needs a positive whole number of pairs, found ''");
+    CHECK(message("2 x 1") == "1: the header needs a positive whole number of inputs, found 'x'");
+    CHECK(message("2 2 0\n") == "1: the header needs a positive whole number of outputs, found '0'");
+    CHECK(message("2 2 1\n1 2 3\n4 5") == "3: the file ends in pair 2 of 2; the header promises 3 numbers a pair");
+    CHECK(message("1 2 1\n1 abc 3\n") == "2: 'abc' is not a finite number (pair 1, input 2)");
+    CHECK(message("1 2 1\n1 2 nan\n") == "2: 'nan' is not a finite number (pair 1, output 1)");
+    CHECK(message("1 2 1\n1 2 3\n4\n") == "3: '4' follows the 1 pairs the header promises");
+    CHECK(message("99999999999 2 1\n1 2 3\n").find("more than the file's") != std::string::npos);
+    CHECK(message("18446744073709551615 18446744073709551615 1\n").find("the header") != std::string::npos);
+    CHECK_THROWS_WITH_AS(nn::read_fann<float>("/nonexistent/file.train"),
+                         "cannot open '/nonexistent/file.train': No such file or directory", nn::Error);
+}
+
+TEST_CASE("read_csv: numeric columns in, a label column out as one-hot") {
+    const TempFile f("a,b,label\n1,2,cat\n3, 4 ,dog\n\n5,6,cat\r\n");
+    const auto d = nn::read_csv<double>(f.path);
+    CHECK(d.X == (nn::Matrix<double>{{1, 2}, {3, 4}, {5, 6}}));
+    CHECK(d.classes == std::vector<std::string>{"cat", "dog"});
+    CHECK(d.Y == (nn::Matrix<double>{{1, 0}, {0, 1}, {1, 0}}));
+
+    const TempFile numeric("10;0.5\n9;1.5\n2;2.5\n");
+    const auto n = nn::read_csv<float>(numeric.path, {.delimiter = ';', .header = false, .label_column = 0});
+    CHECK(n.classes == std::vector<std::string>{"2", "9", "10"}); // numeric labels sort as numbers
+    CHECK(n.X == (nn::Matrix<float>{{0.5}, {1.5}, {2.5}}));
+    CHECK(n.Y == (nn::Matrix<float>{{0, 0, 1}, {0, 1, 0}, {1, 0, 0}}));
+
+    const TempFile test("a,b,label\n1,1,dog\n");
+    const auto t = nn::read_csv<double>(test.path, {.classes = d.classes});
+    CHECK(t.Y == (nn::Matrix<double>{{0, 1}}));
+}
+
+TEST_CASE("read_csv: malformed files") {
+    const TempFile ragged("a,b,c\n1,2,x\n1,2\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(ragged.path), (ragged.path + ":3: 2 fields, the first row has 3").c_str(),
+                         nn::Error);
+    const TempFile text("a,b,c\n1,two,x\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(text.path),
+                         (text.path + ":2: column 2, 'two', is not a finite number").c_str(), nn::Error);
+    const TempFile unknown("a,c\n1,bird\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(unknown.path, {.classes = {"cat", "dog"}}),
+                         (unknown.path + ":2: label 'bird' is not one of the 2 classes given").c_str(), nn::Error);
+    const TempFile empty("a,b\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(empty.path), (empty.path + ": no data rows").c_str(), nn::Error);
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(unknown.path, {.label_column = 5}),
+                         (unknown.path + ": label_column 5 is out of range for 2 columns").c_str(), nn::Error);
+}
+
+TEST_CASE_TEMPLATE("Standardizer: fitted on training data, applied to any", T, float, double) {
+    nn::Matrix<T> train{{1, 10, 7}, {3, 20, 7}}, test{{2, 40, 8}};
+    const auto s = nn::Standardizer<T>::fit(train);
+    s.apply(train);
+    s.apply(test);
+    CHECK(train == (nn::Matrix<T>{{-1, -1, 0}, {1, 1, 0}}));
+    CHECK(test == (nn::Matrix<T>{{0, 5, 1}})); // the constant column is only shifted
+    nn::Matrix<T> wrong(1, 2);
+    CHECK_THROWS_WITH_AS(s.apply(wrong), "the Standardizer was fitted on 3 columns, X has 2", nn::Error);
+}
+
+TEST_CASE_TEMPLATE("accuracy and mean_squared_error", T, float, double) {
+    const nn::Matrix<T> out{{0.1, 0.7, 0.2}, {0.5, 0.4, 0.1}}, onehot{{0, 1, 0}, {0, 0, 1}};
+    CHECK(nn::accuracy(out, onehot) == 0.5);
+    const nn::Matrix<T> single{{0.9}, {0.2}, {0.6}}, labels{{1}, {0}, {0}};
+    CHECK(nn::accuracy(single, labels) == doctest::Approx(2.0 / 3));
+    const nn::Matrix<T> a{{1, 2}}, y{{0, 4}};
+    CHECK(nn::mean_squared_error(a, y) == 2.5); // (1 + 4) / (1 x 2)
+    CHECK_THROWS_WITH_AS(nn::accuracy(a, single), "accuracy: the outputs are 1 x 2, the targets 3 x 1", nn::Error);
+}

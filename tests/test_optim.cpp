@@ -1,0 +1,121 @@
+// SGD and Adam against steps computed by hand.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "helpers.hpp"
+#include <nn/optim.hpp>
+
+namespace {
+
+// A {1, 1} network holds two parameters, w and b; a gradient for it is set directly.
+template <class T>
+nn::NN<T> two_parameters(T w, T b) {
+    nn::NN<T> net({1, 1}, nn::Activation::Linear, nn::Activation::Linear);
+    net.weights(0)(0, 0) = w;
+    net.biases(0)(0, 0) = b;
+    return net;
+}
+
+template <class T>
+nn::Gradient<T> gradient(T dw, T db) {
+    nn::Gradient<T> g({1, 1});
+    g.weights(0)(0, 0) = dw;
+    g.biases(0)(0, 0) = db;
+    return g;
+}
+
+} // namespace
+
+TEST_CASE_TEMPLATE("SGD: plain, momentum, Nesterov and weight decay, step by step", T, float, double) {
+    SUBCASE("plain SGD is learn()") {
+        auto net = two_parameters<T>(1, -1), same = net;
+        nn::SGD<T> sgd(T(0.25));
+        sgd.step(net, gradient<T>(2, 4));
+        same.learn(gradient<T>(2, 4), T(0.25));
+        CHECK(test::parameters(net) == test::parameters(same));
+        CHECK(net.weights(0)(0, 0) == T(0.5));
+    }
+    SUBCASE("momentum 0.5, rate 0.25: v = 0.5 v + g") {
+        auto net = two_parameters<T>(1, 0);
+        nn::SGD<T> sgd(T(0.25), T(0.5));
+        sgd.step(net, gradient<T>(2, 0)); // v = 2, w = 1 - 0.5 = 0.5
+        CHECK(net.weights(0)(0, 0) == T(0.5));
+        sgd.step(net, gradient<T>(2, 0)); // v = 3, w = 0.5 - 0.75 = -0.25
+        CHECK(net.weights(0)(0, 0) == T(-0.25));
+    }
+    SUBCASE("Nesterov: the step is g + momentum v") {
+        auto net = two_parameters<T>(1, 0);
+        nn::SGD<T> sgd(T(0.25), T(0.5), true);
+        sgd.step(net, gradient<T>(2, 0)); // v = 2, step = 2 + 1 = 3, w = 1 - 0.75
+        CHECK(net.weights(0)(0, 0) == T(0.25));
+        sgd.step(net, gradient<T>(2, 0)); // v = 3, step = 2 + 1.5 = 3.5, w = 0.25 - 0.875
+        CHECK(net.weights(0)(0, 0) == T(-0.625));
+    }
+    SUBCASE("weight decay adds weight_decay p to the gradient") {
+        auto net = two_parameters<T>(2, 0);
+        nn::SGD<T> sgd(T(0.5), T(0), false, T(0.25));
+        sgd.step(net, gradient<T>(1, 0)); // g = 1 + 0.5 = 1.5, w = 2 - 0.75
+        CHECK(net.weights(0)(0, 0) == T(1.25));
+    }
+}
+
+TEST_CASE_TEMPLATE("Adam (AdamW): the first two steps by hand", T, float, double) {
+    auto net = two_parameters<T>(1, 0);
+    nn::Adam<T> adam(T(0.1), T(0.9), T(0.999), T(1e-8), T(0.5));
+    adam.step(net, gradient<T>(2, -3));
+    // Step 1: decay w = 1 - 0.1 * 0.5 * 1 = 0.95; m = 0.2, v = 0.004; m_hat = 2, v_hat = 4;
+    // w = 0.95 - 0.1 * 2 / (2 + 1e-8). The bias: m_hat = -3, v_hat = 9: b = 0 + 0.1 * 3 / (3 + 1e-8).
+    double w = 0.95 - 0.1 * 2 / (2 + 1e-8), b = 0.1 * 3 / (3 + 1e-8);
+    CHECK(double(net.weights(0)(0, 0)) == doctest::Approx(w).epsilon(1e-6));
+    CHECK(double(net.biases(0)(0, 0)) == doctest::Approx(b).epsilon(1e-6));
+    adam.step(net, gradient<T>(1, 1));
+    // Step 2: decay w -= 0.1 * 0.5 * w; m = 0.9 * 0.2 + 0.1 * 1 = 0.28, v = 0.999 * 0.004 + 0.001 = 0.004996;
+    // m_hat = 0.28 / 0.19, v_hat = 0.004996 / 0.001999.
+    w -= 0.1 * 0.5 * w;
+    w -= 0.1 * (0.28 / 0.19) / (std::sqrt(0.004996 / 0.001999) + 1e-8);
+    const double mb = 0.9 * -0.3 + 0.1, vb = 0.999 * 0.009 + 0.001;
+    b -= 0.1 * 0.5 * b;
+    b -= 0.1 * (mb / 0.19) / (std::sqrt(vb / 0.001999) + 1e-8);
+    CHECK(double(net.weights(0)(0, 0)) == doctest::Approx(w).epsilon(1e-6));
+    CHECK(double(net.biases(0)(0, 0)) == doctest::Approx(b).epsilon(1e-6));
+    CHECK(adam.steps() == 2);
+}
+
+TEST_CASE("optimizers check their settings and the gradient before changing anything") {
+    CHECK_THROWS_WITH_AS(nn::SGD<float>(-1.0f), "SGD needs a finite rate >= 0, was given -1", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::SGD<float>(0.1f, 1.0f), "SGD needs 0 <= momentum < 1, was given 1", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::SGD<float>(0.1f, 0.0f, true), "SGD with nesterov needs a momentum > 0", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Adam<float>(0.1f, 1.0f), "Adam needs 0 <= beta1 < 1, was given 1", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Adam<float>(0.1f, 0.9f, 0.999f, 0.0f), "Adam needs a finite eps > 0, was given 0",
+                         nn::Error);
+    auto net = two_parameters<float>(1, 2);
+    const auto before = test::parameters(net);
+    nn::Adam<float> adam;
+    CHECK_THROWS_WITH_AS(adam.step(net, nn::Gradient<float>({2, 1})),
+                         "gradient weights(0) is 2 x 1, the network's is 1 x 1", nn::Error);
+    auto g = gradient<float>(1, NAN);
+    CHECK_THROWS_WITH_AS(adam.step(net, g), "gradient biases(0)(0, 0) is nan; the gradient must be finite", nn::Error);
+    nn::SGD<float> sgd(0.1f, 0.9f);
+    CHECK_THROWS_AS(sgd.step(net, g), nn::Error);
+    CHECK(test::parameters(net) == before);
+    CHECK(adam.steps() == 0);
+}
+
+TEST_CASE("Adam and momentum SGD both learn XOR (tanh hidden layer, binary cross-entropy)") {
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    for (int which = 0; which < 2; ++which) {
+        nn::NN<double> net({2, 4, 1}, nn::Activation::Tanh, nn::Activation::Sigmoid, nn::Loss::BinaryCrossEntropy);
+        nn::Rng rng(2);
+        net.init(rng);
+        nn::Adam<double> adam(0.05);
+        nn::SGD<double> sgd(0.5, 0.9);
+        nn::Gradient<double> g;
+        for (int i = 0; i < 500; ++i) {
+            net.backprop(X, Y, g);
+            which == 0 ? adam.step(net, g) : sgd.step(net, g);
+        }
+        CAPTURE(which);
+        CHECK(net.cost(X, Y) < 0.05);
+    }
+}
