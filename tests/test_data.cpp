@@ -115,3 +115,28 @@ TEST_CASE_TEMPLATE("accuracy and mean_squared_error", T, float, double) {
     CHECK(nn::mean_squared_error(a, y) == 2.5); // (1 + 4) / (1 x 2)
     CHECK_THROWS_WITH_AS(nn::accuracy(a, single), "accuracy: the outputs are 1 x 2, the targets 3 x 1", nn::Error);
 }
+
+TEST_CASE("read_fann reads FANN's own benchmark files, when they are beside the checkout") {
+    const std::string folder = NN_FANN_DATA_DIR;
+    if (!std::ifstream(folder + "/building.train")) {
+        MESSAGE("skipped: no FANN datasets in " << folder);
+        return;
+    }
+    struct Shape {
+        const char* name;
+        std::size_t pairs, inputs, outputs;
+    };
+    for (const Shape s : {Shape{"building", 2104, 14, 3},
+                          {"diabetes", 384, 8, 2},
+                          {"gene", 1588, 120, 3},
+                          {"mushroom", 4062, 125, 2},
+                          {"soybean", 342, 82, 19},
+                          {"thyroid", 3600, 21, 3},
+                          {"two-spiral", 193, 2, 1}}) {
+        CAPTURE(s.name);
+        const auto d = nn::read_fann<float>(folder + "/" + s.name + ".train");
+        CHECK(d.X.rows() == s.pairs);
+        CHECK(d.X.cols() == s.inputs);
+        CHECK(d.Y.cols() == s.outputs);
+    }
+}

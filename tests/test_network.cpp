@@ -346,3 +346,9 @@ TEST_CASE_TEMPLATE("init: Xavier and He limits, zero biases, He for ReLU layers 
     b.init(rb);
     CHECK(test::parameters(a) == test::parameters(b));
 }
+
+TEST_CASE("the headers' version is the CMake project's") {
+    CHECK(std::to_string(NN_VERSION_MAJOR) + "." + std::to_string(NN_VERSION_MINOR) + "." +
+              std::to_string(NN_VERSION_PATCH) ==
+          NN_CMAKE_VERSION);
+}

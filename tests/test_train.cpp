@@ -125,3 +125,14 @@ TEST_CASE("bad options and data throw before training") {
                          "Y has 3 columns, the network gives 2 outputs", nn::Error);
     CHECK(test::parameters(net) == before);
 }
+
+TEST_CASE("max_seconds bounds the training time") {
+    const Blobs data(9, 2000);
+    auto net = fresh();
+    nn::SGD<float> sgd(0.01f);
+    const auto h = nn::train(net, data.X, data.Y, sgd,
+                             {.epochs = 1000000, .batch_size = 1, .max_seconds = 0.2, .progress = nn::Progress::Quiet});
+    CHECK(h.stopped_early);
+    CHECK(h.epochs.size() < 1000000);
+    CHECK(h.best_epoch == h.epochs.size());
+}

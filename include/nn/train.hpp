@@ -50,6 +50,8 @@ struct TrainOptions {
     /// than min_delta, and put back the parameters of the best epoch. 0: train every epoch.
     std::size_t patience = 0;
     double min_delta = 0;
+    /// A time budget: no new epoch starts once this many seconds have passed. 0: no limit.
+    double max_seconds = 0;
     Progress progress = Progress::Auto;
     /// Called after every epoch.
     std::function<void(const EpochStats&)> on_epoch = nullptr;
@@ -59,7 +61,7 @@ struct TrainOptions {
 struct History {
     std::vector<EpochStats> epochs;
     std::size_t best_epoch = 0; ///< the epoch whose parameters the network holds at the end, counted from 1
-    bool stopped_early = false;
+    bool stopped_early = false; ///< by patience or by the time budget
 };
 
 namespace detail {
@@ -90,6 +92,8 @@ template <Real T, class Optimizer>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
               const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate) {
     if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
+    if (!(options.max_seconds >= 0) || !std::isfinite(options.max_seconds))
+        fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
     if (!std::isfinite(options.min_delta) || options.min_delta < 0)
         fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
     net.check_data(X, Y);
@@ -181,6 +185,10 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             if (options.patience > 0) best = net;
         } else if (options.patience > 0 && ++waited >= options.patience) {
             history.stopped_early = true;
+            break;
+        }
+        if (options.max_seconds > 0 && now_seconds() - started >= options.max_seconds) {
+            history.stopped_early = epoch < options.epochs;
             break;
         }
     }
