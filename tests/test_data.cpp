@@ -140,3 +140,26 @@ TEST_CASE("read_fann reads FANN's own benchmark files, when they are beside the 
         CHECK(d.Y.cols() == s.outputs);
     }
 }
+
+TEST_CASE("split draws the second part at random and keeps the order within each part") {
+    nn::Dataset<double> d{nn::Matrix<double>(10, 1), nn::Matrix<double>(10, 1), {"a"}};
+    for (std::size_t i = 0; i < 10; ++i) d.X(i, 0) = d.Y(i, 0) = double(i);
+    const auto [a, b] = nn::split(d, 0.3, 5);
+    REQUIRE(a.X.rows() == 7);
+    REQUIRE(b.X.rows() == 3);
+    CHECK(a.classes == d.classes);
+    std::vector<int> seen(10, 0);
+    for (const auto* part : {&a, &b})
+        for (std::size_t i = 0; i < part->X.rows(); ++i) {
+            CHECK(part->X(i, 0) == part->Y(i, 0)); // rows stay whole
+            if (i > 0) CHECK(part->X(i - 1, 0) < part->X(i, 0));
+            ++seen[std::size_t(part->X(i, 0))];
+        }
+    for (int s : seen) CHECK(s == 1);
+    const auto [a2, b2] = nn::split(d, 0.3, 5);
+    CHECK(b2.X == b.X);
+    const auto [a3, b3] = nn::split(d, 0.3, 6);
+    CHECK_FALSE(b3.X == b.X);
+    CHECK(nn::split(d, 0.0).second.X.rows() == 0);
+    CHECK_THROWS_WITH_AS(nn::split(d, 1.5), "split needs a fraction in [0, 1], was given 1.5", nn::Error);
+}

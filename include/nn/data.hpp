@@ -9,9 +9,11 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nn/matrix.hpp>
+#include <nn/rng.hpp>
 
 namespace nn {
 
@@ -260,5 +262,32 @@ public:
 private:
     Matrix<T> mean_, scale_;
 };
+
+/// Splits a dataset in two: round(fraction x samples) of them, drawn at random from `seed`, go to
+/// the second part; each part keeps the samples' order. For a test or validation set:
+///     auto [train, test] = nn::split(data, 0.2);
+template <Real T>
+std::pair<Dataset<T>, Dataset<T>> split(const Dataset<T>& data, double fraction, std::uint64_t seed = 0) {
+    if (!(fraction >= 0 && fraction <= 1)) detail::fail("split needs a fraction in [0, 1], was given %.9g", fraction);
+    if (data.X.rows() != data.Y.rows()) detail::fail("split: X has %zu rows, Y has %zu", data.X.rows(), data.Y.rows());
+    const std::size_t n = data.X.rows(), second = static_cast<std::size_t>(std::lround(fraction * double(n)));
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    Rng rng(seed);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+    std::vector<bool> in_second(n, false);
+    for (std::size_t k = 0; k < second; ++k) in_second[order[k]] = true;
+
+    std::pair<Dataset<T>, Dataset<T>> parts{
+        Dataset<T>{Matrix<T>(n - second, data.X.cols()), Matrix<T>(n - second, data.Y.cols()), data.classes},
+        Dataset<T>{Matrix<T>(second, data.X.cols()), Matrix<T>(second, data.Y.cols()), data.classes}};
+    for (std::size_t i = 0, a = 0, b = 0; i < n; ++i) {
+        Dataset<T>& to = in_second[i] ? parts.second : parts.first;
+        const std::size_t r = in_second[i] ? b++ : a++;
+        for (std::size_t c = 0; c < data.X.cols(); ++c) to.X(r, c) = data.X(i, c);
+        for (std::size_t c = 0; c < data.Y.cols(); ++c) to.Y(r, c) = data.Y(i, c);
+    }
+    return parts;
+}
 
 } // namespace nn
