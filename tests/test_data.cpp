@@ -107,9 +107,9 @@ TEST_CASE_TEMPLATE("Standardizer: fitted on training data, applied to any", T, f
 }
 
 TEST_CASE_TEMPLATE("accuracy and mean_squared_error", T, float, double) {
-    const nn::Matrix<T> out{{0.1, 0.7, 0.2}, {0.5, 0.4, 0.1}}, onehot{{0, 1, 0}, {0, 0, 1}};
+    const nn::Matrix<T> out{{T(0.1), T(0.7), T(0.2)}, {T(0.5), T(0.4), T(0.1)}}, onehot{{0, 1, 0}, {0, 0, 1}};
     CHECK(nn::accuracy(out, onehot) == 0.5);
-    const nn::Matrix<T> single{{0.9}, {0.2}, {0.6}}, labels{{1}, {0}, {0}};
+    const nn::Matrix<T> single{{T(0.9)}, {T(0.2)}, {T(0.6)}}, labels{{1}, {0}, {0}};
     CHECK(nn::accuracy(single, labels) == doctest::Approx(2.0 / 3));
     const nn::Matrix<T> a{{1, 2}}, y{{0, 4}};
     CHECK(nn::mean_squared_error(a, y) == 2.5); // (1 + 4) / (1 x 2)

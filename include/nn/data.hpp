@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <nn/detail/file.hpp>
 #include <nn/matrix.hpp>
 #include <nn/rng.hpp>
 
@@ -25,20 +26,6 @@ struct Dataset {
 };
 
 namespace detail {
-
-/// The whole file, or nn::Error naming it and the reason.
-inline std::string read_file(const std::string& path) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) fail("cannot open '%s': %s", path.c_str(), std::strerror(errno));
-    std::string text;
-    char buffer[1 << 16];
-    std::size_t got;
-    while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, got);
-    const bool failed = std::ferror(f) != 0;
-    std::fclose(f);
-    if (failed) fail("cannot read '%s'", path.c_str());
-    return text;
-}
 
 /// Splits text into whitespace-separated tokens, remembering the line of each.
 class Tokens {
@@ -89,9 +76,12 @@ struct Quoted {
 /// A malformed file throws nn::Error naming the file and line.
 ///     auto [X, Y, classes] = nn::read_fann<float>("mushroom.train");
 template <Real T>
-Dataset<T> read_fann(const std::string& path) {
-    const std::string text = detail::read_file(path);
-    const char* file = path.c_str();
+Dataset<T> read_fann(const std::string& path);
+
+namespace detail {
+/// read_fann on a file's bytes; `file` names it in errors.
+template <Real T>
+Dataset<T> parse_fann(std::string_view text, const char* file) {
     detail::Tokens tokens(text);
     std::size_t header[3];
     const char* names[3] = {"pairs", "inputs", "outputs"};
@@ -127,6 +117,12 @@ Dataset<T> read_fann(const std::string& path) {
                      detail::Quoted(extra).text, pairs);
     return data;
 }
+} // namespace detail
+
+template <Real T>
+Dataset<T> read_fann(const std::string& path) {
+    return detail::parse_fann<T>(detail::read_file(path), path.c_str());
+}
 
 /// How read_csv reads a file.
 struct CsvOptions {
@@ -144,9 +140,12 @@ struct CsvOptions {
 ///     auto train = nn::read_csv<float>("iris.csv");
 ///     auto test = nn::read_csv<float>("iris-test.csv", {.classes = train.classes});
 template <Real T>
-Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {}) {
-    const std::string text = detail::read_file(path);
-    const char* file = path.c_str();
+Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
+
+namespace detail {
+/// read_csv on a file's bytes; `file` names it in errors.
+template <Real T>
+Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& options) {
     auto trim = [](std::string_view s) {
         while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
         while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -160,7 +159,7 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {}) {
         std::size_t end = text.find('\n', pos);
         if (end == std::string::npos) end = text.size();
         ++line;
-        const std::string_view row = std::string_view(text).substr(pos, end - pos);
+        const std::string_view row = text.substr(pos, end - pos);
         pos = end + 1;
         if (trim(row).empty() || (options.header && line == 1)) continue;
         std::vector<std::string_view> fields;
@@ -219,6 +218,12 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {}) {
         }
     }
     return data;
+}
+} // namespace detail
+
+template <Real T>
+Dataset<T> read_csv(const std::string& path, const CsvOptions& options) {
+    return detail::parse_csv<T>(detail::read_file(path), path.c_str(), options);
 }
 
 /// Shifts and scales each input column to mean 0 and standard deviation 1, with the statistics

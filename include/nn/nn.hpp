@@ -6,6 +6,7 @@
 #include <nn/data.hpp>
 #include <nn/error.hpp>
 #include <nn/gradient.hpp>
+#include <nn/io.hpp>
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 #include <nn/metrics.hpp>
