@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "helpers.hpp"
 #include <nn/data.hpp>
 #include <nn/metrics.hpp>
@@ -13,7 +15,9 @@ namespace {
 
 // A file in the build folder, removed when the test ends.
 struct TempFile {
-    explicit TempFile(const std::string& text) : path("nn_test_" + std::to_string(counter()++) + ".txt") {
+    // The pid keeps the names of test processes that ctest runs side by side apart.
+    explicit TempFile(const std::string& text)
+        : path("nn_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++) + ".txt") {
         std::ofstream(path, std::ios::binary) << text;
     }
     ~TempFile() { std::remove(path.c_str()); }

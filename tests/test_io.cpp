@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #if __has_include(<sys/resource.h>)
 #include <csignal>
 #include <sys/resource.h>
