@@ -1,14 +1,18 @@
-// nn/detail/kernels.hpp: every loop over matrix elements that forward and backprop run.
+// nn/detail/kernels.hpp: every loop over matrix elements that forward, backprop and the
+// optimizers run.
 //
 // This is the one place to make the library fast. Each matrix product has a naive reference in
-// nn::detail::naive, which the tests hold the fast version to. Shapes are checked with NN_ASSERT:
-// the callers in network.hpp have already validated the user's input.
+// nn::detail::naive, which the tests hold the fast version to: products big enough to repay
+// packing go to the blocked GEMM of gemm.hpp, small ones (XOR-sized networks) to plain loops
+// with no packing or dispatch. Shapes are checked with NN_ASSERT: the callers in network.hpp have
+// already validated the user's input.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 
 #include <nn/activation.hpp>
+#include <nn/detail/gemm.hpp>
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 
@@ -54,12 +58,17 @@ void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
 
 } // namespace naive
 
+/// True when a product of these sizes is worth packing for the blocked GEMM: below about 16^3
+/// multiply-adds, the packing costs more than it saves.
+inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && n >= 4 && m >= 4; }
+
 /// C = A . B          A: m x k, B: k x n -> C: m x n
-/// Row of C += A(i, p) * row p of B: the inner loop runs along contiguous rows and vectorises.
+/// Small: row of C += A(i, p) * row p of B, the inner loop along contiguous rows.
 template <Real T>
 void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+    if (use_gemm(m, n, k)) return gemm<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), n);
     for (std::size_t i = 0; i < m; ++i) {
         T* __restrict c = C.data() + i * n;
         for (std::size_t j = 0; j < n; ++j) c[j] = T(0);
@@ -72,11 +81,12 @@ void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
 }
 
 /// C = A^T . B        A: k x m, B: k x n -> C: m x n
-/// Summed over p in order, as the naive version does, one rank-1 update a time.
+/// Small: summed over p in order, one rank-1 update a time.
 template <Real T>
 void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
     const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
+    if (use_gemm(m, n, k)) return gemm<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), n);
     for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
     for (std::size_t p = 0; p < k; ++p) {
         const T* __restrict b = B.data() + p * n;
@@ -89,12 +99,13 @@ void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
 }
 
 /// C = A . B^T        A: m x k, B: n x k -> C: m x n
-/// Each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved partial sums
-/// (a fixed order, so results do not depend on the compiler) that the compiler can keep in registers.
+/// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
+/// partial sums (a fixed order, so results do not depend on the compiler).
 template <Real T>
 void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
+    if (use_gemm(m, n, k)) return gemm<T>(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n);
     constexpr std::size_t lanes = 8;
     for (std::size_t i = 0; i < m; ++i) {
         const T* __restrict a = A.data() + i * k;

@@ -1,0 +1,197 @@
+// nn/detail/gemm.hpp: the packed, blocked matrix product behind every large forward and backward.
+//
+// C = op(A) . op(B), with op(A) m x k and op(B) k x n given by strides, so that one routine serves
+// A.B, A^T.B and A.B^T: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
+// b[p * rsb + j * csb]. The structure is the one of BLIS and of Goto's GEMM: B is packed in
+// KC x NC blocks into panels NR columns wide, A in MC x KC blocks into panels MR rows high, and a
+// register-tiled micro-kernel multiplies one MR x KC panel by one KC x NR panel, keeping the
+// MR x NR block of C in vector registers. The packing does the transposes, so the micro-kernel
+// only ever reads contiguous, aligned memory.
+//
+// The vectors are GCC/Clang vector extensions as wide as the target allows (AVX-512: 64 bytes,
+// AVX: 32, otherwise 16), chosen at compile time from the target's macros: build with
+// -march=native (or -mavx512f -mfma, -mavx2 -mfma) for full speed. The order of every sum is fixed
+// by the blocking, not by the thread or the call, so results are reproducible bit for bit.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <new>
+
+#include <nn/matrix.hpp>
+
+namespace nn::detail {
+
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+#endif
+
+// The micro-kernel's multiply-adds become fused multiply-adds where the target has them, even in
+// strict ISO mode (GCC contracts a * b + c only with -ffp-contract=fast).
+#if defined(__clang__)
+#define NN_DETAIL_CONTRACT_PRAGMA _Pragma("clang fp contract(fast)")
+#define NN_DETAIL_CONTRACT_ATTRIBUTE
+#elif defined(__GNUC__)
+#define NN_DETAIL_CONTRACT_PRAGMA
+#define NN_DETAIL_CONTRACT_ATTRIBUTE __attribute__((optimize("fp-contract=fast")))
+#else
+#define NN_DETAIL_CONTRACT_PRAGMA
+#define NN_DETAIL_CONTRACT_ATTRIBUTE
+#endif
+
+template <Real T>
+struct GemmShape {
+    typedef T Vector __attribute__((vector_size(vector_bytes)));
+    static constexpr std::size_t lanes = vector_bytes / sizeof(T);
+    static constexpr std::size_t NV = 2;                           // vectors across a tile
+    static constexpr std::size_t NR = NV * lanes;                  // columns of C per tile
+    static constexpr std::size_t MR = vector_bytes == 64 ? 12 : 6; // rows of C per tile
+    static constexpr std::size_t KC = 384;                         // depth of a block: A, B panels stay in L1
+    static constexpr std::size_t MC = 96;                          // rows of a packed A block (L2)
+    static constexpr std::size_t NC = 3072;                        // columns of a packed B block
+};
+
+/// A grow-only, NN_ALIGNMENT-aligned scratch buffer: after the first call of a given size, no
+/// more allocations.
+template <Real T>
+class PackBuffer {
+public:
+    PackBuffer() = default;
+    PackBuffer(const PackBuffer&) = delete;
+    PackBuffer& operator=(const PackBuffer&) = delete;
+    ~PackBuffer() { ::operator delete (data_, std::align_val_t{NN_ALIGNMENT}); }
+    T* get(std::size_t n) {
+        if (n > size_) {
+            T* fresh = static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{NN_ALIGNMENT}));
+            ::operator delete (data_, std::align_val_t{NN_ALIGNMENT});
+            data_ = fresh;
+            size_ = n;
+        }
+        return data_;
+    }
+
+private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+/// C[0..mr)[0..nr) (row stride ldc) = (accumulate ? C : 0) + the product of a packed MR x kc panel
+/// of A (pa[p * MR + i]) and a packed kc x NR panel of B (pb[p * NR + j]).
+template <Real T>
+NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __restrict pa, const T* __restrict pb,
+                                                    T* __restrict c, std::size_t ldc, std::size_t mr, std::size_t nr,
+                                                    bool accumulate) {
+    NN_DETAIL_CONTRACT_PRAGMA
+    using S = GemmShape<T>;
+    using V = typename S::Vector;
+    constexpr std::size_t MR = S::MR, NV = S::NV, W = S::lanes, NR = S::NR;
+    V acc[MR][NV];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V{};
+    for (std::size_t p = 0; p < kc; ++p) {
+        V b[NV];
+#pragma GCC unroll 4
+        for (std::size_t v = 0; v < NV; ++v) std::memcpy(&b[v], pb + p * NR + v * W, sizeof(V));
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MR; ++i) {
+            const V a = V{} + pa[p * MR + i]; // broadcast
+#pragma GCC unroll 4
+            for (std::size_t v = 0; v < NV; ++v) acc[i][v] += a * b[v];
+        }
+    }
+    if (mr == MR && nr == NR) {
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+            for (std::size_t v = 0; v < NV; ++v) {
+                V out = acc[i][v];
+                if (accumulate) {
+                    V old;
+                    std::memcpy(&old, c + i * ldc + v * W, sizeof(V));
+                    out += old;
+                }
+                std::memcpy(c + i * ldc + v * W, &out, sizeof(V));
+            }
+        return;
+    }
+    alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
+    for (std::size_t i = 0; i < MR; ++i)
+        for (std::size_t v = 0; v < NV; ++v) std::memcpy(edge + i * NR + v * W, &acc[i][v], sizeof(V));
+    for (std::size_t i = 0; i < mr; ++i)
+        for (std::size_t j = 0; j < nr; ++j) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : T(0)) + edge[i * NR + j];
+}
+
+/// C (m x n, row stride ldc) = op(A) . op(B), overwriting C. See the top of this file.
+template <Real T>
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
+          std::size_t rsb, std::size_t csb, T* c, std::size_t ldc) {
+    using S = GemmShape<T>;
+    constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC;
+    if (k == 0) {
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = T(0);
+        return;
+    }
+    static thread_local PackBuffer<T> a_buffer, b_buffer;
+    for (std::size_t jc = 0; jc < n; jc += NC) {
+        const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
+        for (std::size_t pc = 0; pc < k; pc += KC) {
+            const std::size_t kc = k - pc < KC ? k - pc : KC;
+            // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
+            T* packed_b = b_buffer.get(n_panels * NR * kc);
+            for (std::size_t jp = 0; jp < n_panels; ++jp) {
+                T* dst = packed_b + jp * NR * kc;
+                const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
+                if (csb == 1) { // rows of op(B) are contiguous
+                    for (std::size_t p = 0; p < kc; ++p) {
+                        const T* src = b + (pc + p) * rsb + j0;
+                        for (std::size_t j = 0; j < w; ++j) dst[p * NR + j] = src[j];
+                        for (std::size_t j = w; j < NR; ++j) dst[p * NR + j] = T(0);
+                    }
+                } else { // columns of op(B) are contiguous (B^T): read along them
+                    for (std::size_t j = 0; j < NR; ++j) {
+                        const T* src = b + pc * rsb + (j0 + j) * csb;
+                        for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = j < w ? src[p * rsb] : T(0);
+                    }
+                }
+            }
+            for (std::size_t ic = 0; ic < m; ic += MC) {
+                const std::size_t mc = m - ic < MC ? m - ic : MC, m_panels = (mc + MR - 1) / MR;
+                // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i].
+                T* packed_a = a_buffer.get(m_panels * MR * kc);
+                for (std::size_t ip = 0; ip < m_panels; ++ip) {
+                    T* dst = packed_a + ip * MR * kc;
+                    const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
+                    if (rsa == 1) { // columns of op(A) are contiguous (A^T)
+                        for (std::size_t p = 0; p < kc; ++p) {
+                            const T* src = a + i0 + (pc + p) * csa;
+                            for (std::size_t i = 0; i < h; ++i) dst[p * MR + i] = src[i];
+                            for (std::size_t i = h; i < MR; ++i) dst[p * MR + i] = T(0);
+                        }
+                    } else { // rows of op(A) are contiguous: read along them
+                        for (std::size_t i = 0; i < MR; ++i) {
+                            const T* src = a + (i0 + i) * rsa + pc * csa;
+                            for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = i < h ? src[p * csa] : T(0);
+                        }
+                    }
+                }
+                for (std::size_t jp = 0; jp < n_panels; ++jp) {
+                    const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
+                    for (std::size_t ip = 0; ip < m_panels; ++ip) {
+                        const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
+                        gemm_micro_kernel<T>(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc, c + i0 * ldc + j0,
+                                             ldc, h, w, pc > 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+} // namespace nn::detail
