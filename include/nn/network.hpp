@@ -39,7 +39,8 @@ template <Real T>
 struct Workspace {
     std::vector<Matrix<T>> outputs; // outputs[l] = a(l+1): n x arch[l+1]
     Matrix<T> z_out;                // the output layer's pre-activation z(L-1), which the cost needs
-    Matrix<T> delta, delta_prev;    // dC/dz of the layer being differentiated and of the one below
+    Matrix<T> deltas[2];            // deltas[l % 2] = dC/dz(l): n x arch[l+1]; by parity, so that each
+                                    // buffer sees the same shapes every step and stops growing
 
     Workspace() = default;
     Workspace(const Workspace&) {}
@@ -182,17 +183,19 @@ public:
         run_forward(X);
         auto& ws = workspace_;
         const std::size_t n = X.rows();
-        ws.delta.resize(n, outputs());
-        detail::output_delta<T>(loss_, output_, ws.outputs.back(), Y, ws.delta);
-        for (std::size_t l = layers(); l-- > 0;) {
+        const std::size_t L = layers();
+        ws.deltas[(L - 1) % 2].resize(n, outputs());
+        detail::output_delta<T>(loss_, output_, ws.outputs.back(), Y, ws.deltas[(L - 1) % 2]);
+        for (std::size_t l = L; l-- > 0;) {
+            const Matrix<T>& delta = ws.deltas[l % 2];
             const MatrixView<const T> in = l == 0 ? X : ws.outputs[l - 1].view();
-            detail::matmul_at_b<T>(in, ws.delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
-            detail::column_sums<T>(ws.delta, g.biases(l));
+            detail::matmul_at_b<T>(in, delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
+            detail::column_sums<T>(delta, g.biases(l));
             if (l == 0) break;
-            ws.delta_prev.resize(n, arch_[l]);
-            detail::matmul_a_bt<T>(ws.delta, weights_[l], ws.delta_prev); // n x arch[l]
-            detail::mul_derivative<T>(ws.delta_prev, ws.outputs[l - 1], hidden_);
-            std::swap(ws.delta, ws.delta_prev);
+            Matrix<T>& below = ws.deltas[(l - 1) % 2];
+            below.resize(n, arch_[l]);
+            detail::matmul_a_bt<T>(delta, weights_[l], below); // n x arch[l]
+            detail::mul_derivative<T>(below, ws.outputs[l - 1], hidden_);
         }
         return static_cast<T>(detail::loss_sum<T>(loss_, ws.z_out, ws.outputs.back(), Y) / static_cast<double>(n));
     }

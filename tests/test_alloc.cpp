@@ -1,0 +1,81 @@
+// After the first step, a training step allocates nothing: every operator new is counted.
+// (A program of its own, since replacing the global operator new affects the whole program.)
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include <nn/nn.hpp>
+
+namespace {
+std::atomic<long> allocations{0};
+
+void* counted(std::size_t size, std::size_t alignment) {
+    ++allocations;
+    void* p = alignment <= alignof(std::max_align_t)
+                  ? std::malloc(size ? size : 1)
+                  : std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+} // namespace
+
+void* operator new(std::size_t size) { return counted(size, 0); }
+void* operator new[](std::size_t size) { return counted(size, 0); }
+void* operator new(std::size_t size, std::align_val_t a) { return counted(size, std::size_t(a)); }
+void* operator new[](std::size_t size, std::align_val_t a) { return counted(size, std::size_t(a)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+// Allocations made by `steps` training steps after a first one, for one architecture and batch.
+template <class T, class Step>
+long allocations_after_first_step(std::vector<std::size_t> arch, std::size_t batch, Step step) {
+    nn::NN<T> net(arch, nn::Activation::Tanh, nn::Activation::Sigmoid);
+    nn::Rng rng(1);
+    net.init(rng);
+    nn::Matrix<T> X(batch, arch.front()), Y(batch, arch.back());
+    for (T& x : X) x = rng.uniform(T(-1), T(1));
+    for (T& y : Y) y = rng.uniform(T(0), T(1));
+    nn::Gradient<T> g;
+    step(net, X, Y, g); // the first step sizes everything
+    const long before = allocations.load();
+    for (int i = 0; i < 5; ++i) step(net, X, Y, g);
+    return allocations.load() - before;
+}
+} // namespace
+
+TEST_CASE_TEMPLATE("a steady-state training step allocates nothing", T, float, double) {
+    for (const auto& [arch, batch] : std::vector<std::pair<std::vector<std::size_t>, std::size_t>>{
+             {{2, 2, 1}, 4}, {{10, 20, 6}, 1024}, {{64, 96, 48, 10}, 100}, {{300, 200, 3100}, 16}}) {
+        CAPTURE(arch.front());
+        CHECK(allocations_after_first_step<T>(arch, batch, [](auto& net, auto& X, auto& Y, auto& g) {
+                  net.backprop(X, Y, g);
+                  net.learn(g, T(0.01));
+              }) == 0);
+        nn::SGD<T> sgd(T(0.01), T(0.9), true);
+        CHECK(allocations_after_first_step<T>(arch, batch, [&](auto& net, auto& X, auto& Y, auto& g) {
+                  net.backprop(X, Y, g);
+                  sgd.step(net, g);
+              }) == 0);
+        nn::Adam<T> adam;
+        CHECK(allocations_after_first_step<T>(arch, batch, [&](auto& net, auto& X, auto& Y, auto& g) {
+                  net.backprop(X, Y, g);
+                  adam.step(net, g);
+              }) == 0);
+    }
+}
+
+TEST_CASE("the counter counts") {
+    const long before = allocations.load();
+    nn::Matrix<float> m(3, 3);
+    CHECK(allocations.load() == before + 1);
+}
