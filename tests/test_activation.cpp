@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include <nn/activation.hpp>
@@ -62,4 +64,37 @@ TEST_CASE("names and validity") {
     CHECK_FALSE(nn::is_elementwise(nn::Activation::Softmax));
     for (auto act : all) CHECK(nn::is_valid(act));
     CHECK_FALSE(nn::is_valid(static_cast<nn::Activation>(42)));
+}
+
+TEST_CASE_TEMPLATE("the library's exp is within 1 ulp of std::exp, including underflow and overflow", T, float,
+                   double) {
+    using I = nn::detail::SameSizeInt<T>;
+    const T lo = sizeof(T) == 4 ? T(-110) : T(-750), hi = sizeof(T) == 4 ? T(90) : T(712);
+    double worst = 0;
+    for (T x = lo; x < hi; x += T(0.0371)) {
+        const T ours = nn::detail::exp_lanes<T, T, I>(x), ref = std::exp(x);
+        if (std::isinf(ref)) {
+            REQUIRE(std::isinf(ours));
+            continue;
+        }
+        const T ulp = std::nextafter(ref, std::numeric_limits<T>::infinity()) - ref;
+        worst = std::max(worst, double(std::abs(ours - ref) / ulp));
+    }
+    CHECK(worst <= 1.0);
+    CHECK(nn::detail::exp_lanes<T, T, I>(T(0)) == T(1));
+    CHECK(nn::detail::exp_lanes<T, T, I>(T(-1000)) == T(0));
+    CHECK(std::isinf(nn::detail::exp_lanes<T, T, I>(T(1000))));
+}
+
+TEST_CASE_TEMPLATE("sigmoid is within 3 ulps everywhere", T, float, double) {
+    double worst = 0;
+    for (double z = -120; z < 120; z += 0.00731) {
+        const T x = T(z);
+        const long double exact = 1 / (1 + std::exp(-(long double)x));
+        const T rounded = T(exact);
+        if (rounded == T(0)) continue;
+        const T ulp = std::nextafter(rounded, T(2)) - rounded;
+        worst = std::max(worst, double(std::abs((long double)nn::activate(nn::Activation::Sigmoid, x) - exact) / ulp));
+    }
+    CHECK(worst <= 3.0);
 }

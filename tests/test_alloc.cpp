@@ -54,9 +54,10 @@ long allocations_after_first_step(std::vector<std::size_t> arch, std::size_t bat
 } // namespace
 
 TEST_CASE_TEMPLATE("a steady-state training step allocates nothing", T, float, double) {
-    for (const auto& [arch, batch] : std::vector<std::pair<std::vector<std::size_t>, std::size_t>>{
+    for (const auto& shape : std::vector<std::pair<std::vector<std::size_t>, std::size_t>>{
              {{2, 2, 1}, 4}, {{10, 20, 6}, 1024}, {{64, 96, 48, 10}, 100}, {{300, 200, 3100}, 16}}) {
-        CAPTURE(arch.front());
+        const auto& [arch, batch] = shape;
+        CAPTURE(shape.first.front());
         CHECK(allocations_after_first_step<T>(arch, batch, [](auto& net, auto& X, auto& Y, auto& g) {
                   net.backprop(X, Y, g);
                   net.learn(g, T(0.01));

@@ -123,6 +123,24 @@ void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
     }
 }
 
+/// z[j] = sigmoid(z[j] + b[j]) for j < count (b may be null: no bias), a vector of lanes at a
+/// time: the same arithmetic as nn::activate, so the bits do not depend on the vector width.
+template <Real T>
+void bias_sigmoid(T* __restrict z, const T* __restrict b, std::size_t count) {
+    using V = typename GemmShape<T>::Vector;
+    typedef SameSizeInt<T> I __attribute__((vector_size(vector_bytes)));
+    constexpr std::size_t W = GemmShape<T>::lanes;
+    std::size_t j = 0;
+    for (; j + W <= count; j += W) {
+        V x, bias{};
+        std::memcpy(&x, z + j, sizeof(V));
+        if (b) std::memcpy(&bias, b + j, sizeof(V));
+        x = sigmoid_lanes<T, V, I>(x + bias);
+        std::memcpy(z + j, &x, sizeof(V));
+    }
+    for (; j < count; ++j) z[j] = sigmoid_lanes<T, T, SameSizeInt<T>>(z[j] + (b ? b[j] : T(0)));
+}
+
 /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
 /// Z: n x out, b: 1 x out
 template <Real T>
@@ -132,7 +150,10 @@ void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     const std::size_t n = Z.rows(), out = Z.cols();
     for (std::size_t i = 0; i < n; ++i) {
         T* __restrict z = Z.data() + i * out;
-        for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
+        if (act == Activation::Sigmoid)
+            bias_sigmoid(z, b.data(), out);
+        else
+            for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
     }
 }
 
@@ -149,6 +170,11 @@ void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
 template <Real T>
 void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
     NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
+    if (act == Activation::Sigmoid) {
+        for (std::size_t i = 0; i < Z.size(); ++i) A.data()[i] = Z.data()[i];
+        bias_sigmoid<T>(A.data(), nullptr, A.size());
+        return;
+    }
     if (is_elementwise(act)) {
         for (std::size_t i = 0; i < Z.size(); ++i) A.data()[i] = activate(act, Z.data()[i]);
         return;
