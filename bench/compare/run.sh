@@ -13,11 +13,13 @@ only=${1:-}
 cxx=${CXX:-g++} cc=${CC:-gcc} python=${NN_PYTHON:-/usr/bin/python3}
 flags="-O2 -march=native -DNDEBUG"
 
-echo "building nn ($cxx $flags)"
+echo "building nn ($cxx $flags, and again with -fopenmp for two threads)"
 $cxx -std=c++20 $flags -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step"
-declare -A nn fann torch1 torch2 tuned1 tuned2
+$cxx -std=c++20 $flags -fopenmp -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_omp"
+declare -A nn nn2 fann torch1 torch2 tuned1 tuned2
 notes=()
 while read -r name us; do nn[$name]=$us; done < <("$out/nn_step" $only)
+while read -r name us; do nn2[$name]=$us; done < <(OMP_NUM_THREADS=2 OMP_PROC_BIND=spread "$out/nn_step_omp" $only)
 
 if [ -f /usr/include/floatfann.h ]; then
     echo "building FANN's runner ($cc)"
@@ -53,7 +55,7 @@ notes+=("the classic single-header nn.h is not packaged by Debian: not measured"
 
 echo
 echo "median microseconds per training step (float, sigmoid, one thread unless marked); $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf "%-7s %10s %10s %11s %11s %11s %11s %8s  %s\n" workload nn FANN "PyTorch 1t" "PyTorch 2t" "PyTorch* 1t" "PyTorch* 2t" "nn/best" "target (one thread)"
+printf "%-7s %10s %10s %10s %11s %11s %11s %11s %8s  %s\n" workload nn "nn 2t" FANN "PyTorch 1t" "PyTorch 2t" "PyTorch* 1t" "PyTorch* 2t" "nn/best" "target (one thread)"
 declare -A target=([xor]=0.5 [adder]=0.2 [mnist]=0.5 [wide]=0.5)
 for w in xor adder mnist wide; do
     [ -n "${nn[$w]:-}" ] || continue
@@ -63,12 +65,14 @@ for w in xor adder mnist wide; do
     done
     ratio=$([ -n "$best" ] && awk -v a="${nn[$w]}" -v b="$best" 'BEGIN { printf "%.3f", a / b }' || echo "-")
     verdict=$([ "$ratio" != "-" ] && awk -v r="$ratio" -v t="${target[$w]}" 'BEGIN { print (r <= t ? "<= " t " met" : "<= " t " MISSED") }' || echo "-")
-    printf "%-7s %10.4g %10.4g %11.4g %11.4g %11.4g %11.4g %8s  %s\n" "$w" "${nn[$w]}" "${fann[$w]:-0}" "${torch1[$w]:-0}" "${torch2[$w]:-0}" "${tuned1[$w]:-0}" "${tuned2[$w]:-0}" "$ratio" "$verdict"
+    printf "%-7s %10.4g %10.4g %10.4g %11.4g %11.4g %11.4g %11.4g %8s  %s\n" "$w" "${nn[$w]}" "${nn2[$w]:-0}" "${fann[$w]:-0}" "${torch1[$w]:-0}" "${torch2[$w]:-0}" "${tuned1[$w]:-0}" "${tuned2[$w]:-0}" "$ratio" "$verdict"
 done
 if [ -n "${nn[wide]:-}" ]; then
     # 6 n sum_l n_l n_(l+1) flops per step: forward, and the two products of backprop.
     rate=$(awk -v us="${nn[wide]}" 'BEGIN { printf "%.1f", 6 * 256 * 3 * 1024 * 1024 / (us * 1e-6) / 1e9 }')
     echo
+    speedup=$(awk -v a="${nn[wide]}" -v b="${nn2[wide]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    echo "wide, two threads: ${speedup}x nn's one-thread rate (target 1.7x)"
     echo "wide step: $rate GFLOP/s; Eigen's single-precision GEMM on one core: ${eigen:--} GFLOP/s$([ -n "$eigen" ] && awk -v a="$rate" -v b="$eigen" 'BEGIN { printf " (nn at %.0f%% of it; target 85%%)", 100 * a / b }')"
 fi
 for n in "${notes[@]}"; do echo "note: $n"; done

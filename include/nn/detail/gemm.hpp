@@ -10,8 +10,11 @@
 //
 // The vectors are GCC/Clang vector extensions as wide as the target allows (AVX-512: 64 bytes,
 // AVX: 32, otherwise 16), chosen at compile time from the target's macros: build with
-// -march=native (or -mavx512f -mfma, -mavx2 -mfma) for full speed. The order of every sum is fixed
-// by the blocking, not by the thread or the call, so results are reproducible bit for bit.
+// -march=native (or -mavx512f -mfma, -mavx2 -mfma) for full speed.
+//
+// Threads: compiled with OpenMP (-fopenmp), products of at least 2^22 multiply-adds share their
+// packing and their tiles among OMP_NUM_THREADS threads. Each tile of C is still computed by one
+// thread, in the same order, so the results are bit-identical whatever the number of threads.
 #pragma once
 
 #include <cstddef>
@@ -41,6 +44,13 @@ inline constexpr std::size_t vector_bytes = 16;
 #else
 #define NN_DETAIL_CONTRACT_PRAGMA
 #define NN_DETAIL_CONTRACT_ATTRIBUTE
+#endif
+
+// A loop whose iterations OpenMP may share among threads when `threaded` is true.
+#if defined(_OPENMP)
+#define NN_DETAIL_PARALLEL_FOR _Pragma("omp parallel for schedule(static) if (threaded)")
+#else
+#define NN_DETAIL_PARALLEL_FOR
 #endif
 
 template <Real T>
@@ -139,12 +149,14 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         return;
     }
     static thread_local PackBuffer<T> a_buffer, b_buffer;
+    [[maybe_unused]] const bool threaded = m * n * k >= (std::size_t(1) << 22);
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
         for (std::size_t pc = 0; pc < k; pc += KC) {
             const std::size_t kc = k - pc < KC ? k - pc : KC;
             // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
             T* packed_b = b_buffer.get(n_panels * NR * kc);
+            NN_DETAIL_PARALLEL_FOR
             for (std::size_t jp = 0; jp < n_panels; ++jp) {
                 T* dst = packed_b + jp * NR * kc;
                 const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
@@ -165,6 +177,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 const std::size_t mc = m - ic < MC ? m - ic : MC, m_panels = (mc + MR - 1) / MR;
                 // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i].
                 T* packed_a = a_buffer.get(m_panels * MR * kc);
+                NN_DETAIL_PARALLEL_FOR
                 for (std::size_t ip = 0; ip < m_panels; ++ip) {
                     T* dst = packed_a + ip * MR * kc;
                     const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
@@ -181,6 +194,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                         }
                     }
                 }
+                NN_DETAIL_PARALLEL_FOR
                 for (std::size_t jp = 0; jp < n_panels; ++jp) {
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
                     for (std::size_t ip = 0; ip < m_panels; ++ip) {

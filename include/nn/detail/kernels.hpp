@@ -58,6 +58,10 @@ void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
 
 } // namespace naive
 
+/// Element-wise loops over at least this many elements are shared among OpenMP threads (when
+/// compiled with -fopenmp); each element is computed alone, so threads never change results.
+inline constexpr std::size_t parallel_elements = std::size_t(1) << 17;
+
 /// True when a product of these sizes is worth packing for the blocked GEMM: below about 16^3
 /// multiply-adds, the packing costs more than it saves.
 inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && n >= 4 && m >= 4; }
@@ -148,6 +152,8 @@ void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
     NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
     const std::size_t n = Z.rows(), out = Z.cols();
+    [[maybe_unused]] const bool threaded = Z.size() >= parallel_elements;
+    NN_DETAIL_PARALLEL_FOR
     for (std::size_t i = 0; i < n; ++i) {
         T* __restrict z = Z.data() + i * out;
         if (act == Activation::Sigmoid)
@@ -196,6 +202,8 @@ void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
 template <Real T>
 void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
     NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
+    [[maybe_unused]] const bool threaded = D.size() >= parallel_elements;
+    NN_DETAIL_PARALLEL_FOR
     for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] *= derivative_from_output(act, A.data()[i]);
 }
 
@@ -284,6 +292,8 @@ void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
     NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
     T* __restrict p = P.data();
     const T* __restrict g = G.data();
+    [[maybe_unused]] const bool threaded = P.size() >= parallel_elements;
+    NN_DETAIL_PARALLEL_FOR
     for (std::size_t i = 0; i < P.size(); ++i) p[i] -= rate * g[i];
 }
 
@@ -299,6 +309,8 @@ void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T
     T* __restrict p = P.data();
     const T* __restrict g = G.data();
     T* __restrict v = V.data();
+    [[maybe_unused]] const bool threaded = P.size() >= parallel_elements;
+    NN_DETAIL_PARALLEL_FOR
     for (std::size_t i = 0; i < P.size(); ++i) {
         T step = g[i] + weight_decay * p[i];
         if (momentum != T(0)) {
@@ -324,6 +336,8 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
     const T* __restrict g = G.data();
     T* __restrict m = M.data();
     T* __restrict v = V.data();
+    [[maybe_unused]] const bool threaded = P.size() >= parallel_elements;
+    NN_DETAIL_PARALLEL_FOR
     for (std::size_t i = 0; i < P.size(); ++i) {
         p[i] -= rate * weight_decay * p[i];
         m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
