@@ -23,6 +23,10 @@
 
 #include <nn/matrix.hpp>
 
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 namespace nn::detail {
 
 #if defined(__AVX512F__)
@@ -46,12 +50,24 @@ inline constexpr std::size_t vector_bytes = 16;
 #define NN_DETAIL_CONTRACT_ATTRIBUTE
 #endif
 
-// A loop whose iterations OpenMP may share among threads when `threaded` is true.
+/// body(first, last) over [0, count): with OpenMP and `threaded`, split into one contiguous range
+/// per thread; otherwise in one call, with no OpenMP runtime call at all. Callers compute each
+/// index alone, so the split never changes a result.
+template <class Body>
+void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body& body) {
 #if defined(_OPENMP)
-#define NN_DETAIL_PARALLEL_FOR _Pragma("omp parallel for schedule(static) if (threaded)")
-#else
-#define NN_DETAIL_PARALLEL_FOR
+    if (threaded && count > 1 && omp_get_max_threads() > 1) {
+#pragma omp parallel
+        {
+            const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+            const auto t = static_cast<std::size_t>(omp_get_thread_num());
+            body(count * t / threads, count * (t + 1) / threads);
+        }
+        return;
+    }
 #endif
+    body(0, count);
+}
 
 template <Real T>
 struct GemmShape {
@@ -149,60 +165,63 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         return;
     }
     static thread_local PackBuffer<T> a_buffer, b_buffer;
-    [[maybe_unused]] const bool threaded = m * n * k >= (std::size_t(1) << 22);
+    const bool threaded = m * n * k >= (std::size_t(1) << 22);
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
         for (std::size_t pc = 0; pc < k; pc += KC) {
             const std::size_t kc = k - pc < KC ? k - pc : KC;
             // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
             T* packed_b = b_buffer.get(n_panels * NR * kc);
-            NN_DETAIL_PARALLEL_FOR
-            for (std::size_t jp = 0; jp < n_panels; ++jp) {
-                T* dst = packed_b + jp * NR * kc;
-                const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                if (csb == 1) { // rows of op(B) are contiguous
-                    for (std::size_t p = 0; p < kc; ++p) {
-                        const T* src = b + (pc + p) * rsb + j0;
-                        for (std::size_t j = 0; j < w; ++j) dst[p * NR + j] = src[j];
-                        for (std::size_t j = w; j < NR; ++j) dst[p * NR + j] = T(0);
-                    }
-                } else { // columns of op(B) are contiguous (B^T): read along them
-                    for (std::size_t j = 0; j < NR; ++j) {
-                        const T* src = b + pc * rsb + (j0 + j) * csb;
-                        for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = j < w ? src[p * rsb] : T(0);
+            parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
+                for (std::size_t jp = first; jp < last; ++jp) {
+                    T* dst = packed_b + jp * NR * kc;
+                    const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
+                    if (csb == 1) { // rows of op(B) are contiguous
+                        for (std::size_t p = 0; p < kc; ++p) {
+                            const T* src = b + (pc + p) * rsb + j0;
+                            for (std::size_t j = 0; j < w; ++j) dst[p * NR + j] = src[j];
+                            for (std::size_t j = w; j < NR; ++j) dst[p * NR + j] = T(0);
+                        }
+                    } else { // columns of op(B) are contiguous (B^T): read along them
+                        for (std::size_t j = 0; j < NR; ++j) {
+                            const T* src = b + pc * rsb + (j0 + j) * csb;
+                            for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = j < w ? src[p * rsb] : T(0);
+                        }
                     }
                 }
-            }
+            });
             for (std::size_t ic = 0; ic < m; ic += MC) {
                 const std::size_t mc = m - ic < MC ? m - ic : MC, m_panels = (mc + MR - 1) / MR;
                 // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i].
                 T* packed_a = a_buffer.get(m_panels * MR * kc);
-                NN_DETAIL_PARALLEL_FOR
-                for (std::size_t ip = 0; ip < m_panels; ++ip) {
-                    T* dst = packed_a + ip * MR * kc;
-                    const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                    if (rsa == 1) { // columns of op(A) are contiguous (A^T)
-                        for (std::size_t p = 0; p < kc; ++p) {
-                            const T* src = a + i0 + (pc + p) * csa;
-                            for (std::size_t i = 0; i < h; ++i) dst[p * MR + i] = src[i];
-                            for (std::size_t i = h; i < MR; ++i) dst[p * MR + i] = T(0);
-                        }
-                    } else { // rows of op(A) are contiguous: read along them
-                        for (std::size_t i = 0; i < MR; ++i) {
-                            const T* src = a + (i0 + i) * rsa + pc * csa;
-                            for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = i < h ? src[p * csa] : T(0);
-                        }
-                    }
-                }
-                NN_DETAIL_PARALLEL_FOR
-                for (std::size_t jp = 0; jp < n_panels; ++jp) {
-                    const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    for (std::size_t ip = 0; ip < m_panels; ++ip) {
+                parallel_for(m_panels, threaded, [&](std::size_t first, std::size_t last) {
+                    for (std::size_t ip = first; ip < last; ++ip) {
+                        T* dst = packed_a + ip * MR * kc;
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                        gemm_micro_kernel<T>(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc, c + i0 * ldc + j0,
-                                             ldc, h, w, pc > 0);
+                        if (rsa == 1) { // columns of op(A) are contiguous (A^T)
+                            for (std::size_t p = 0; p < kc; ++p) {
+                                const T* src = a + i0 + (pc + p) * csa;
+                                for (std::size_t i = 0; i < h; ++i) dst[p * MR + i] = src[i];
+                                for (std::size_t i = h; i < MR; ++i) dst[p * MR + i] = T(0);
+                            }
+                        } else { // rows of op(A) are contiguous: read along them
+                            for (std::size_t i = 0; i < MR; ++i) {
+                                const T* src = a + (i0 + i) * rsa + pc * csa;
+                                for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = i < h ? src[p * csa] : T(0);
+                            }
+                        }
                     }
-                }
+                });
+                parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
+                    for (std::size_t jp = first; jp < last; ++jp) {
+                        const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
+                        for (std::size_t ip = 0; ip < m_panels; ++ip) {
+                            const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
+                            gemm_micro_kernel<T>(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc,
+                                                 c + i0 * ldc + j0, ldc, h, w, pc > 0);
+                        }
+                    }
+                });
             }
         }
     }

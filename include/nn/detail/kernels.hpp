@@ -152,15 +152,15 @@ void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
     NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
     const std::size_t n = Z.rows(), out = Z.cols();
-    [[maybe_unused]] const bool threaded = Z.size() >= parallel_elements;
-    NN_DETAIL_PARALLEL_FOR
-    for (std::size_t i = 0; i < n; ++i) {
-        T* __restrict z = Z.data() + i * out;
-        if (act == Activation::Sigmoid)
-            bias_sigmoid(z, b.data(), out);
-        else
-            for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
-    }
+    parallel_for(n, Z.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+            T* __restrict z = Z.data() + i * out;
+            if (act == Activation::Sigmoid)
+                bias_sigmoid(z, b.data(), out);
+            else
+                for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
+        }
+    });
 }
 
 /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -202,9 +202,9 @@ void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
 template <Real T>
 void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
     NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
-    [[maybe_unused]] const bool threaded = D.size() >= parallel_elements;
-    NN_DETAIL_PARALLEL_FOR
-    for (std::size_t i = 0; i < D.size(); ++i) D.data()[i] *= derivative_from_output(act, A.data()[i]);
+    parallel_for(D.size(), D.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) D.data()[i] *= derivative_from_output(act, A.data()[i]);
+    });
 }
 
 /// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out).
@@ -292,9 +292,9 @@ void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
     NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
     T* __restrict p = P.data();
     const T* __restrict g = G.data();
-    [[maybe_unused]] const bool threaded = P.size() >= parallel_elements;
-    NN_DETAIL_PARALLEL_FOR
-    for (std::size_t i = 0; i < P.size(); ++i) p[i] -= rate * g[i];
+    parallel_for(P.size(), P.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
+    });
 }
 
 /// One SGD step for one parameter matrix, as PyTorch's torch.optim.SGD defines it, element-wise:
@@ -309,16 +309,16 @@ void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T
     T* __restrict p = P.data();
     const T* __restrict g = G.data();
     T* __restrict v = V.data();
-    [[maybe_unused]] const bool threaded = P.size() >= parallel_elements;
-    NN_DETAIL_PARALLEL_FOR
-    for (std::size_t i = 0; i < P.size(); ++i) {
-        T step = g[i] + weight_decay * p[i];
-        if (momentum != T(0)) {
-            v[i] = momentum * v[i] + step;
-            step = nesterov ? step + momentum * v[i] : v[i];
+    parallel_for(P.size(), P.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+            T step = g[i] + weight_decay * p[i];
+            if (momentum != T(0)) {
+                v[i] = momentum * v[i] + step;
+                step = nesterov ? step + momentum * v[i] : v[i];
+            }
+            p[i] -= rate * step;
         }
-        p[i] -= rate * step;
-    }
+    });
 }
 
 /// One Adam step with decoupled weight decay (AdamW, as torch.optim.AdamW), element-wise:
@@ -336,14 +336,14 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
     const T* __restrict g = G.data();
     T* __restrict m = M.data();
     T* __restrict v = V.data();
-    [[maybe_unused]] const bool threaded = P.size() >= parallel_elements;
-    NN_DETAIL_PARALLEL_FOR
-    for (std::size_t i = 0; i < P.size(); ++i) {
-        p[i] -= rate * weight_decay * p[i];
-        m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
-        v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
-        p[i] -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + eps);
-    }
+    parallel_for(P.size(), P.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+            p[i] -= rate * weight_decay * p[i];
+            m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
+            v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
+            p[i] -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + eps);
+        }
+    });
 }
 
 } // namespace nn::detail
