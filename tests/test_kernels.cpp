@@ -189,3 +189,19 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
         CHECK(P == (nn::Matrix<T>{{0, 4}}));
     }
 }
+
+TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, float, double) {
+    for (std::size_t n : {0u, 1u, 3u, 16u, 17u, 64u, 100u}) {
+        std::vector<T> x(n, T(1e30));
+        CHECK(nn::detail::all_finite(x.data(), n));
+        for (std::size_t at = 0; at < n; ++at)
+            for (T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                          -std::numeric_limits<T>::infinity()}) {
+                x[at] = bad;
+                CAPTURE(n);
+                CAPTURE(at);
+                REQUIRE_FALSE(nn::detail::all_finite(x.data(), n));
+                x[at] = T(-1e30);
+            }
+    }
+}

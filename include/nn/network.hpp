@@ -304,13 +304,15 @@ private:
     /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
     static constexpr std::size_t no_layer = std::size_t(-1);
     static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
-        for (std::size_t r = 0; r < M.rows(); ++r)
-            for (std::size_t c = 0; c < M.cols(); ++c) {
-                if (std::isfinite(M(r, c))) continue;
-                if (layer == no_layer)
-                    detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(M(r, c)), whole);
-                detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(M(r, c)), whole);
-            }
+        if (detail::all_finite<T>(M.data(), M.size())) return;
+        for (std::size_t i = 0; i < M.size(); ++i) {
+            const T x = M.data()[i];
+            if (std::isfinite(x)) continue;
+            const std::size_t r = i / M.cols(), c = i % M.cols();
+            if (layer == no_layer)
+                detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(x), whole);
+            detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(x), whole);
+        }
     }
 
     /// Runs the layers over X into the workspace and returns the last layer's output.

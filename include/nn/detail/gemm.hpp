@@ -166,10 +166,15 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
     }
     static thread_local PackBuffer<T> a_buffer, b_buffer;
     const bool threaded = m * n * k >= (std::size_t(1) << 22);
+    // Blocks of even size (at most KC deep, MC high, MC a multiple of MR): k = 784 makes two
+    // blocks of 392, not 384 + 384 + 16, whose thin last block would cost a pass over C for little.
+    const std::size_t kb = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+    const std::size_t m_blocks = (m + MC - 1) / MC;
+    const std::size_t mb = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
-        for (std::size_t pc = 0; pc < k; pc += KC) {
-            const std::size_t kc = k - pc < KC ? k - pc : KC;
+        for (std::size_t pc = 0; pc < k; pc += kb) {
+            const std::size_t kc = k - pc < kb ? k - pc : kb;
             // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
             T* packed_b = b_buffer.get(n_panels * NR * kc);
             parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
@@ -190,8 +195,8 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     }
                 }
             });
-            for (std::size_t ic = 0; ic < m; ic += MC) {
-                const std::size_t mc = m - ic < MC ? m - ic : MC, m_panels = (mc + MR - 1) / MR;
+            for (std::size_t ic = 0; ic < m; ic += mb) {
+                const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
                 // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i].
                 T* packed_a = a_buffer.get(m_panels * MR * kc);
                 parallel_for(m_panels, threaded, [&](std::size_t first, std::size_t last) {

@@ -127,6 +127,25 @@ void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
     }
 }
 
+/// True when no element is NaN or infinite: x * 0 is 0 for every finite x and NaN otherwise, and
+/// a NaN survives a sum, so the scan is one branch-free pass, a vector of lanes at a time.
+template <Real T>
+bool all_finite(const T* x, std::size_t count) {
+    using V = typename GemmShape<T>::Vector;
+    constexpr std::size_t W = GemmShape<T>::lanes;
+    const std::size_t full = count / W * W;
+    V sum{};
+    for (std::size_t i = 0; i < full; i += W) {
+        V v;
+        std::memcpy(&v, x + i, sizeof(V));
+        sum += v * T(0);
+    }
+    T total = 0;
+    for (std::size_t l = 0; l < W; ++l) total += sum[l];
+    for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
+    return total == T(0);
+}
+
 /// z[j] = sigmoid(z[j] + b[j]) for j < count (b may be null: no bias), a vector of lanes at a
 /// time: the same arithmetic as nn::activate, so the bits do not depend on the vector width.
 template <Real T>
@@ -134,15 +153,15 @@ void bias_sigmoid(T* __restrict z, const T* __restrict b, std::size_t count) {
     using V = typename GemmShape<T>::Vector;
     typedef SameSizeInt<T> I __attribute__((vector_size(vector_bytes)));
     constexpr std::size_t W = GemmShape<T>::lanes;
-    std::size_t j = 0;
-    for (; j + W <= count; j += W) {
+    const std::size_t full = count / W * W;
+    for (std::size_t j = 0; j < full; j += W) {
         V x, bias{};
         std::memcpy(&x, z + j, sizeof(V));
         if (b) std::memcpy(&bias, b + j, sizeof(V));
         x = sigmoid_lanes<T, V, I>(x + bias);
         std::memcpy(z + j, &x, sizeof(V));
     }
-    for (; j < count; ++j) z[j] = sigmoid_lanes<T, T, SameSizeInt<T>>(z[j] + (b ? b[j] : T(0)));
+    for (std::size_t j = full; j < count; ++j) z[j] = sigmoid_lanes<T, T, SameSizeInt<T>>(z[j] + (b ? b[j] : T(0)));
 }
 
 /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
