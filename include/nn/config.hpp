@@ -30,3 +30,11 @@
 #ifndef NN_ALIGNMENT
 #define NN_ALIGNMENT 64
 #endif
+
+// NN_USE_CBLAS: define it (and link a CBLAS, e.g. -lopenblas or -lcblas) to hand the large matrix
+// products to cblas_sgemm / cblas_dgemm instead of the library's own GEMM. Off by default: the
+// library then depends on nothing. With a BLAS, bit-identical results across thread counts are
+// that BLAS's business.
+
+// Threads: compile with -fopenmp and the large products and element-wise loops use
+// OMP_NUM_THREADS threads, with results bit-identical to one thread. Without it, one thread.

@@ -13,6 +13,10 @@
 
 #include <nn/activation.hpp>
 #include <nn/detail/gemm.hpp>
+
+#if defined(NN_USE_CBLAS)
+#include <cblas.h>
+#endif
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 
@@ -66,13 +70,31 @@ inline constexpr std::size_t parallel_elements = std::size_t(1) << 17;
 /// multiply-adds, the packing costs more than it saves.
 inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && n >= 4 && m >= 4; }
 
+/// C (m x n) = op(A) . op(B) for the large products: the library's GEMM, or with NN_USE_CBLAS
+/// the user's BLAS. A is m x k (k x m when a_transposed), B is k x n (n x k when b_transposed).
+template <Real T>
+void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool a_transposed, const T* b,
+                   bool b_transposed, T* c) {
+#if defined(NN_USE_CBLAS)
+    const auto ta = a_transposed ? CblasTrans : CblasNoTrans, tb = b_transposed ? CblasTrans : CblasNoTrans;
+    const int M = int(m), N = int(n), K = int(k), lda = a_transposed ? M : K, ldb = b_transposed ? K : N;
+    if constexpr (sizeof(T) == 4)
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, a, lda, b, ldb, 0.0f, c, N);
+    else
+        cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
+#else
+    gemm<T>(m, n, k, a, a_transposed ? 1 : k, a_transposed ? m : 1, b, b_transposed ? 1 : n, b_transposed ? k : 1, c,
+            n);
+#endif
+}
+
 /// C = A . B          A: m x k, B: k x n -> C: m x n
 /// Small: row of C += A(i, p) * row p of B, the inner loop along contiguous rows.
 template <Real T>
 void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-    if (use_gemm(m, n, k)) return gemm<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), n);
+    if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
     for (std::size_t i = 0; i < m; ++i) {
         T* __restrict c = C.data() + i * n;
         for (std::size_t j = 0; j < n; ++j) c[j] = T(0);
@@ -90,7 +112,7 @@ template <Real T>
 void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
     const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
-    if (use_gemm(m, n, k)) return gemm<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), n);
+    if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
     for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
     for (std::size_t p = 0; p < k; ++p) {
         const T* __restrict b = B.data() + p * n;
@@ -109,7 +131,7 @@ template <Real T>
 void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
-    if (use_gemm(m, n, k)) return gemm<T>(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n);
+    if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
     constexpr std::size_t lanes = 8;
     for (std::size_t i = 0; i < m; ++i) {
         const T* __restrict a = A.data() + i * k;
