@@ -252,14 +252,25 @@ TEST_CASE_TEMPLATE("bad input throws nn::Error with a clear message and changes 
         CHECK_THROWS_WITH_AS(net.learn(nn::Gradient<T>(), T(0.1)), "the gradient has 0 layers, the network has 2",
                              nn::Error);
         CHECK_THROWS_WITH_AS(net.learn(nn::Gradient<T>({2, 4, 1}), T(0.1)),
-                             "gradient weights(0) is 2 x 4, the network's is 2 x 3", nn::Error);
+                             "gradient weights(0) is 2 x 4, the network's arch makes it 2 x 3", nn::Error);
         auto g = net.backprop(x, y);
         g.biases(1).resize(1, 2);
-        CHECK_THROWS_WITH_AS(net.learn(g, T(0.1)), "gradient biases(1) is 1 x 2, the network's is 1 x 1", nn::Error);
+        CHECK_THROWS_WITH_AS(net.learn(g, T(0.1)), "gradient biases(1) is 1 x 2, the network's arch makes it 1 x 1",
+                             nn::Error);
         auto h = net.backprop(x, y);
         h.weights(1)(2, 0) = nan; // the last layer: the check must come before any layer is updated
         CHECK_THROWS_WITH_AS(net.learn(h, T(0.1)), "gradient weights(1)(2, 0) is nan; the gradient must be finite",
                              nn::Error);
+    }
+    SUBCASE("parameters assigned a matrix of another shape") {
+        nn::NN<T> other = net;
+        other.weights(1) = nn::Matrix<T>(3, 2);
+        CHECK_THROWS_WITH_AS(other.forward(x), "weights(1) is 3 x 2, the network's arch makes it 3 x 1", nn::Error);
+        CHECK_THROWS_WITH_AS(other.backprop(x, y), "weights(1) is 3 x 2, the network's arch makes it 3 x 1", nn::Error);
+        other.weights(1) = nn::Matrix<T>(3, 1);
+        other.biases(0) = nn::Matrix<T>(3, 1);
+        CHECK_THROWS_WITH_AS(other.learn(net.backprop(x, y), T(0.1)),
+                             "biases(0) is 3 x 1, the network's arch makes it 1 x 3", nn::Error);
     }
     SUBCASE("randomize bounds") {
         CHECK_THROWS_WITH_AS(net.randomize(rng, T(1), T(-1)),

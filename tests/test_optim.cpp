@@ -93,7 +93,7 @@ TEST_CASE("optimizers check their settings and the gradient before changing anyt
     const auto before = test::parameters(net);
     nn::Adam<float> adam;
     CHECK_THROWS_WITH_AS(adam.step(net, nn::Gradient<float>({2, 1})),
-                         "gradient weights(0) is 2 x 1, the network's is 1 x 1", nn::Error);
+                         "gradient weights(0) is 2 x 1, the network's arch makes it 1 x 1", nn::Error);
     auto g = gradient<float>(1, NAN);
     CHECK_THROWS_WITH_AS(adam.step(net, g), "gradient biases(0)(0, 0) is nan; the gradient must be finite", nn::Error);
     nn::SGD<float> sgd(0.1f, 0.9f);

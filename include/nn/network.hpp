@@ -246,8 +246,10 @@ public:
         }
     }
 
-    /// Throws nn::Error unless X is n x inputs() with n > 0 and all finite.
+    /// Throws nn::Error unless X is n x inputs() with n > 0 and all finite (and the network's own
+    /// parameters still have the shapes of its arch: weights(l) and biases(l) can be assigned to).
     void check_inputs(MatrixView<const T> X) const {
+        check_shapes(*this, "");
         if (X.cols() != inputs())
             detail::fail("X has %zu column%s, the network takes %zu input%s", X.cols(), detail::plural(X.cols()),
                          inputs(), detail::plural(inputs()));
@@ -273,21 +275,14 @@ public:
                                  double(Y.data()[i]), name(loss_));
     }
 
-    /// Throws nn::Error unless g has this network's shapes and only finite values.
+    /// Throws nn::Error unless g has this network's shapes and only finite values (and the network's
+    /// own parameters still have them: what every step checks before it writes).
     void check_gradient(const Gradient<T>& g) const {
+        check_shapes(*this, "");
         if (g.layers() != layers())
             detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
                          layers());
-        for (std::size_t l = 0; l < layers(); ++l) {
-            const Matrix<T>& w = g.weights(l);
-            const Matrix<T>& b = g.biases(l);
-            if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
-                detail::fail("gradient weights(%zu) is %zu x %zu, the network's is %zu x %zu", l, w.rows(), w.cols(),
-                             arch_[l], arch_[l + 1]);
-            if (b.rows() != 1 || b.cols() != arch_[l + 1])
-                detail::fail("gradient biases(%zu) is %zu x %zu, the network's is 1 x %zu", l, b.rows(), b.cols(),
-                             arch_[l + 1]);
-        }
+        check_shapes(g, "gradient ");
         for (std::size_t l = 0; l < layers(); ++l) {
             check_finite(g.weights(l), "gradient weights", "the gradient", l);
             check_finite(g.biases(l), "gradient biases", "the gradient", l);
@@ -295,6 +290,22 @@ public:
     }
 
 private:
+    /// Throws unless p (the network itself, or a gradient) has weights(l): arch[l] x arch[l+1] and
+    /// biases(l): 1 x arch[l+1] for every layer.
+    template <class Parameters>
+    void check_shapes(const Parameters& p, const char* whose) const {
+        for (std::size_t l = 0; l < layers(); ++l) {
+            const Matrix<T>& w = p.weights(l);
+            const Matrix<T>& b = p.biases(l);
+            if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
+                detail::fail("%sweights(%zu) is %zu x %zu, the network's arch makes it %zu x %zu", whose, l, w.rows(),
+                             w.cols(), arch_[l], arch_[l + 1]);
+            if (b.rows() != 1 || b.cols() != arch_[l + 1])
+                detail::fail("%sbiases(%zu) is %zu x %zu, the network's arch makes it 1 x %zu", whose, l, b.rows(),
+                             b.cols(), arch_[l + 1]);
+        }
+    }
+
     std::size_t checked_layer(std::size_t l) const {
         if (l >= layers()) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers());
         return l;
