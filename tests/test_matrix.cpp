@@ -84,3 +84,16 @@ TEST_CASE("an index out of range fails NN_ASSERT") {
     CHECK_THROWS_AS(m(2, 0), nn::AssertionError);
     CHECK_THROWS_AS(m(0, 2), nn::AssertionError);
 }
+
+TEST_CASE("resize_for_overwrite keeps the storage when it is large enough") {
+    nn::Matrix<float> m(10, 10);
+    const float* storage = m.data();
+    m.resize_for_overwrite(5, 7);
+    CHECK(m.rows() == 5);
+    CHECK(m.cols() == 7);
+    CHECK(m.data() == storage);
+    m.resize_for_overwrite(10, 10);
+    CHECK(m.data() == storage);
+    m.resize_for_overwrite(11, 10);
+    CHECK(m.size() == 110);
+}

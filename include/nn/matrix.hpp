@@ -85,7 +85,7 @@ public:
 
     /// A rows x cols matrix filled with `value` (zero by default).
     Matrix(std::size_t rows, std::size_t cols, T value = T(0)) {
-        reshape(rows, cols);
+        resize_for_overwrite(rows, cols);
         fill(value);
     }
 
@@ -98,7 +98,7 @@ public:
                 detail::fail("row %zu of the initializer has %zu values, row 0 has %zu", r, row.size(), cols);
             ++r;
         }
-        reshape(init.size(), cols);
+        resize_for_overwrite(init.size(), cols);
         T* out = data_;
         for (const auto& row : init)
             for (T x : row) *out++ = x;
@@ -106,7 +106,7 @@ public:
 
     /// A copy of a view's elements.
     explicit Matrix(MatrixView<const T> v) {
-        reshape(v.rows(), v.cols());
+        resize_for_overwrite(v.rows(), v.cols());
         copy_from(v.data());
     }
 
@@ -115,7 +115,7 @@ public:
     /// Copy assignment reuses this matrix's storage when it is large enough.
     Matrix& operator=(const Matrix& other) {
         if (this != &other) {
-            reshape(other.rows_, other.cols_);
+            resize_for_overwrite(other.rows_, other.cols_);
             copy_from(other.data_);
         }
         return *this;
@@ -162,8 +162,22 @@ public:
 
     /// Makes the matrix rows x cols and zero; keeps the storage when it is large enough.
     void resize(std::size_t rows, std::size_t cols) {
-        reshape(rows, cols);
+        resize_for_overwrite(rows, cols);
         fill(T(0));
+    }
+
+    /// Makes the matrix rows x cols with unspecified contents, for a caller about to write every
+    /// element; allocates only when the storage is too small.
+    void resize_for_overwrite(std::size_t rows, std::size_t cols) {
+        const std::size_t n = detail::checked_size(rows, cols, sizeof(T));
+        if (n > capacity_) {
+            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment));
+            ::operator delete(data_, alignment);
+            data_ = fresh;
+            capacity_ = n;
+        }
+        rows_ = rows;
+        cols_ = cols;
     }
 
     void fill(T value) {
@@ -182,19 +196,6 @@ private:
     static constexpr std::align_val_t alignment{NN_ALIGNMENT};
     static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
                   "NN_ALIGNMENT must be a power of two no smaller than the element's alignment");
-
-    /// Gives the matrix this shape, its contents unspecified; allocates only to grow.
-    void reshape(std::size_t rows, std::size_t cols) {
-        const std::size_t n = detail::checked_size(rows, cols, sizeof(T));
-        if (n > capacity_) {
-            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment));
-            ::operator delete(data_, alignment);
-            data_ = fresh;
-            capacity_ = n;
-        }
-        rows_ = rows;
-        cols_ = cols;
-    }
 
     void copy_from(const T* source) {
         for (std::size_t i = 0; i < size(); ++i) data_[i] = source[i];

@@ -184,7 +184,7 @@ public:
         auto& ws = workspace_;
         const std::size_t n = X.rows();
         const std::size_t L = layers();
-        ws.deltas[(L - 1) % 2].resize(n, outputs());
+        ws.deltas[(L - 1) % 2].resize_for_overwrite(n, outputs());
         detail::output_delta<T>(loss_, output_, ws.outputs.back(), Y, ws.deltas[(L - 1) % 2]);
         for (std::size_t l = L; l-- > 0;) {
             const Matrix<T>& delta = ws.deltas[l % 2];
@@ -193,7 +193,7 @@ public:
             detail::column_sums<T>(delta, g.biases(l));
             if (l == 0) break;
             Matrix<T>& below = ws.deltas[(l - 1) % 2];
-            below.resize(n, arch_[l]);
+            below.resize_for_overwrite(n, arch_[l]);
             detail::matmul_a_bt<T>(delta, weights_[l], below); // n x arch[l]
             detail::mul_derivative<T>(below, ws.outputs[l - 1], hidden_);
         }
@@ -332,13 +332,13 @@ private:
         outs.resize(layers());
         for (std::size_t l = 0; l < layers(); ++l) {
             const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
-            outs[l].resize(X.rows(), arch_[l + 1]);
+            outs[l].resize_for_overwrite(X.rows(), arch_[l + 1]);
             if (l + 1 < layers()) {
                 detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
                 detail::add_bias_activate<T>(outs[l], biases_[l], hidden_);
             } else { // the output layer keeps its pre-activation for the cost
                 auto& z = workspace_.z_out;
-                z.resize(X.rows(), arch_[l + 1]);
+                z.resize_for_overwrite(X.rows(), arch_[l + 1]);
                 detail::matmul<T>(in, weights_[l], z);
                 detail::add_bias<T>(z, biases_[l]);
                 detail::activate_rows<T>(z, output_, outs[l]);

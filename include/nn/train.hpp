@@ -125,8 +125,8 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
             MatrixView<const T> xb = X.rows(first, count), yb = Y.rows(first, count);
             if (options.shuffle) {
-                Xb.resize(count, X.cols());
-                Yb.resize(count, Y.cols());
+                Xb.resize_for_overwrite(count, X.cols());
+                Yb.resize_for_overwrite(count, Y.cols());
                 for (std::size_t r = 0; r < count; ++r) {
                     const T* xs = X.data() + order[first + r] * X.cols();
                     const T* ys = Y.data() + order[first + r] * Y.cols();
