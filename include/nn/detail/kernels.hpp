@@ -168,40 +168,21 @@ bool all_finite(const T* x, std::size_t count) {
     return total == T(0);
 }
 
-/// z[j] = sigmoid(z[j] + b[j]) for j < count (b may be null: no bias), a vector of lanes at a
-/// time: the same arithmetic as nn::activate, so the bits do not depend on the vector width.
+/// z[j] = sigmoid(z[j]) for j < count, a vector of lanes at a time: the same arithmetic as
+/// nn::activate, so the bits do not depend on the vector width.
 template <Real T>
-void bias_sigmoid(T* __restrict z, const T* __restrict b, std::size_t count) {
+void sigmoid_in_place(T* __restrict z, std::size_t count) {
     using V = typename GemmShape<T>::Vector;
     typedef SameSizeInt<T> I __attribute__((vector_size(vector_bytes)));
     constexpr std::size_t W = GemmShape<T>::lanes;
     const std::size_t full = count / W * W;
     for (std::size_t j = 0; j < full; j += W) {
-        V x, bias{};
+        V x;
         std::memcpy(&x, z + j, sizeof(V));
-        if (b) std::memcpy(&bias, b + j, sizeof(V));
-        x = sigmoid_lanes<T, V, I>(x + bias);
+        x = sigmoid_lanes<T, V, I>(x);
         std::memcpy(z + j, &x, sizeof(V));
     }
-    for (std::size_t j = full; j < count; ++j) z[j] = sigmoid_lanes<T, T, SameSizeInt<T>>(z[j] + (b ? b[j] : T(0)));
-}
-
-/// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
-/// Z: n x out, b: 1 x out
-template <Real T>
-void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-    NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-    NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
-    const std::size_t n = Z.rows(), out = Z.cols();
-    parallel_for(n, Z.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) {
-            T* __restrict z = Z.data() + i * out;
-            if (act == Activation::Sigmoid)
-                bias_sigmoid(z, b.data(), out);
-            else
-                for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
-        }
-    });
+    for (std::size_t j = full; j < count; ++j) z[j] = sigmoid_lanes<T, T, SameSizeInt<T>>(z[j]);
 }
 
 /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -212,6 +193,27 @@ void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
         for (std::size_t j = 0; j < Z.cols(); ++j) Z.data()[i * Z.cols() + j] += b.data()[j];
 }
 
+/// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
+/// Z: n x out, b: 1 x out
+template <Real T>
+void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
+    NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
+    NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
+    const std::size_t n = Z.rows(), out = Z.cols();
+    if (act == Activation::Sigmoid) { // the bias row by row, then the sigmoid over the whole block in vectors
+        add_bias<T>(Z, b);
+        parallel_for(Z.size(), Z.size() >= parallel_elements,
+                     [&](std::size_t first, std::size_t last) { sigmoid_in_place<T>(Z.data() + first, last - first); });
+        return;
+    }
+    parallel_for(n, Z.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+            T* __restrict z = Z.data() + i * out;
+            for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
+        }
+    });
+}
+
 /// A = act(Z), element-wise or, for Softmax, row by row: a_j = e^(z_j - max z) / sum_k e^(z_k - max z),
 /// which cannot overflow.     Z, A: n x out
 template <Real T>
@@ -219,7 +221,7 @@ void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
     NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
     if (act == Activation::Sigmoid) {
         for (std::size_t i = 0; i < Z.size(); ++i) A.data()[i] = Z.data()[i];
-        bias_sigmoid<T>(A.data(), nullptr, A.size());
+        sigmoid_in_place<T>(A.data(), A.size());
         return;
     }
     if (is_elementwise(act)) {
