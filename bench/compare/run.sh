@@ -11,7 +11,7 @@ out=$root/build-compare
 mkdir -p "$out"
 only=${1:-}
 cxx=${CXX:-g++} cc=${CC:-gcc} python=${NN_PYTHON:-/usr/bin/python3}
-flags="-O2 -march=native -DNDEBUG"
+flags="-O3 -march=native -DNDEBUG" # as CMake's Release build, plus this machine's instruction set
 
 echo "building nn ($cxx $flags, and again with -fopenmp for two threads)"
 $cxx -std=c++20 $flags -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step"
