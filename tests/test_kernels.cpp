@@ -23,9 +23,9 @@ const std::vector<Shape> shapes = {
     {0, 0, 0}, {0, 3, 2}, {3, 0, 2}, {3, 2, 0}, {1, 1, 1}, {1, 7, 1}, {7, 1, 5}, {1, 17, 33},
     {33, 17, 1}, {2, 3, 5}, {5, 8, 9}, {8, 8, 8}, {13, 31, 7}, {16, 16, 16}, {17, 9, 33}, {31, 64, 29},
     {64, 65, 63},
-    // Across the blocked GEMM's tiles and blocks (MR up to 24, NR up to 32, KC 384, MC 96, NC 3072):
+    // Across the blocked GEMM's tiles and blocks (MR up to 12, NR up to 32, KC 384, MC 96, NC 3072):
     {4, 4, 4}, {12, 1000, 32}, {97, 385, 33}, {13, 770, 17}, {5, 3, 3100}, {193, 50, 65},
-    // Thin products, whose tiles are one vector across (n up to 4, 8 or 16 lanes):
+    // Thin products, narrower than one tile:
     {200, 50, 6}, {64, 300, 16}, {1000, 10, 4}, {33, 129, 9}, {49, 100, 8},
 };
 // clang-format on

@@ -69,19 +69,16 @@ void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body&
     body(0, count);
 }
 
-/// The tile of C the micro-kernel keeps in registers: MR rows by NV vectors. The default, two
-/// vectors across, suits wide products; one vector across (twice the rows) wastes less on thin
-/// ones such as a 6-output layer. Either way about 3/4 of the vector registers hold C.
-template <Real T, std::size_t Across = 2>
+template <Real T>
 struct GemmShape {
     typedef T Vector __attribute__((vector_size(vector_bytes)));
     static constexpr std::size_t lanes = vector_bytes / sizeof(T);
-    static constexpr std::size_t NV = Across;                                  // vectors across a tile
-    static constexpr std::size_t NR = NV * lanes;                              // columns of C per tile
-    static constexpr std::size_t MR = (vector_bytes == 64 ? 24 : 12) / Across; // rows of C per tile
-    static constexpr std::size_t KC = 384;  // depth of a block: A, B panels stay in L1
-    static constexpr std::size_t MC = 96;   // rows of a packed A block (L2)
-    static constexpr std::size_t NC = 3072; // columns of a packed B block
+    static constexpr std::size_t NV = 2;                           // vectors across a tile
+    static constexpr std::size_t NR = NV * lanes;                  // columns of C per tile
+    static constexpr std::size_t MR = vector_bytes == 64 ? 12 : 6; // rows of C per tile
+    static constexpr std::size_t KC = 384;                         // depth of a block: A, B panels stay in L1
+    static constexpr std::size_t MC = 96;                          // rows of a packed A block (L2)
+    static constexpr std::size_t NC = 3072;                        // columns of a packed B block
 };
 
 /// A grow-only, NN_ALIGNMENT-aligned scratch buffer: after the first call of a given size, no
@@ -110,11 +107,12 @@ private:
 
 /// C[0..mr)[0..nr) (row stride ldc) = (accumulate ? C : 0) + the product of a packed MR x kc panel
 /// of A (pa[p * MR + i]) and a packed kc x NR panel of B (pb[p * NR + j]).
-template <Real T, class S>
+template <Real T>
 NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __restrict pa, const T* __restrict pb,
                                                     T* __restrict c, std::size_t ldc, std::size_t mr, std::size_t nr,
                                                     bool accumulate) {
     NN_DETAIL_CONTRACT_PRAGMA
+    using S = GemmShape<T>;
     using V = typename S::Vector;
     constexpr std::size_t MR = S::MR, NV = S::NV, W = S::lanes, NR = S::NR;
     V acc[MR][NV];
@@ -155,10 +153,11 @@ NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __r
         for (std::size_t j = 0; j < nr; ++j) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : T(0)) + edge[i * NR + j];
 }
 
-/// gemm with the tile shape S.
-template <Real T, class S>
-void gemm_with(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
-               std::size_t rsb, std::size_t csb, T* c, std::size_t ldc) {
+/// C (m x n, row stride ldc) = op(A) . op(B), overwriting C. See the top of this file.
+template <Real T>
+void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
+          std::size_t rsb, std::size_t csb, T* c, std::size_t ldc) {
+    using S = GemmShape<T>;
     constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC;
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
@@ -223,23 +222,14 @@ void gemm_with(std::size_t m, std::size_t n, std::size_t k, const T* a, std::siz
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                            gemm_micro_kernel<T, S>(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc,
-                                                    c + i0 * ldc + j0, ldc, h, w, pc > 0);
+                            gemm_micro_kernel<T>(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc,
+                                                 c + i0 * ldc + j0, ldc, h, w, pc > 0);
                         }
                     }
                 });
             }
         }
     }
-}
-
-/// C (m x n, row stride ldc) = op(A) . op(B), overwriting C. See the top of this file. A product
-/// no wider than one vector uses tiles one vector across.
-template <Real T>
-void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
-          std::size_t rsb, std::size_t csb, T* c, std::size_t ldc) {
-    if (n <= GemmShape<T, 1>::lanes) return gemm_with<T, GemmShape<T, 1>>(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
-    gemm_with<T, GemmShape<T, 2>>(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
 }
 
 } // namespace nn::detail
