@@ -188,10 +188,12 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                             for (std::size_t j = w; j < NR; ++j) dst[p * NR + j] = T(0);
                         }
                     } else { // columns of op(B) are contiguous (B^T): read along them
-                        for (std::size_t j = 0; j < NR; ++j) {
+                        for (std::size_t j = 0; j < w; ++j) {
                             const T* src = b + pc * rsb + (j0 + j) * csb;
-                            for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = j < w ? src[p * rsb] : T(0);
+                            for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p * rsb];
                         }
+                        for (std::size_t j = w; j < NR; ++j)
+                            for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
                     }
                 }
             });
@@ -210,10 +212,12 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                                 for (std::size_t i = h; i < MR; ++i) dst[p * MR + i] = T(0);
                             }
                         } else { // rows of op(A) are contiguous: read along them
-                            for (std::size_t i = 0; i < MR; ++i) {
+                            for (std::size_t i = 0; i < h; ++i) {
                                 const T* src = a + (i0 + i) * rsa + pc * csa;
-                                for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = i < h ? src[p * csa] : T(0);
+                                for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p * csa];
                             }
+                            for (std::size_t i = h; i < MR; ++i)
+                                for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = T(0);
                         }
                     }
                 });
