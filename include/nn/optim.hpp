@@ -10,6 +10,15 @@
 
 namespace nn {
 
+namespace detail {
+/// Throws "<who> needs a finite <what> >= 0, was given <value>" unless value is finite and >= 0.
+template <Real T>
+void check_finite_nonnegative(T value, const char* who, const char* what) {
+    if (!(value >= T(0)) || !std::isfinite(value))
+        fail("%s needs a finite %s >= 0, was given %.9g", who, what, double(value));
+}
+} // namespace detail
+
 /// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, as
 /// torch.optim.SGD: g += weight_decay p; v = momentum v + g; p -= rate (nesterov ? g + momentum v : v).
 /// With the defaults it is net.learn(g, rate).
@@ -21,20 +30,18 @@ template <Real T>
 class SGD {
 public:
     explicit SGD(T rate, T momentum = T(0), bool nesterov = false, T weight_decay = T(0))
-        : rate_(rate), momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {
+        : momentum_(momentum), weight_decay_(weight_decay), nesterov_(nesterov) {
         set_rate(rate);
         if (!(momentum >= T(0) && momentum < T(1)))
             detail::fail("SGD needs 0 <= momentum < 1, was given %.9g", double(momentum));
         if (nesterov && momentum == T(0)) detail::fail("SGD with nesterov needs a momentum > 0");
-        if (!(weight_decay >= T(0)) || !std::isfinite(weight_decay))
-            detail::fail("SGD needs a finite weight_decay >= 0, was given %.9g", double(weight_decay));
+        detail::check_finite_nonnegative(weight_decay, "SGD", "weight_decay");
     }
 
     T rate() const { return rate_; }
     /// Changes the learning rate (for a schedule); it must be finite and >= 0.
     void set_rate(T rate) {
-        if (!(rate >= T(0)) || !std::isfinite(rate))
-            detail::fail("SGD needs a finite rate >= 0, was given %.9g", double(rate));
+        detail::check_finite_nonnegative(rate, "SGD", "rate");
         rate_ = rate;
     }
 
@@ -54,7 +61,7 @@ public:
     }
 
 private:
-    T rate_, momentum_, weight_decay_;
+    T rate_ = 0, momentum_, weight_decay_;
     bool nesterov_;
     Gradient<T> velocity_;
 };
@@ -74,14 +81,12 @@ public:
         if (!(beta2 >= T(0) && beta2 < T(1))) detail::fail("Adam needs 0 <= beta2 < 1, was given %.9g", double(beta2));
         if (!(eps > T(0)) || !std::isfinite(eps))
             detail::fail("Adam needs a finite eps > 0, was given %.9g", double(eps));
-        if (!(weight_decay >= T(0)) || !std::isfinite(weight_decay))
-            detail::fail("Adam needs a finite weight_decay >= 0, was given %.9g", double(weight_decay));
+        detail::check_finite_nonnegative(weight_decay, "Adam", "weight_decay");
     }
 
     T rate() const { return rate_; }
     void set_rate(T rate) {
-        if (!(rate >= T(0)) || !std::isfinite(rate))
-            detail::fail("Adam needs a finite rate >= 0, was given %.9g", double(rate));
+        detail::check_finite_nonnegative(rate, "Adam", "rate");
         rate_ = rate;
     }
     /// The number of steps taken.
