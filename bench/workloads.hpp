@@ -6,6 +6,10 @@
 
 #include <nn/nn.hpp>
 
+extern "C" {
+#include "compare/workloads.h"
+}
+
 namespace bench {
 
 struct Workload {
@@ -14,12 +18,13 @@ struct Workload {
     std::size_t batch;
 };
 
-inline const std::vector<Workload> workloads = {
-    {"xor", {2, 2, 1}, 4},
-    {"adder", {10, 20, 6}, 1024},
-    {"mnist", {784, 256, 128, 10}, 128},
-    {"wide", {1024, 1024, 1024, 1024}, 256},
-};
+/// The four reference workloads, from the table bench/compare's runners share.
+inline const std::vector<Workload> workloads = [] {
+    std::vector<Workload> out;
+    for (const compare_workload& c : compare_workloads)
+        out.push_back({c.name, std::vector<std::size_t>(c.arch, c.arch + c.layers), c.batch});
+    return out;
+}();
 
 /// Multiply-adds of one forward pass, counted as 2 flops each: 2 n sum_l arch[l] arch[l+1].
 inline double forward_flops(const Workload& w) {
