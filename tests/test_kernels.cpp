@@ -26,7 +26,9 @@ const std::vector<Shape> shapes = {
     // Across the blocked GEMM's tiles and blocks (MR up to 12, NR up to 32, KC 384, MC 96, NC 3072):
     {4, 4, 4}, {12, 1000, 32}, {97, 385, 33}, {13, 770, 17}, {5, 3, 3100}, {193, 50, 65},
     // Thin products, narrower than one tile:
-    {200, 50, 6}, {64, 300, 16}, {1000, 10, 4}, {33, 129, 9}, {49, 100, 8},
+    {200, 50, 6}, {64, 300, 16}, {1000, 10, 4}, {33, 129, 9}, {49, 100, 8}, {1024, 20, 6},
+    // Long sums into a thin C, which the GEMM computes as C^T (with 16-, 32- and 64-byte vectors):
+    {7, 150, 4}, {20, 1024, 6}, {128, 128, 10},
 };
 // clang-format on
 
@@ -173,6 +175,27 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
         nn::detail::axpy_step<T>(P, G, T(0.25));
         CHECK(P == (nn::Matrix<T>{{0, 4}}));
     }
+}
+
+TEST_CASE_TEMPLATE("column_sums matches the naive reference on every width", T, float, double) {
+    nn::Rng rng(7);
+    const double u = std::numeric_limits<T>::epsilon();
+    for (std::size_t rows : {0u, 1u, 3u, 4u, 5u, 130u, 1024u})
+        for (std::size_t cols : {1u, 2u, 6u, 7u, 8u, 9u, 15u, 16u, 17u, 20u, 31u, 33u, 64u, 70u}) {
+            const auto D = test::random_matrix<T>(rng, rows, cols);
+            nn::Matrix<T> fast(1, cols, T(99)), slow(1, cols, T(-99));
+            nn::detail::column_sums<T>(D, fast);
+            nn::detail::naive::column_sums<T>(D, slow);
+            for (std::size_t j = 0; j < cols; ++j) {
+                double magnitude = 0;
+                for (std::size_t i = 0; i < rows; ++i) magnitude += std::abs(static_cast<double>(D(i, j)));
+                CAPTURE(rows);
+                CAPTURE(cols);
+                CAPTURE(j);
+                REQUIRE(std::abs(static_cast<double>(fast(0, j)) - static_cast<double>(slow(0, j))) <=
+                        2.0 * static_cast<double>(rows) * u * magnitude);
+            }
+        }
 }
 
 TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, float, double) {

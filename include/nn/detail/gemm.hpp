@@ -6,7 +6,9 @@
 // KC x NC blocks into panels NR columns wide, A in MC x KC blocks into panels MR rows high, and a
 // register-tiled micro-kernel multiplies one MR x KC panel by one KC x NR panel, keeping the
 // MR x NR block of C in vector registers. The packing does the transposes, so the micro-kernel
-// only ever reads contiguous, aligned memory.
+// reads B contiguous and aligned. Two shortcuts for the thin products of small layers: when C is
+// one panel wide, A's full panels are read where they lie (each would be packed to be read once),
+// and a long sum into a thin C (a weight gradient) is computed as C^T when that takes half the tiles.
 //
 // The vectors are GCC/Clang vector extensions as wide as the target allows (AVX-512: 64 bytes,
 // AVX: 32, otherwise 16), chosen at compile time from the target's macros: build with
@@ -50,11 +52,21 @@ inline constexpr std::size_t vector_bytes = 16;
 #define NN_DETAIL_CONTRACT_ATTRIBUTE
 #endif
 
+// For parallel_for and the lambdas that hold an element loop: inlined where they are written, so
+// that the loop sees its restrict pointers and constant arguments. A lambda given to parallel_for
+// is also called from the OpenMP region, and GCC with -fopenmp then kept it as a function of its
+// own, whose loop no longer vectorised.
+#if defined(__GNUC__)
+#define NN_DETAIL_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define NN_DETAIL_ALWAYS_INLINE
+#endif
+
 /// body(first, last) over [0, count): with OpenMP and `threaded`, split into one contiguous range
 /// per thread; otherwise in one call, with no OpenMP runtime call at all. Callers compute each
 /// index alone, so the split never changes a result.
 template <class Body>
-void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body& body) {
+NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body& body) {
 #if defined(_OPENMP)
     if (threaded && count > 1 && omp_get_max_threads() > 1) {
 #pragma omp parallel
@@ -105,16 +117,18 @@ private:
     std::size_t size_ = 0;
 };
 
-/// C[0..mr)[0..nr) (row stride ldc) = (accumulate ? C : 0) + the product of a packed MR x kc panel
-/// of A (pa[p * MR + i]) and a packed kc x NR panel of B (pb[p * NR + j]).
-template <Real T>
-NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __restrict pa, const T* __restrict pb,
-                                                    T* __restrict c, std::size_t ldc, std::size_t mr, std::size_t nr,
-                                                    bool accumulate) {
+/// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + the product of an MR x kc panel of
+/// A and a packed kc x NR panel of B (pb[p * NR + j]). A is packed (pa[p * MR + i]) or, with Direct, read where it
+/// lies: element (i, p) at pa[i * rsa + p * csa].
+template <Real T, bool Direct>
+NN_DETAIL_CONTRACT_ATTRIBUTE void
+gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::size_t csa, const T* __restrict pb,
+                  T* __restrict c, std::size_t rsc, std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate) {
     NN_DETAIL_CONTRACT_PRAGMA
     using S = GemmShape<T>;
     using V = typename S::Vector;
     constexpr std::size_t MR = S::MR, NV = S::NV, W = S::lanes, NR = S::NR;
+    if constexpr (!Direct) rsa = 1, csa = MR;
     V acc[MR][NV];
 #pragma GCC unroll 16
     for (std::size_t i = 0; i < MR; ++i)
@@ -126,12 +140,12 @@ NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __r
         for (std::size_t v = 0; v < NV; ++v) std::memcpy(&b[v], pb + p * NR + v * W, sizeof(V));
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i) {
-            const V a = V{} + pa[p * MR + i]; // broadcast
+            const V a = V{} + pa[i * rsa + p * csa]; // broadcast
 #pragma GCC unroll 4
             for (std::size_t v = 0; v < NV; ++v) acc[i][v] += a * b[v];
         }
     }
-    if (mr == MR && nr == NR) {
+    if (mr == MR && nr == NR && csc == 1) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 4
@@ -139,10 +153,10 @@ NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __r
                 V out = acc[i][v];
                 if (accumulate) {
                     V old;
-                    std::memcpy(&old, c + i * ldc + v * W, sizeof(V));
+                    std::memcpy(&old, c + i * rsc + v * W, sizeof(V));
                     out += old;
                 }
-                std::memcpy(c + i * ldc + v * W, &out, sizeof(V));
+                std::memcpy(c + i * rsc + v * W, &out, sizeof(V));
             }
         return;
     }
@@ -150,20 +164,30 @@ NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __r
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) std::memcpy(edge + i * NR + v * W, &acc[i][v], sizeof(V));
     for (std::size_t i = 0; i < mr; ++i)
-        for (std::size_t j = 0; j < nr; ++j) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : T(0)) + edge[i * NR + j];
+        for (std::size_t j = 0; j < nr; ++j) {
+            T& out = c[i * rsc + j * csc];
+            out = (accumulate ? out : T(0)) + edge[i * NR + j];
+        }
 }
 
-/// C (m x n, row stride ldc) = op(A) . op(B), overwriting C. See the top of this file.
+/// C (m x n, element (i, j) at c[i * rsc + j * csc]) = op(A) . op(B), overwriting C. See the top
+/// of this file.
 template <Real T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
-          std::size_t rsb, std::size_t csb, T* c, std::size_t ldc) {
+          std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc) {
     using S = GemmShape<T>;
     constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC;
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
-            for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = T(0);
+            for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] = T(0);
         return;
     }
+    // C^T = op(B)^T . op(A)^T has the same sums in the same order (a * b == b * a). For a long sum
+    // (a weight gradient, where k is the batch) the work is the number of tiles times k: when the
+    // transpose takes half the tiles or fewer, compute it, and write C through the strides.
+    const auto tiles = [](std::size_t rows, std::size_t cols) { return (rows + MR - 1) / MR * ((cols + NR - 1) / NR); };
+    if (k >= m && k >= n && 2 * tiles(n, m) <= tiles(m, n))
+        return gemm<T>(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc);
     static thread_local PackBuffer<T> a_buffer, b_buffer;
     const bool threaded = m * n * k >= (std::size_t(1) << 22);
     // Blocks of even size (at most KC deep, MC high, MC a multiple of MR): k = 784 makes two
@@ -181,12 +205,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 for (std::size_t jp = first; jp < last; ++jp) {
                     T* dst = packed_b + jp * NR * kc;
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    if (csb == 1) { // rows of op(B) are contiguous
-                        for (std::size_t p = 0; p < kc; ++p) {
-                            const T* src = b + (pc + p) * rsb + j0;
-                            for (std::size_t j = 0; j < w; ++j) dst[p * NR + j] = src[j];
-                            for (std::size_t j = w; j < NR; ++j) dst[p * NR + j] = T(0);
-                        }
+                    if (csb == 1) { // rows of op(B) are contiguous: a copy of w elements per row
+                        if (w < NR) std::memset(dst, 0, NR * kc * sizeof(T));
+                        for (std::size_t p = 0; p < kc; ++p)
+                            std::memcpy(dst + p * NR, b + (pc + p) * rsb + j0, w * sizeof(T));
                     } else { // columns of op(B) are contiguous (B^T): read along them
                         for (std::size_t j = 0; j < w; ++j) {
                             const T* src = b + pc * rsb + (j0 + j) * csb;
@@ -199,18 +221,20 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             });
             for (std::size_t ic = 0; ic < m; ic += mb) {
                 const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
-                // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i].
-                T* packed_a = a_buffer.get(m_panels * MR * kc);
+                // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i]. When C is
+                // one panel wide, each panel of A is read once: the micro-kernel reads the full
+                // ones where they lie, and only a last, partial panel is packed.
+                const bool direct = n_panels == 1;
+                T* packed_a = a_buffer.get((direct ? 1 : m_panels) * MR * kc);
                 parallel_for(m_panels, threaded, [&](std::size_t first, std::size_t last) {
                     for (std::size_t ip = first; ip < last; ++ip) {
-                        T* dst = packed_a + ip * MR * kc;
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                        if (rsa == 1) { // columns of op(A) are contiguous (A^T)
-                            for (std::size_t p = 0; p < kc; ++p) {
-                                const T* src = a + i0 + (pc + p) * csa;
-                                for (std::size_t i = 0; i < h; ++i) dst[p * MR + i] = src[i];
-                                for (std::size_t i = h; i < MR; ++i) dst[p * MR + i] = T(0);
-                            }
+                        if (direct && h == MR) continue;
+                        T* dst = packed_a + (direct ? 0 : ip * MR * kc);
+                        if (rsa == 1) { // columns of op(A) are contiguous (A^T): a copy of h elements per column
+                            if (h < MR) std::memset(dst, 0, MR * kc * sizeof(T));
+                            for (std::size_t p = 0; p < kc; ++p)
+                                std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, h * sizeof(T));
                         } else { // rows of op(A) are contiguous: read along them
                             for (std::size_t i = 0; i < h; ++i) {
                                 const T* src = a + (i0 + i) * rsa + pc * csa;
@@ -224,10 +248,16 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
+                        const T* pb = packed_b + jp * NR * kc;
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                            gemm_micro_kernel<T>(kc, packed_a + ip * MR * kc, packed_b + jp * NR * kc,
-                                                 c + i0 * ldc + j0, ldc, h, w, pc > 0);
+                            T* tile = c + i0 * rsc + j0 * csc;
+                            if (direct && h == MR)
+                                gemm_micro_kernel<T, true>(kc, a + i0 * rsa + pc * csa, rsa, csa, pb, tile, rsc, csc, h,
+                                                           w, pc > 0);
+                            else
+                                gemm_micro_kernel<T, false>(kc, packed_a + (direct ? 0 : ip * MR * kc), 0, 0, pb, tile,
+                                                            rsc, csc, h, w, pc > 0);
                         }
                     }
                 });

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 
 #include <nn/activation.hpp>
 #include <nn/detail/gemm.hpp>
@@ -60,6 +61,17 @@ void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
         }
 }
 
+/// g(0, j) = sum over i of D(i, j), in row order.
+template <Real T>
+void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+    NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
+    for (std::size_t j = 0; j < D.cols(); ++j) {
+        T sum = 0;
+        for (std::size_t i = 0; i < D.rows(); ++i) sum += D(i, j);
+        g(0, j) = sum;
+    }
+}
+
 } // namespace naive
 
 /// Element-wise loops over at least this many elements are shared among OpenMP threads (when
@@ -83,18 +95,38 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
     else
         cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
 #else
-    gemm<T>(m, n, k, a, a_transposed ? 1 : k, a_transposed ? m : 1, b, b_transposed ? 1 : n, b_transposed ? k : 1, c,
-            n);
+    gemm<T>(m, n, k, a, a_transposed ? 1 : k, a_transposed ? m : 1, b, b_transposed ? 1 : n, b_transposed ? k : 1, c, n,
+            1);
 #endif
 }
 
+/// Rows of C narrower than this are too short to vectorise along: the small products compute each
+/// element as a dot product in a register instead.
+inline constexpr std::size_t narrow_columns = 8;
+
+/// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
+/// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
+/// b[p * rsb + j * csb].
+template <Real T>
+void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa,
+                    const T* b, std::size_t rsb, std::size_t csb, T* __restrict c) {
+    for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) {
+            T sum = 0;
+            for (std::size_t p = 0; p < k; ++p) sum += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+            c[i * n + j] = sum;
+        }
+}
+
 /// C = A . B          A: m x k, B: k x n -> C: m x n
-/// Small: row of C += A(i, p) * row p of B, the inner loop along contiguous rows.
+/// Small: row of C += A(i, p) * row p of B, the inner loop along contiguous rows; a narrow C by
+/// dot products.
 template <Real T>
 void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
+    if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
     for (std::size_t i = 0; i < m; ++i) {
         T* __restrict c = C.data() + i * n;
         for (std::size_t j = 0; j < n; ++j) c[j] = T(0);
@@ -107,12 +139,13 @@ void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
 }
 
 /// C = A^T . B        A: k x m, B: k x n -> C: m x n
-/// Small: summed over p in order, one rank-1 update a time.
+/// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
 template <Real T>
 void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
     const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
+    if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
     for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
     for (std::size_t p = 0; p < k; ++p) {
         const T* __restrict b = B.data() + p * n;
@@ -126,13 +159,14 @@ void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
 
 /// C = A . B^T        A: m x k, B: n x k -> C: m x n
 /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
-/// partial sums (a fixed order, so results do not depend on the compiler).
+/// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
 template <Real T>
 void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
     constexpr std::size_t lanes = 8;
+    if (k < lanes) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data());
     for (std::size_t i = 0; i < m; ++i) {
         const T* __restrict a = A.data() + i * k;
         for (std::size_t j = 0; j < n; ++j) {
@@ -163,7 +197,8 @@ bool all_finite(const T* x, std::size_t count) {
         sum += v * T(0);
     }
     T total = 0;
-    for (std::size_t l = 0; l < W; ++l) total += sum[l];
+    if (full > 0)
+        for (std::size_t l = 0; l < W; ++l) total += sum[l];
     for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
     return total == T(0);
 }
@@ -189,8 +224,12 @@ void sigmoid_in_place(T* __restrict z, std::size_t count) {
 template <Real T>
 void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
     NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-    for (std::size_t i = 0; i < Z.rows(); ++i)
-        for (std::size_t j = 0; j < Z.cols(); ++j) Z.data()[i * Z.cols() + j] += b.data()[j];
+    const std::size_t out = Z.cols();
+    const T* __restrict bias = b.data();
+    for (std::size_t i = 0; i < Z.rows(); ++i) {
+        T* __restrict z = Z.data() + i * out;
+        for (std::size_t j = 0; j < out; ++j) z[j] += bias[j];
+    }
 }
 
 /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
@@ -203,10 +242,11 @@ void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     if (act == Activation::Sigmoid) { // the bias row by row, then the sigmoid over the whole block in vectors
         add_bias<T>(Z, b);
         parallel_for(Z.size(), Z.size() >= parallel_elements,
-                     [&](std::size_t first, std::size_t last) { sigmoid_in_place<T>(Z.data() + first, last - first); });
+                     [&](std::size_t first, std::size_t last)
+                         NN_DETAIL_ALWAYS_INLINE { sigmoid_in_place<T>(Z.data() + first, last - first); });
         return;
     }
-    parallel_for(n, Z.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
+    parallel_for(n, Z.size() >= parallel_elements, [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
         for (std::size_t i = first; i < last; ++i) {
             T* __restrict z = Z.data() + i * out;
             for (std::size_t j = 0; j < out; ++j) z[j] = activate(act, z[j] + b.data()[j]);
@@ -245,9 +285,17 @@ void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
 template <Real T>
 void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
     NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
-    parallel_for(D.size(), D.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) D.data()[i] *= derivative_from_output(act, A.data()[i]);
-    });
+    parallel_for(D.size(), D.size() >= parallel_elements,
+                 [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
+                     T* __restrict d = D.data();
+                     const T* __restrict a = A.data();
+                     // Called with a constant f, the switch in derivative_from_output folds away and the loop
+                     // vectorises.
+                     const auto loop = [&](Activation f) NN_DETAIL_ALWAYS_INLINE {
+                         for (std::size_t i = first; i < last; ++i) d[i] *= derivative_from_output(f, a[i]);
+                     };
+                     act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
+                 });
 }
 
 /// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out).
@@ -266,8 +314,12 @@ void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<c
     const T* y = Y.data();
     T* d = D.data();
     if (loss == Loss::MSE && is_elementwise(act)) {
-        for (std::size_t i = 0; i < A.size(); ++i)
-            d[i] = T(2) * inv_n * (a[i] - y[i]) * derivative_from_output(act, a[i]);
+        const auto loop = [&](Activation f) NN_DETAIL_ALWAYS_INLINE { // as in mul_derivative
+            T* __restrict delta = d;
+            for (std::size_t i = 0; i < A.size(); ++i)
+                delta[i] = T(2) * inv_n * (a[i] - y[i]) * derivative_from_output(f, a[i]);
+        };
+        act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
     } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
         for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
             T dot = 0;
@@ -321,12 +373,36 @@ double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixV
 }
 
 /// g(0, j) = sum over i of D(i, j): the bias gradient.     D: n x out -> g: 1 x out
+/// A vector of columns at a time (the last vector overlapping the one before it, when out is not
+/// a multiple of its width), each summed in four partial sums over the rows i mod 4. Every column
+/// goes through the same operations whether a vector or a scalar carries it, so the bits depend on
+/// neither the vector width nor the column's position.
 template <Real T>
 void column_sums(MatrixView<const T> D, MatrixView<T> g) {
     NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
-    for (std::size_t j = 0; j < g.cols(); ++j) g.data()[j] = T(0);
-    for (std::size_t i = 0; i < D.rows(); ++i)
-        for (std::size_t j = 0; j < D.cols(); ++j) g.data()[j] += D.data()[i * D.cols() + j];
+    using V = typename GemmShape<T>::Vector;
+    constexpr std::size_t W = GemmShape<T>::lanes;
+    const std::size_t n = D.rows(), out = D.cols(), full = n / 4 * 4;
+    const T* d = D.data();
+    const auto sum = [&]<class U>(std::size_t j, U zero) { // columns j .. j + sizeof(U) / sizeof(T)
+        const auto at = [&](std::size_t i) {
+            U x;
+            std::memcpy(&x, d + i * out + j, sizeof(U));
+            return x;
+        };
+        U part[4] = {zero, zero, zero, zero};
+        for (std::size_t i = 0; i < full; i += 4)
+            for (std::size_t r = 0; r < 4; ++r) part[r] += at(i + r);
+        for (std::size_t i = full; i < n; ++i) part[i - full] += at(i);
+        const U total = (part[0] + part[1]) + (part[2] + part[3]);
+        std::memcpy(g.data() + j, &total, sizeof(U));
+    };
+    if (out < W) {
+        for (std::size_t j = 0; j < out; ++j) sum(j, T(0));
+        return;
+    }
+    for (std::size_t j = 0; j + W <= out; j += W) sum(j, V{});
+    if (out % W != 0) sum(out - W, V{});
 }
 
 /// P -= rate * G element-wise: one SGD step for one parameter matrix.
@@ -335,9 +411,10 @@ void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
     NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
     T* __restrict p = P.data();
     const T* __restrict g = G.data();
-    parallel_for(P.size(), P.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
-    });
+    parallel_for(P.size(), P.size() >= parallel_elements,
+                 [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
+                     for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
+                 });
 }
 
 /// One SGD step for one parameter matrix, as PyTorch's torch.optim.SGD defines it, element-wise:
@@ -352,16 +429,17 @@ void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T
     T* __restrict p = P.data();
     const T* __restrict g = G.data();
     T* __restrict v = V.data();
-    parallel_for(P.size(), P.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) {
-            T step = g[i] + weight_decay * p[i];
-            if (momentum != T(0)) {
-                v[i] = momentum * v[i] + step;
-                step = nesterov ? step + momentum * v[i] : v[i];
-            }
-            p[i] -= rate * step;
-        }
-    });
+    parallel_for(P.size(), P.size() >= parallel_elements,
+                 [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
+                     for (std::size_t i = first; i < last; ++i) {
+                         T step = g[i] + weight_decay * p[i];
+                         if (momentum != T(0)) {
+                             v[i] = momentum * v[i] + step;
+                             step = nesterov ? step + momentum * v[i] : v[i];
+                         }
+                         p[i] -= rate * step;
+                     }
+                 });
 }
 
 /// One Adam step with decoupled weight decay (AdamW, as torch.optim.AdamW), element-wise:
@@ -379,14 +457,15 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
     const T* __restrict g = G.data();
     T* __restrict m = M.data();
     T* __restrict v = V.data();
-    parallel_for(P.size(), P.size() >= parallel_elements, [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first; i < last; ++i) {
-            p[i] -= rate * weight_decay * p[i];
-            m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
-            v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
-            p[i] -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + eps);
-        }
-    });
+    parallel_for(P.size(), P.size() >= parallel_elements,
+                 [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
+                     for (std::size_t i = first; i < last; ++i) {
+                         p[i] -= rate * weight_decay * p[i];
+                         m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
+                         v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
+                         p[i] -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + eps);
+                     }
+                 });
 }
 
 } // namespace nn::detail
