@@ -62,21 +62,27 @@ inline constexpr std::size_t vector_bytes = 16;
 #define NN_DETAIL_ALWAYS_INLINE
 #endif
 
+#if defined(_OPENMP)
+/// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
+/// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
+template <class Body>
+__attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
+#pragma omp parallel
+    {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        body(count * t / threads, count * (t + 1) / threads);
+    }
+}
+#endif
+
 /// body(first, last) over [0, count): with OpenMP and `threaded`, split into one contiguous range
 /// per thread; otherwise in one call, with no OpenMP runtime call at all. Callers compute each
 /// index alone, so the split never changes a result.
 template <class Body>
 NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body& body) {
 #if defined(_OPENMP)
-    if (threaded && count > 1 && omp_get_max_threads() > 1) {
-#pragma omp parallel
-        {
-            const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-            const auto t = static_cast<std::size_t>(omp_get_thread_num());
-            body(count * t / threads, count * (t + 1) / threads);
-        }
-        return;
-    }
+    if (threaded && count > 1 && omp_get_max_threads() > 1) return parallel_region(count, body);
 #endif
     body(0, count);
 }
