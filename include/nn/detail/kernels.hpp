@@ -384,25 +384,31 @@ void column_sums(MatrixView<const T> D, MatrixView<T> g) {
     constexpr std::size_t W = GemmShape<T>::lanes;
     const std::size_t n = D.rows(), out = D.cols(), full = n / 4 * 4;
     const T* d = D.data();
-    const auto sum = [&]<class U>(std::size_t j, U zero) { // columns j .. j + sizeof(U) / sizeof(T)
-        const auto at = [&](std::size_t i) {
+    const auto sum = [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE { // columns j .. j + sizeof(U) / sizeof(T)
+        const auto at = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
             U x;
             std::memcpy(&x, d + i * out + j, sizeof(U));
             return x;
         };
-        U part[4] = {zero, zero, zero, zero};
-        for (std::size_t i = 0; i < full; i += 4)
-            for (std::size_t r = 0; r < 4; ++r) part[r] += at(i + r);
-        for (std::size_t i = full; i < n; ++i) part[i - full] += at(i);
-        const U total = (part[0] + part[1]) + (part[2] + part[3]);
+        U part0{}, part1{}, part2{}, part3{};
+        for (std::size_t i = 0; i < full; i += 4) {
+            part0 += at(i);
+            part1 += at(i + 1);
+            part2 += at(i + 2);
+            part3 += at(i + 3);
+        }
+        if (full < n) part0 += at(full);
+        if (full + 1 < n) part1 += at(full + 1);
+        if (full + 2 < n) part2 += at(full + 2);
+        const U total = (part0 + part1) + (part2 + part3);
         std::memcpy(g.data() + j, &total, sizeof(U));
     };
     if (out < W) {
-        for (std::size_t j = 0; j < out; ++j) sum(j, T(0));
+        for (std::size_t j = 0; j < out; ++j) sum(j, T());
         return;
     }
-    for (std::size_t j = 0; j + W <= out; j += W) sum(j, V{});
-    if (out % W != 0) sum(out - W, V{});
+    for (std::size_t j = 0; j + W <= out; j += W) sum(j, V());
+    if (out % W != 0) sum(out - W, V());
 }
 
 /// P -= rate * G element-wise: one SGD step for one parameter matrix.
