@@ -99,6 +99,18 @@ struct GemmShape {
     static constexpr std::size_t NC = 3072;                        // columns of a packed B block
 };
 
+/// One vector (or one element, for U = T) read from or written to any address.
+template <class U, class T>
+U load(const T* p) {
+    U u;
+    std::memcpy(&u, p, sizeof(U));
+    return u;
+}
+template <class U, class T>
+void store(T* p, const U& u) {
+    std::memcpy(p, &u, sizeof(U));
+}
+
 /// A grow-only, NN_ALIGNMENT-aligned scratch buffer: after the first call of a given size, no
 /// more allocations.
 template <Real T>
@@ -169,11 +181,20 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
     alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) std::memcpy(edge + i * NR + v * W, &acc[i][v], sizeof(V));
-    for (std::size_t i = 0; i < mr; ++i)
-        for (std::size_t j = 0; j < nr; ++j) {
+    // Whole vectors where they fit, then the rest one by one.
+    const std::size_t whole = csc == 1 ? nr / W * W : 0;
+    for (std::size_t i = 0; i < mr; ++i) {
+        for (std::size_t j = 0; j < whole; j += W) {
+            V out, old;
+            std::memcpy(&out, edge + i * NR + j, sizeof(V));
+            if (accumulate) std::memcpy(&old, c + i * rsc + j, sizeof(V)), out += old;
+            std::memcpy(c + i * rsc + j, &out, sizeof(V));
+        }
+        for (std::size_t j = whole; j < nr; ++j) {
             T& out = c[i * rsc + j * csc];
             out = (accumulate ? out : T(0)) + edge[i * NR + j];
         }
+    }
 }
 
 /// C (m x n, element (i, j) at c[i * rsc + j * csc]) = op(A) . op(B), overwriting C. See the top
