@@ -100,6 +100,9 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
 #endif
 }
 
+// The three products and column_sums are always inlined: for XOR-sized layers, the call (three
+// views passed on the stack) cost more than the arithmetic.
+
 /// Rows of C narrower than this are too short to vectorise along: the small products compute each
 /// element as a dot product in a register instead.
 inline constexpr std::size_t narrow_columns = 8;
@@ -122,7 +125,7 @@ void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std
 /// Small: row of C += A(i, p) * row p of B, the inner loop along contiguous rows; a narrow C by
 /// dot products.
 template <Real T>
-void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+NN_DETAIL_ALWAYS_INLINE inline void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
@@ -141,7 +144,7 @@ void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
 /// C = A^T . B        A: k x m, B: k x n -> C: m x n
 /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
 template <Real T>
-void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+NN_DETAIL_ALWAYS_INLINE inline void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
     const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
@@ -161,7 +164,7 @@ void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) 
 /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
 /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
 template <Real T>
-void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+NN_DETAIL_ALWAYS_INLINE inline void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
@@ -388,7 +391,7 @@ double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixV
 /// goes through the same operations whether a vector or a scalar carries it, so the bits depend on
 /// neither the vector width nor the column's position.
 template <Real T>
-void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+NN_DETAIL_ALWAYS_INLINE inline void column_sums(MatrixView<const T> D, MatrixView<T> g) {
     NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
     using V = typename GemmShape<T>::Vector;
     constexpr std::size_t W = GemmShape<T>::lanes;
