@@ -115,8 +115,10 @@ void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std
                     const T* b, std::size_t rsb, std::size_t csb, T* __restrict c) {
     for (std::size_t i = 0; i < m; ++i)
         for (std::size_t j = 0; j < n; ++j) {
+            const T* x = a + i * rsa;
+            const T* y = b + j * csb;
             T sum = 0;
-            for (std::size_t p = 0; p < k; ++p) sum += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
             c[i * n + j] = sum;
         }
 }
