@@ -38,7 +38,7 @@ namespace detail {
 template <Real T>
 struct Workspace {
     std::vector<Matrix<T>> outputs; // outputs[l] = a(l+1): n x arch[l+1]
-    Matrix<T> z_out;                // the output layer's pre-activation z(L-1), which the cost needs
+    Matrix<T> z_out;                // the output layer's pre-activation z(L-1), for the costs that read it
     Matrix<T> deltas[2];            // deltas[l % 2] = dC/dz(l): n x arch[l+1]; by parity, so that each
                                     // buffer sees the same shapes every step and stops growing
 
@@ -197,7 +197,8 @@ public:
             detail::matmul_a_bt<T>(delta, weights_[l], below); // n x arch[l]
             detail::mul_derivative<T>(below, ws.outputs[l - 1], hidden_);
         }
-        return static_cast<T>(detail::loss_sum<T>(loss_, ws.z_out, ws.outputs.back(), Y) / static_cast<double>(n));
+        return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(), ws.outputs.back(), Y) /
+                              static_cast<double>(n));
     }
 
     /// The gradient by finite differences (eq. 1), one parameter at a time: slow, for checking
@@ -333,9 +334,9 @@ private:
         for (std::size_t l = 0; l < layers(); ++l) {
             const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
             outs[l].resize_for_overwrite(X.rows(), arch_[l + 1]);
-            if (l + 1 < layers()) {
+            if (l + 1 < layers() || !keeps_pre_activation()) {
                 detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-                detail::add_bias_activate<T>(outs[l], biases_[l], hidden_);
+                detail::add_bias_activate<T>(outs[l], biases_[l], activation(l));
             } else { // the output layer keeps its pre-activation for the cost
                 auto& z = workspace_.z_out;
                 z.resize_for_overwrite(X.rows(), arch_[l + 1]);
@@ -349,7 +350,17 @@ private:
 
     double unchecked_cost(MatrixView<const T> X, MatrixView<const T> Y) const {
         const MatrixView<const T> A = run_forward(X);
-        return detail::loss_sum<T>(loss_, workspace_.z_out, A, Y) / static_cast<double>(X.rows());
+        return detail::loss_sum<T>(loss_, pre_activation(), A, Y) / static_cast<double>(X.rows());
+    }
+
+    /// Only the cross-entropies' cost reads the output layer's pre-activation (and softmax acts on
+    /// whole rows): with MSE and an element-wise output, the forward pass activates the output in
+    /// place, as it does a hidden layer, and keeps no pre-activation.
+    bool keeps_pre_activation() const { return loss_ != Loss::MSE || !is_elementwise(output_); }
+
+    /// The output layer's pre-activation for detail::loss_sum (which ignores it for MSE).
+    MatrixView<const T> pre_activation() const {
+        return keeps_pre_activation() ? workspace_.z_out.view() : workspace_.outputs.back().view();
     }
 
     std::vector<std::size_t> arch_;
