@@ -100,8 +100,9 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
 #endif
 }
 
-// The three products and column_sums are always inlined: for XOR-sized layers, the call (three
-// views passed on the stack) cost more than the arithmetic.
+// The kernels that backprop calls once per layer are always inlined (NN_DETAIL_ALWAYS_INLINE):
+// for XOR-sized layers the call, with its views passed on the stack, cost more than the
+// arithmetic, and compiled with -fopenmp GCC stopped inlining them on its own.
 
 /// Rows of C narrower than this are too short to vectorise along: the small products compute each
 /// element as a dot product in a register instead.
@@ -243,7 +244,7 @@ NN_DETAIL_ALWAYS_INLINE inline void add_bias(MatrixView<T> Z, MatrixView<const T
 /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise.
 /// Z: n x out, b: 1 x out
 template <Real T>
-void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
+NN_DETAIL_ALWAYS_INLINE inline void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
     NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
     NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
     const std::size_t n = Z.rows(), out = Z.cols();
@@ -291,7 +292,7 @@ void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
 /// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
 /// D, A: n x out
 template <Real T>
-void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
+NN_DETAIL_ALWAYS_INLINE inline void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
     NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
     parallel_for(D.size(), D.size() >= parallel_elements,
                  [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
