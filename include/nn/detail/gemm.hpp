@@ -19,9 +19,12 @@
 // thread, in the same order, so the results are bit-identical whatever the number of threads.
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include <nn/matrix.hpp>
 
@@ -40,13 +43,14 @@ inline constexpr std::size_t vector_bytes = 16;
 #endif
 
 // The micro-kernel's multiply-adds become fused multiply-adds where the target has them, even in
-// strict ISO mode (GCC contracts a * b + c only with -ffp-contract=fast).
+// strict ISO mode (GCC contracts a * b + c only with -ffp-contract=fast); and GCC vectorises the
+// copy of a partial tile at -O2 as at -O3 (its -O2 cost model leaves loops of unknown length scalar).
 #if defined(__clang__)
 #define NN_DETAIL_CONTRACT_PRAGMA _Pragma("clang fp contract(fast)")
 #define NN_DETAIL_CONTRACT_ATTRIBUTE
 #elif defined(__GNUC__)
 #define NN_DETAIL_CONTRACT_PRAGMA
-#define NN_DETAIL_CONTRACT_ATTRIBUTE __attribute__((optimize("fp-contract=fast")))
+#define NN_DETAIL_CONTRACT_ATTRIBUTE __attribute__((optimize("fp-contract=fast", "vect-cost-model=dynamic")))
 #else
 #define NN_DETAIL_CONTRACT_PRAGMA
 #define NN_DETAIL_CONTRACT_ATTRIBUTE
@@ -90,6 +94,8 @@ NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unus
 template <Real T>
 struct GemmShape {
     typedef T Vector __attribute__((vector_size(vector_bytes)));
+    using Lane = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+    typedef Lane Mask __attribute__((vector_size(vector_bytes))); // lanes of all ones or all zeros
     static constexpr std::size_t lanes = vector_bytes / sizeof(T);
     static constexpr std::size_t NV = 2;                           // vectors across a tile
     static constexpr std::size_t NR = NV * lanes;                  // columns of C per tile
@@ -181,19 +187,15 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
     alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) std::memcpy(edge + i * NR + v * W, &acc[i][v], sizeof(V));
-    // Whole vectors where they fit, then the rest one by one.
-    const std::size_t whole = csc == 1 ? nr / W * W : 0;
     for (std::size_t i = 0; i < mr; ++i) {
-        for (std::size_t j = 0; j < whole; j += W) {
-            V out, old;
-            std::memcpy(&out, edge + i * NR + j, sizeof(V));
-            if (accumulate) std::memcpy(&old, c + i * rsc + j, sizeof(V)), out += old;
-            std::memcpy(c + i * rsc + j, &out, sizeof(V));
-        }
-        for (std::size_t j = whole; j < nr; ++j) {
-            T& out = c[i * rsc + j * csc];
-            out = (accumulate ? out : T(0)) + edge[i * NR + j];
-        }
+        T* row = c + i * rsc;
+        const T* from = edge + i * NR;
+        if (csc != 1) // a column of C, for C^T
+            for (std::size_t j = 0; j < nr; ++j) row[j * csc] = (accumulate ? row[j * csc] : T(0)) + from[j];
+        else if (accumulate) // a row of C: loops with unit stride and no condition, which vectorise
+            for (std::size_t j = 0; j < nr; ++j) row[j] += from[j];
+        else
+            for (std::size_t j = 0; j < nr; ++j) row[j] = from[j];
     }
 }
 
@@ -203,7 +205,8 @@ template <Real T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
           std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc) {
     using S = GemmShape<T>;
-    constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC;
+    using V = typename S::Vector;
+    constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC, NV = S::NV, W = S::lanes;
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
             for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] = T(0);
@@ -232,10 +235,25 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 for (std::size_t jp = first; jp < last; ++jp) {
                     T* dst = packed_b + jp * NR * kc;
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    if (csb == 1) { // rows of op(B) are contiguous: a copy of w elements per row
-                        if (w < NR) std::memset(dst, 0, NR * kc * sizeof(T));
-                        for (std::size_t p = 0; p < kc; ++p)
-                            std::memcpy(dst + p * NR, b + (pc + p) * rsb + j0, w * sizeof(T));
+                    if (csb == 1) { // rows of op(B) are contiguous: w elements of each, then zeros
+                        // Whole vectors, with the lanes past w masked to zero; they may read past the
+                        // row into the next one while that stays inside op(B), whose last element is
+                        // b[end - 1]. The last rows, where it would not, are copied one by one.
+                        using Mask = typename S::Mask;
+                        Mask keep[NV] = {};
+                        for (std::size_t v = 0; v < NV; ++v)
+                            for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < w ? -1 : 0;
+                        const std::size_t end = (k - 1) * rsb + n;
+                        for (std::size_t p = 0; p < kc; ++p) {
+                            const std::size_t from = (pc + p) * rsb + j0;
+                            T* row = dst + p * NR;
+                            if (from + NR <= end) {
+                                for (std::size_t v = 0; v < NV; ++v)
+                                    store(row + v * W, std::bit_cast<V>(load<Mask>(b + from + v * W) & keep[v]));
+                                continue;
+                            }
+                            for (std::size_t j = 0; j < NR; ++j) row[j] = j < w ? b[from + j] : T(0);
+                        }
                     } else { // columns of op(B) are contiguous (B^T): read along them
                         for (std::size_t j = 0; j < w; ++j) {
                             const T* src = b + pc * rsb + (j0 + j) * csb;
@@ -258,10 +276,15 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
                         if (direct && h == MR) continue;
                         T* dst = packed_a + (direct ? 0 : ip * MR * kc);
-                        if (rsa == 1) { // columns of op(A) are contiguous (A^T): a copy of h elements per column
-                            if (h < MR) std::memset(dst, 0, MR * kc * sizeof(T));
-                            for (std::size_t p = 0; p < kc; ++p)
-                                std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, h * sizeof(T));
+                        if (rsa == 1) {  // columns of op(A) are contiguous (A^T): a copy of h elements per column
+                            if (h == MR) // a copy of constant size, which compiles to a few vector moves
+                                for (std::size_t p = 0; p < kc; ++p)
+                                    std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, MR * sizeof(T));
+                            else {
+                                std::memset(dst, 0, MR * kc * sizeof(T));
+                                for (std::size_t p = 0; p < kc; ++p)
+                                    std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, h * sizeof(T));
+                            }
                         } else { // rows of op(A) are contiguous: read along them
                             for (std::size_t i = 0; i < h; ++i) {
                                 const T* src = a + (i0 + i) * rsa + pc * csa;
