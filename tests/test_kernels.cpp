@@ -29,6 +29,8 @@ const std::vector<Shape> shapes = {
     {200, 50, 6}, {64, 300, 16}, {1000, 10, 4}, {33, 129, 9}, {49, 100, 8}, {1024, 20, 6},
     // Long sums into a thin C, which the GEMM computes as C^T (with 16-, 32- and 64-byte vectors):
     {7, 150, 4}, {20, 1024, 6}, {128, 128, 10},
+    // Strides of 1024 elements, where the GEMM packs A instead of reading it in place:
+    {30, 1024, 70}, {1024, 50, 70},
 };
 // clang-format on
 

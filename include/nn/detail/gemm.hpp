@@ -6,9 +6,9 @@
 // KC x NC blocks into panels NR columns wide, A in MC x KC blocks into panels MR rows high, and a
 // register-tiled micro-kernel multiplies one MR x KC panel by one KC x NR panel, keeping the
 // MR x NR block of C in vector registers. The packing does the transposes, so the micro-kernel
-// reads B contiguous and aligned. Two shortcuts for the thin products of small layers: when C is
-// one panel wide, A's full panels are read where they lie (each would be packed to be read once),
-// and a long sum into a thin C (a weight gradient) is computed as C^T when that takes half the tiles.
+// reads B contiguous and aligned. Full panels of A are read where they lie when packing would not
+// pay (see "direct" below), and a long sum into a thin C (a weight gradient) is computed as C^T
+// when that takes half the tiles.
 //
 // The vectors are GCC/Clang vector extensions as wide as the target allows (AVX-512: 64 bytes,
 // AVX: 32, otherwise 16), chosen at compile time from the target's macros: build with
@@ -266,10 +266,13 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             });
             for (std::size_t ic = 0; ic < m; ic += mb) {
                 const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
-                // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i]. When C is
-                // one panel wide, each panel of A is read once: the micro-kernel reads the full
-                // ones where they lie, and only a last, partial panel is packed.
-                const bool direct = n_panels == 1;
+                // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i]; or let
+                // the micro-kernel read the full panels where they lie ("direct"), and pack only a
+                // last, partial one. Direct saves the copy (a transpose, when the rows of op(A) are
+                // contiguous) where A is read once (C one panel wide), or where its stride is not a
+                // multiple of 4 KiB: at such a stride, the MR rows or the kc columns of a panel all
+                // fall in one set of the L1 cache, which holds 8 lines, and evict each other.
+                const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
                 T* packed_a = a_buffer.get((direct ? 1 : m_panels) * MR * kc);
                 parallel_for(m_panels, threaded, [&](std::size_t first, std::size_t last) {
                     for (std::size_t ip = first; ip < last; ++ip) {
