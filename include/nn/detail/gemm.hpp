@@ -273,7 +273,8 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 // multiple of 4 KiB: at such a stride, the MR rows or the kc columns of a panel all
                 // fall in one set of the L1 cache, which holds 8 lines, and evict each other.
                 const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
-                T* packed_a = a_buffer.get((direct ? 1 : m_panels) * MR * kc);
+                constexpr std::size_t NA = (MR + W - 1) / W; // vectors across a column of a packed panel
+                T* packed_a = a_buffer.get((direct ? 1 : m_panels) * MR * kc + NA * W);
                 parallel_for(m_panels, threaded, [&](std::size_t first, std::size_t last) {
                     for (std::size_t ip = first; ip < last; ++ip) {
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
@@ -283,10 +284,25 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                             if (h == MR) // a copy of constant size, which compiles to a few vector moves
                                 for (std::size_t p = 0; p < kc; ++p)
                                     std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, MR * sizeof(T));
-                            else {
-                                std::memset(dst, 0, MR * kc * sizeof(T));
-                                for (std::size_t p = 0; p < kc; ++p)
-                                    std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, h * sizeof(T));
+                            else { // the last panel: as the rows of B above, NA vectors a column, which
+                                   // spill past MR into the next column's place (filled next) and,
+                                   // after the last column, into the NA * W spare elements
+                                using Mask = typename S::Mask;
+                                Mask keep[NA] = {};
+                                for (std::size_t v = 0; v < NA; ++v)
+                                    for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < h ? -1 : 0;
+                                const std::size_t end = (k - 1) * csa + m;
+                                for (std::size_t p = 0; p < kc; ++p) {
+                                    const std::size_t from = i0 + (pc + p) * csa;
+                                    T* column = dst + p * MR;
+                                    if (from + NA * W <= end) {
+                                        for (std::size_t v = 0; v < NA; ++v)
+                                            store(column + v * W,
+                                                  std::bit_cast<V>(load<Mask>(a + from + v * W) & keep[v]));
+                                        continue;
+                                    }
+                                    for (std::size_t i = 0; i < MR; ++i) column[i] = i < h ? a[from + i] : T(0);
+                                }
                             }
                         } else { // rows of op(A) are contiguous: read along them
                             for (std::size_t i = 0; i < h; ++i) {
