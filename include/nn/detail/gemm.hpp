@@ -195,7 +195,7 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
         else if (accumulate) // a row of C: loops with unit stride and no condition, which vectorise
             for (std::size_t j = 0; j < nr; ++j) row[j] += from[j];
         else
-            for (std::size_t j = 0; j < nr; ++j) row[j] = from[j];
+            for (std::size_t j = 0; j < nr; ++j) row[j] = T(0) + from[j]; // not a copy, or GCC calls memcpy
     }
 }
 
