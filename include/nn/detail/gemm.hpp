@@ -142,16 +142,16 @@ private:
 };
 
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + the product of an MR x kc panel of
-/// A and a packed kc x NR panel of B (pb[p * NR + j]). A is packed (pa[p * MR + i]) or, with Direct, read where it
-/// lies: element (i, p) at pa[i * rsa + p * csa].
-template <Real T, bool Direct>
+/// A and a packed kc x NR panel of B (pb[p * NR + j]), of which the first NV vectors (nr <= NV * lanes). A is packed
+/// (pa[p * MR + i]) or, with Direct, read where it lies: element (i, p) at pa[i * rsa + p * csa].
+template <Real T, bool Direct, std::size_t NV = GemmShape<T>::NV>
 NN_DETAIL_CONTRACT_ATTRIBUTE void
 gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::size_t csa, const T* __restrict pb,
                   T* __restrict c, std::size_t rsc, std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate) {
     NN_DETAIL_CONTRACT_PRAGMA
     using S = GemmShape<T>;
     using V = typename S::Vector;
-    constexpr std::size_t MR = S::MR, NV = S::NV, W = S::lanes, NR = S::NR;
+    constexpr std::size_t MR = S::MR, W = S::lanes, NR = S::NR;
     if constexpr (!Direct) rsa = 1, csa = MR;
     V acc[MR][NV];
 #pragma GCC unroll 16
@@ -169,7 +169,7 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
             for (std::size_t v = 0; v < NV; ++v) acc[i][v] += a * b[v];
         }
     }
-    if (mr == MR && nr == NR && csc == 1) {
+    if (mr == MR && nr == NV * W && csc == 1) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 4
@@ -321,7 +321,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
                             T* tile = c + i0 * rsc + j0 * csc;
-                            if (direct && h == MR)
+                            if (direct && h == MR && w <= W) // C one vector wide: half the multiply-adds
+                                gemm_micro_kernel<T, true, 1>(kc, a + i0 * rsa + pc * csa, rsa, csa, pb, tile, rsc, csc,
+                                                              h, w, pc > 0);
+                            else if (direct && h == MR)
                                 gemm_micro_kernel<T, true>(kc, a + i0 * rsa + pc * csa, rsa, csa, pb, tile, rsc, csc, h,
                                                            w, pc > 0);
                             else
