@@ -31,6 +31,8 @@ const std::vector<Shape> shapes = {
     {7, 150, 4}, {20, 1024, 6}, {128, 128, 10},
     // Strides of 1024 elements, where the GEMM packs A instead of reading it in place:
     {30, 1024, 70}, {1024, 50, 70},
+    // C narrower than 4 columns, large enough for the GEMM (a network with one output):
+    {500, 40, 1}, {300, 64, 3}, {64, 700, 2},
 };
 // clang-format on
 

@@ -78,9 +78,11 @@ void column_sums(MatrixView<const T> D, MatrixView<T> g) {
 /// compiled with -fopenmp); each element is computed alone, so threads never change results.
 inline constexpr std::size_t parallel_elements = std::size_t(1) << 17;
 
-/// True when a product of these sizes is worth packing for the blocked GEMM: below about 16^3
-/// multiply-adds, the packing costs more than it saves.
-inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && n >= 4 && m >= 4; }
+/// True when a product of these sizes is worth the blocked GEMM: below about 16^3 multiply-adds,
+/// or for fewer than 4 rows of C (one sample: rows of C updated along contiguous rows of B), the
+/// plain loops below cost less. A C narrower than 4 columns (a network with one output) still
+/// goes to the GEMM when it is large: its one-vector kernel beats dot products one at a time.
+inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && m >= 4; }
 
 /// C (m x n) = op(A) . op(B) for the large products: the library's GEMM, or with NN_USE_CBLAS
 /// the user's BLAS. A is m x k (k x m when a_transposed), B is k x n (n x k when b_transposed).
