@@ -141,6 +141,24 @@ private:
     std::size_t size_ = 0;
 };
 
+/// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
+/// of a partial tile, one function for all the micro-kernels.
+template <Real T>
+NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_store_edge(const T* __restrict edge, T* __restrict c, std::size_t rsc,
+                                                  std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate) {
+    constexpr std::size_t NR = GemmShape<T>::NR;
+    for (std::size_t i = 0; i < mr; ++i) {
+        T* row = c + i * rsc;
+        const T* from = edge + i * NR;
+        if (csc != 1) // a column of C, for C^T
+            for (std::size_t j = 0; j < nr; ++j) row[j * csc] = (accumulate ? row[j * csc] : T(0)) + from[j];
+        else if (accumulate) // a row of C: loops with unit stride and no condition, which vectorise
+            for (std::size_t j = 0; j < nr; ++j) row[j] += from[j];
+        else
+            for (std::size_t j = 0; j < nr; ++j) row[j] = T(0) + from[j]; // not a copy, or GCC calls memcpy
+    }
+}
+
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + the product of an MR x kc panel of
 /// A and a packed kc x NR panel of B (pb[p * NR + j]), of which the first NV vectors (nr <= NV * lanes). A is packed
 /// (pa[p * MR + i]) or, with Direct, read where it lies: element (i, p) at pa[i * rsa + p * csa].
@@ -187,16 +205,7 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
     alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) std::memcpy(edge + i * NR + v * W, &acc[i][v], sizeof(V));
-    for (std::size_t i = 0; i < mr; ++i) {
-        T* row = c + i * rsc;
-        const T* from = edge + i * NR;
-        if (csc != 1) // a column of C, for C^T
-            for (std::size_t j = 0; j < nr; ++j) row[j * csc] = (accumulate ? row[j * csc] : T(0)) + from[j];
-        else if (accumulate) // a row of C: loops with unit stride and no condition, which vectorise
-            for (std::size_t j = 0; j < nr; ++j) row[j] += from[j];
-        else
-            for (std::size_t j = 0; j < nr; ++j) row[j] = T(0) + from[j]; // not a copy, or GCC calls memcpy
-    }
+    gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate);
 }
 
 /// C (m x n, element (i, j) at c[i * rsc + j * csc]) = op(A) . op(B), overwriting C. See the top
