@@ -141,6 +141,31 @@ private:
     std::size_t size_ = 0;
 };
 
+/// Packs `rows` rows of `count` elements, row r read from src + r * stride and written at
+/// dst + r * pitch followed by zeros up to the pitch. Whole vectors (Vectors of them a row), with
+/// the lanes past count masked to zero: they read past the row, into the next one, while that stays
+/// below src + extent, and the rows where it would not are copied element by element. When
+/// Vectors * lanes exceeds the pitch, a row's vectors spill into the next row's place, which that
+/// row then overwrites; after the last row, dst needs Vectors * lanes - pitch spare elements.
+template <Real T, std::size_t Vectors>
+void pack_rows(T* dst, std::size_t pitch, const T* src, std::size_t stride, std::size_t rows, std::size_t count,
+               std::size_t extent) {
+    using V = typename GemmShape<T>::Vector;
+    using Mask = typename GemmShape<T>::Mask;
+    constexpr std::size_t W = GemmShape<T>::lanes;
+    Mask keep[Vectors] = {};
+    for (std::size_t v = 0; v < Vectors; ++v)
+        for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < count ? -1 : 0;
+    for (std::size_t r = 0; r < rows; ++r, src += stride, dst += pitch) {
+        if (r * stride + Vectors * W <= extent) {
+            for (std::size_t v = 0; v < Vectors; ++v)
+                store(dst + v * W, std::bit_cast<V>(load<Mask>(src + v * W) & keep[v]));
+            continue;
+        }
+        for (std::size_t j = 0; j < pitch; ++j) dst[j] = j < count ? src[j] : T(0);
+    }
+}
+
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
 /// of a partial tile, one function for all the micro-kernels.
 template <Real T>
@@ -214,7 +239,6 @@ template <Real T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
           std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc) {
     using S = GemmShape<T>;
-    using V = typename S::Vector;
     constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC, NV = S::NV, W = S::lanes;
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
@@ -244,25 +268,8 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 for (std::size_t jp = first; jp < last; ++jp) {
                     T* dst = packed_b + jp * NR * kc;
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    if (csb == 1) { // rows of op(B) are contiguous: w elements of each, then zeros
-                        // Whole vectors, with the lanes past w masked to zero; they may read past the
-                        // row into the next one while that stays inside op(B), whose last element is
-                        // b[end - 1]. The last rows, where it would not, are copied one by one.
-                        using Mask = typename S::Mask;
-                        Mask keep[NV] = {};
-                        for (std::size_t v = 0; v < NV; ++v)
-                            for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < w ? -1 : 0;
-                        const std::size_t end = (k - 1) * rsb + n;
-                        for (std::size_t p = 0; p < kc; ++p) {
-                            const std::size_t from = (pc + p) * rsb + j0;
-                            T* row = dst + p * NR;
-                            if (from + NR <= end) {
-                                for (std::size_t v = 0; v < NV; ++v)
-                                    store(row + v * W, std::bit_cast<V>(load<Mask>(b + from + v * W) & keep[v]));
-                                continue;
-                            }
-                            for (std::size_t j = 0; j < NR; ++j) row[j] = j < w ? b[from + j] : T(0);
-                        }
+                    if (csb == 1) { // rows of op(B) are contiguous; op(B)'s last element is b[(k - 1) * rsb + n - 1]
+                        pack_rows<T, NV>(dst, NR, b + pc * rsb + j0, rsb, kc, w, (k - 1 - pc) * rsb + n - j0);
                     } else { // columns of op(B) are contiguous (B^T): read along them
                         for (std::size_t j = 0; j < w; ++j) {
                             const T* src = b + pc * rsb + (j0 + j) * csb;
@@ -293,26 +300,8 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                             if (h == MR) // a copy of constant size, which compiles to a few vector moves
                                 for (std::size_t p = 0; p < kc; ++p)
                                     std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, MR * sizeof(T));
-                            else { // the last panel: as the rows of B above, NA vectors a column, which
-                                   // spill past MR into the next column's place (filled next) and,
-                                   // after the last column, into the NA * W spare elements
-                                using Mask = typename S::Mask;
-                                Mask keep[NA] = {};
-                                for (std::size_t v = 0; v < NA; ++v)
-                                    for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < h ? -1 : 0;
-                                const std::size_t end = (k - 1) * csa + m;
-                                for (std::size_t p = 0; p < kc; ++p) {
-                                    const std::size_t from = i0 + (pc + p) * csa;
-                                    T* column = dst + p * MR;
-                                    if (from + NA * W <= end) {
-                                        for (std::size_t v = 0; v < NA; ++v)
-                                            store(column + v * W,
-                                                  std::bit_cast<V>(load<Mask>(a + from + v * W) & keep[v]));
-                                        continue;
-                                    }
-                                    for (std::size_t i = 0; i < MR; ++i) column[i] = i < h ? a[from + i] : T(0);
-                                }
-                            }
+                            else // the last panel; op(A)'s last element is a[(k - 1) * csa + m - 1]
+                                pack_rows<T, NA>(dst, MR, a + i0 + pc * csa, csa, kc, h, (k - 1 - pc) * csa + m - i0);
                         } else { // rows of op(A) are contiguous: read along them
                             for (std::size_t i = 0; i < h; ++i) {
                                 const T* src = a + (i0 + i) * rsa + pc * csa;
