@@ -2,6 +2,7 @@
 // thin, prime or not a multiple of any vector width.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -200,6 +201,46 @@ TEST_CASE_TEMPLATE("column_sums matches the naive reference on every width", T, 
                         2.0 * static_cast<double>(rows) * u * magnitude);
             }
         }
+}
+
+TEST_CASE_TEMPLATE("sgd_step and adam_step match their naive references on every length", T, float, double) {
+    nn::Rng rng(11);
+    const double u = std::numeric_limits<T>::epsilon();
+    // Vectors and the scalar tail may contract a * b + c differently: a few ulps of the largest term.
+    const auto close = [u](const nn::Matrix<T>& fast, const nn::Matrix<T>& slow) {
+        for (std::size_t i = 0; i < fast.size(); ++i) {
+            const double a = fast.data()[i], b = slow.data()[i];
+            if (!(std::abs(a - b) <= 8 * u * std::max(1.0, std::abs(b)))) return false;
+        }
+        return true;
+    };
+    for (std::size_t count : {1u, 3u, 4u, 7u, 8u, 15u, 16u, 17u, 33u, 100u, 1000u}) {
+        CAPTURE(count);
+        const auto G = test::random_matrix<T>(rng, 1, count);
+        for (const bool nesterov : {false, true})
+            for (const T momentum : {T(0), T(0.9)}) {
+                auto P = test::random_matrix<T>(rng, 1, count), V = test::random_matrix<T>(rng, 1, count);
+                auto P2 = P, V2 = V;
+                for (int step = 0; step < 3; ++step) {
+                    nn::detail::sgd_step<T>(P, G, V, T(0.1), momentum, nesterov, T(0.01));
+                    nn::detail::naive::sgd_step<T>(P2, G, V2, T(0.1), momentum, nesterov, T(0.01));
+                }
+                REQUIRE(close(P, P2));
+                REQUIRE(close(V, V2));
+            }
+        auto P = test::random_matrix<T>(rng, 1, count), M = test::random_matrix<T>(rng, 1, count);
+        nn::Matrix<T> V(1, count);
+        for (T& x : V) x = rng.uniform(T(0), T(1)); // second moments are never negative
+        auto P2 = P, M2 = M, V2 = V;
+        for (int step = 1; step <= 3; ++step) {
+            const T c1 = T(1 - std::pow(0.9, step)), c2 = T(1 - std::pow(0.999, step));
+            nn::detail::adam_step<T>(P, G, M, V, T(0.01), T(0.9), T(0.999), T(1e-8), T(0.01), c1, c2);
+            nn::detail::naive::adam_step<T>(P2, G, M2, V2, T(0.01), T(0.9), T(0.999), T(1e-8), T(0.01), c1, c2);
+        }
+        REQUIRE(close(P, P2));
+        REQUIRE(close(M, M2));
+        REQUIRE(close(V, V2));
+    }
 }
 
 TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, float, double) {

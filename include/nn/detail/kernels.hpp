@@ -72,6 +72,38 @@ void column_sums(MatrixView<const T> D, MatrixView<T> g) {
     }
 }
 
+/// One SGD step, element by element (see nn::detail::sgd_step).
+template <Real T>
+void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T momentum, bool nesterov,
+              T weight_decay) {
+    for (std::size_t i = 0; i < P.size(); ++i) {
+        T& p = P.data()[i];
+        T step = G.data()[i] + weight_decay * p;
+        if (momentum != T(0)) {
+            T& v = V.data()[i];
+            v = momentum * v + step;
+            step = nesterov ? step + momentum * v : v;
+        }
+        p -= rate * step;
+    }
+}
+
+/// One AdamW step, element by element (see nn::detail::adam_step).
+template <Real T>
+void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixView<T> V, T rate, T beta1, T beta2,
+               T eps, T weight_decay, T correction1, T correction2) {
+    for (std::size_t i = 0; i < P.size(); ++i) {
+        T& p = P.data()[i];
+        T& m = M.data()[i];
+        T& v = V.data()[i];
+        const T g = G.data()[i];
+        p -= rate * weight_decay * p;
+        m = beta1 * m + (T(1) - beta1) * g;
+        v = beta2 * v + (T(1) - beta2) * g * g;
+        p -= rate * (m / correction1) / (std::sqrt(v / correction2) + eps);
+    }
+}
+
 } // namespace naive
 
 /// Element-wise loops over at least this many elements are shared among OpenMP threads (when
@@ -455,16 +487,51 @@ void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T
     T* __restrict v = V.data();
     parallel_for(P.size(), P.size() >= parallel_elements,
                  [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                     for (std::size_t i = first; i < last; ++i) {
-                         T step = g[i] + weight_decay * p[i];
+                     // elements i .. i + sizeof(U) / sizeof(T), U a vector or T: the same arithmetic,
+                     // in explicit vectors because GCC's -O2 keeps this loop scalar
+                     const auto update = [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                         U pi = load<U>(p + i), step = load<U>(g + i) + weight_decay * pi;
                          if (momentum != T(0)) {
-                             v[i] = momentum * v[i] + step;
-                             step = nesterov ? step + momentum * v[i] : v[i];
+                             const U vi = momentum * load<U>(v + i) + step;
+                             store(v + i, vi);
+                             step = nesterov ? step + momentum * vi : vi;
                          }
-                         p[i] -= rate * step;
-                     }
+                         store(p + i, pi - rate * step);
+                     };
+                     using Vec = typename GemmShape<T>::Vector;
+                     constexpr std::size_t W = GemmShape<T>::lanes;
+                     const std::size_t whole = first + (last - first) / W * W;
+                     for (std::size_t i = first; i < whole; i += W) update(i, Vec());
+                     for (std::size_t i = whole; i < last; ++i) update(i, T());
                  });
 }
+
+#if defined(__SSE2__)
+/// Adam's vectors, whose square root AVX (32 bytes) or SSE2 (16 bytes) computes, correctly rounded
+/// as std::sqrt is: a loop of std::sqrt stays scalar, because std::sqrt may set errno.
+template <Real T>
+struct AdamShape {
+#if defined(__AVX__)
+    typedef T Vector __attribute__((vector_size(32)));
+#else
+    typedef T Vector __attribute__((vector_size(16)));
+#endif
+};
+template <Real T>
+typename AdamShape<T>::Vector sqrt_lanes(typename AdamShape<T>::Vector x) {
+#if defined(__AVX__)
+    if constexpr (sizeof(T) == 4)
+        return __builtin_ia32_sqrtps256(x);
+    else
+        return __builtin_ia32_sqrtpd256(x);
+#else
+    if constexpr (sizeof(T) == 4)
+        return __builtin_ia32_sqrtps(x);
+    else
+        return __builtin_ia32_sqrtpd(x);
+#endif
+}
+#endif
 
 /// One Adam step with decoupled weight decay (AdamW, as torch.optim.AdamW), element-wise:
 ///     p -= rate weight_decay p
@@ -483,12 +550,30 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
     T* __restrict v = V.data();
     parallel_for(P.size(), P.size() >= parallel_elements,
                  [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                     for (std::size_t i = first; i < last; ++i) {
-                         p[i] -= rate * weight_decay * p[i];
-                         m[i] = beta1 * m[i] + (T(1) - beta1) * g[i];
-                         v[i] = beta2 * v[i] + (T(1) - beta2) * g[i] * g[i];
-                         p[i] -= rate * (m[i] / correction1) / (std::sqrt(v[i] / correction2) + eps);
-                     }
+                     // elements i .. i + sizeof(U) / sizeof(T), U a vector or T: the same arithmetic
+                     const auto update = [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                         U pi = load<U>(p + i), mi = load<U>(m + i), vi = load<U>(v + i);
+                         const U gi = load<U>(g + i);
+                         pi -= rate * weight_decay * pi;
+                         mi = beta1 * mi + (T(1) - beta1) * gi;
+                         vi = beta2 * vi + (T(1) - beta2) * gi * gi;
+                         U root = vi / correction2;
+                         if constexpr (sizeof(U) == sizeof(T))
+                             root = std::sqrt(root);
+                         else
+                             root = sqrt_lanes<T>(root);
+                         pi -= rate * (mi / correction1) / (root + eps);
+                         store(p + i, pi);
+                         store(m + i, mi);
+                         store(v + i, vi);
+                     };
+                     std::size_t i = first;
+#if defined(__SSE2__)
+                     constexpr std::size_t W = sizeof(typename AdamShape<T>::Vector) / sizeof(T);
+                     for (const std::size_t whole = first + (last - first) / W * W; i < whole; i += W)
+                         update(i, typename AdamShape<T>::Vector());
+#endif
+                     for (; i < last; ++i) update(i, T());
                  });
 }
 
