@@ -1,5 +1,6 @@
-// forward, backprop, one SGD step, learn and finite_diff on the reference workloads, float and
-// double, with FLOP/s and samples/s counters. Each case checks its result once before timing.
+// forward, backprop, one SGD step, learn, optimizer updates and finite_diff on the reference
+// workloads, float and double, with FLOP/s and samples/s (parameters/s for the updates) counters.
+// Each case checks its result once before timing.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -77,6 +78,23 @@ void learn(benchmark::State& state, const bench::Workload& w) {
     set_counters<T>(state, 2.0 * double(p.net.parameter_count()), w.batch);
 }
 
+// One update by an optimizer from a fixed gradient, without backprop: SGD with Nesterov momentum,
+// and Adam.
+template <class T, class Optimizer>
+void update(benchmark::State& state, const bench::Workload& w, Optimizer opt) {
+    bench::Problem<T> p(w);
+    const nn::Gradient<T> g = p.net.backprop(p.X, p.Y);
+    const T before = p.net.cost(p.X, p.Y);
+    opt.step(p.net, g);
+    require(p.net.cost(p.X, p.Y) < before, "an optimizer step lowers the cost");
+    for (auto _ : state) {
+        opt.step(p.net, g);
+        benchmark::ClobberMemory();
+    }
+    state.counters["parameters/s"] =
+        benchmark::Counter(double(p.net.parameter_count()), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // One cost (a forward pass) per parameter: only for the small workloads.
 template <class T>
 void finite_diff(benchmark::State& state, const bench::Workload& w) {
@@ -98,6 +116,9 @@ void register_all(const char* type) {
         unit(benchmark::RegisterBenchmark(("backprop" + suffix).c_str(), backprop<T>, w));
         unit(benchmark::RegisterBenchmark(("step" + suffix).c_str(), step<T>, w));
         unit(benchmark::RegisterBenchmark(("learn" + suffix).c_str(), learn<T>, w));
+        unit(benchmark::RegisterBenchmark(("sgd_nesterov" + suffix).c_str(), update<T, nn::SGD<T>>, w,
+                                          nn::SGD<T>(T(1e-5), T(0.9), true)));
+        unit(benchmark::RegisterBenchmark(("adam" + suffix).c_str(), update<T, nn::Adam<T>>, w, nn::Adam<T>(T(1e-5))));
         if (w.name == std::string("xor") || w.name == std::string("adder"))
             unit(benchmark::RegisterBenchmark(("finite_diff" + suffix).c_str(), finite_diff<T>, w));
     }
