@@ -204,7 +204,7 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
     for (std::size_t p = 0; p < kc; ++p) {
         V b[NV];
 #pragma GCC unroll 4
-        for (std::size_t v = 0; v < NV; ++v) std::memcpy(&b[v], pb + p * NR + v * W, sizeof(V));
+        for (std::size_t v = 0; v < NV; ++v) b[v] = load<V>(pb + p * NR + v * W);
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i) {
             const V a = V{} + pa[i * rsa + p * csa]; // broadcast
@@ -217,19 +217,14 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
         for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 4
             for (std::size_t v = 0; v < NV; ++v) {
-                V out = acc[i][v];
-                if (accumulate) {
-                    V old;
-                    std::memcpy(&old, c + i * rsc + v * W, sizeof(V));
-                    out += old;
-                }
-                std::memcpy(c + i * rsc + v * W, &out, sizeof(V));
+                T* to = c + i * rsc + v * W;
+                store(to, accumulate ? acc[i][v] + load<V>(to) : acc[i][v]);
             }
         return;
     }
     alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
     for (std::size_t i = 0; i < MR; ++i)
-        for (std::size_t v = 0; v < NV; ++v) std::memcpy(edge + i * NR + v * W, &acc[i][v], sizeof(V));
+        for (std::size_t v = 0; v < NV; ++v) store(edge + i * NR + v * W, acc[i][v]);
     gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate);
 }
 

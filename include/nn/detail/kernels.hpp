@@ -10,7 +10,6 @@
 
 #include <cmath>
 #include <cstddef>
-#include <cstring>
 
 #include <nn/activation.hpp>
 #include <nn/detail/gemm.hpp>
@@ -109,6 +108,18 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
 /// Element-wise loops over at least this many elements are shared among OpenMP threads (when
 /// compiled with -fopenmp); each element is computed alone, so threads never change results.
 inline constexpr std::size_t parallel_elements = std::size_t(1) << 17;
+
+/// update(i, Vec()) for i = first, first + lanes, ... while a whole vector of Vec fits below last,
+/// then update(i, T()) for each element left: an element loop written once for a vector and for T,
+/// so that the vectors and the tail do the same arithmetic. Explicit vectors, because GCC's -O2
+/// keeps such loops scalar.
+template <class Vec, Real T, class Update>
+NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t last, const Update& update) {
+    constexpr std::size_t W = sizeof(Vec) / sizeof(T);
+    const std::size_t whole = first + (last - first) / W * W;
+    for (std::size_t i = first; i < whole; i += W) update(i, Vec());
+    for (std::size_t i = whole; i < last; ++i) update(i, T());
+}
 
 /// True when a product of these sizes is worth the blocked GEMM: below about 16^3 multiply-adds,
 /// or for fewer than 4 rows of C (one sample: rows of C updated along contiguous rows of B), the
@@ -231,11 +242,7 @@ bool all_finite(const T* x, std::size_t count) {
     constexpr std::size_t W = GemmShape<T>::lanes;
     const std::size_t full = count / W * W;
     V sum{};
-    for (std::size_t i = 0; i < full; i += W) {
-        V v;
-        std::memcpy(&v, x + i, sizeof(V));
-        sum += v * T(0);
-    }
+    for (std::size_t i = 0; i < full; i += W) sum += load<V>(x + i) * T(0);
     T total = 0;
     if (full > 0)
         for (std::size_t l = 0; l < W; ++l) total += sum[l];
@@ -251,12 +258,7 @@ void sigmoid_in_place(T* __restrict z, std::size_t count) {
     typedef SameSizeInt<T> I __attribute__((vector_size(vector_bytes)));
     constexpr std::size_t W = GemmShape<T>::lanes;
     const std::size_t full = count / W * W;
-    for (std::size_t j = 0; j < full; j += W) {
-        V x;
-        std::memcpy(&x, z + j, sizeof(V));
-        x = sigmoid_lanes<T, V, I>(x);
-        std::memcpy(z + j, &x, sizeof(V));
-    }
+    for (std::size_t j = 0; j < full; j += W) store(z + j, sigmoid_lanes<T, V, I>(load<V>(z + j)));
     for (std::size_t j = full; j < count; ++j) z[j] = sigmoid_lanes<T, T, SameSizeInt<T>>(z[j]);
 }
 
@@ -264,14 +266,13 @@ void sigmoid_in_place(T* __restrict z, std::size_t count) {
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
     NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-    using V = typename GemmShape<T>::Vector;
-    constexpr std::size_t W = GemmShape<T>::lanes;
-    const std::size_t out = Z.cols(), whole = out / W * W; // explicit vectors: GCC's -O2 keeps such loops scalar
+    const std::size_t out = Z.cols();
     const T* __restrict bias = b.data();
     for (std::size_t i = 0; i < Z.rows(); ++i) {
         T* __restrict z = Z.data() + i * out;
-        for (std::size_t j = 0; j < whole; j += W) store(z + j, load<V>(z + j) + load<V>(bias + j));
-        for (std::size_t j = whole; j < out; ++j) z[j] += bias[j];
+        by_vectors<typename GemmShape<T>::Vector, T>(0, out, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+            store(z + j, load<U>(z + j) + load<U>(bias + j));
+        });
     }
 }
 
@@ -336,15 +337,12 @@ NN_DETAIL_ALWAYS_INLINE inline void mul_derivative(MatrixView<T> D, MatrixView<c
                          for (std::size_t i = first; i < last; ++i) d[i] *= derivative_from_output(act, a[i]);
                          return;
                      }
-                     // sigmoid' = a (1 - a), in explicit vectors: GCC's -O2 keeps such loops scalar
-                     using V = typename GemmShape<T>::Vector;
-                     constexpr std::size_t W = GemmShape<T>::lanes;
-                     const std::size_t whole = first + (last - first) / W * W;
-                     for (std::size_t i = first; i < whole; i += W) {
-                         const V x = load<V>(a + i);
-                         store(d + i, load<V>(d + i) * (x * (T(1) - x)));
-                     }
-                     for (std::size_t i = whole; i < last; ++i) d[i] *= a[i] * (T(1) - a[i]);
+                     // sigmoid' = a (1 - a)
+                     by_vectors<typename GemmShape<T>::Vector, T>(
+                         first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                             const U x = load<U>(a + i);
+                             store(d + i, load<U>(d + i) * (x * (T(1) - x)));
+                         });
                  });
 }
 
@@ -435,11 +433,7 @@ NN_DETAIL_ALWAYS_INLINE inline void column_sums(MatrixView<const T> D, MatrixVie
     const std::size_t n = D.rows(), out = D.cols(), full = n / 4 * 4;
     const T* d = D.data();
     const auto sum = [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE { // columns j .. j + sizeof(U) / sizeof(T)
-        const auto at = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
-            U x;
-            std::memcpy(&x, d + i * out + j, sizeof(U));
-            return x;
-        };
+        const auto at = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE { return load<U>(d + i * out + j); };
         U part0{}, part1{}, part2{}, part3{};
         for (std::size_t i = 0; i < full; i += 4) {
             part0 += at(i);
@@ -450,8 +444,7 @@ NN_DETAIL_ALWAYS_INLINE inline void column_sums(MatrixView<const T> D, MatrixVie
         if (full < n) part0 += at(full);
         if (full + 1 < n) part1 += at(full + 1);
         if (full + 2 < n) part2 += at(full + 2);
-        const U total = (part0 + part1) + (part2 + part3);
-        std::memcpy(g.data() + j, &total, sizeof(U));
+        store(g.data() + j, (part0 + part1) + (part2 + part3));
     };
     if (out < W) {
         for (std::size_t j = 0; j < out; ++j) sum(j, T());
@@ -487,26 +480,19 @@ void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T
     T* __restrict v = V.data();
     parallel_for(P.size(), P.size() >= parallel_elements,
                  [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                     // elements i .. i + sizeof(U) / sizeof(T), U a vector or T: the same arithmetic,
-                     // in explicit vectors because GCC's -O2 keeps this loop scalar
-                     const auto update = [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
-                         U pi = load<U>(p + i), step = load<U>(g + i) + weight_decay * pi;
-                         if (momentum != T(0)) {
-                             const U vi = momentum * load<U>(v + i) + step;
-                             store(v + i, vi);
-                             step = nesterov ? step + momentum * vi : vi;
-                         }
-                         store(p + i, pi - rate * step);
-                     };
-                     using Vec = typename GemmShape<T>::Vector;
-                     constexpr std::size_t W = GemmShape<T>::lanes;
-                     const std::size_t whole = first + (last - first) / W * W;
-                     for (std::size_t i = first; i < whole; i += W) update(i, Vec());
-                     for (std::size_t i = whole; i < last; ++i) update(i, T());
+                     by_vectors<typename GemmShape<T>::Vector, T>(
+                         first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                             U pi = load<U>(p + i), step = load<U>(g + i) + weight_decay * pi;
+                             if (momentum != T(0)) {
+                                 const U vi = momentum * load<U>(v + i) + step;
+                                 store(v + i, vi);
+                                 step = nesterov ? step + momentum * vi : vi;
+                             }
+                             store(p + i, pi - rate * step);
+                         });
                  });
 }
 
-#if defined(__SSE2__)
 /// Adam's vectors, whose square root AVX (32 bytes) or SSE2 (16 bytes) computes, correctly rounded
 /// as std::sqrt is: a loop of std::sqrt stays scalar, because std::sqrt may set errno.
 template <Real T>
@@ -524,14 +510,16 @@ typename AdamShape<T>::Vector sqrt_lanes(typename AdamShape<T>::Vector x) {
         return __builtin_ia32_sqrtps256(x);
     else
         return __builtin_ia32_sqrtpd256(x);
-#else
+#elif defined(__SSE2__)
     if constexpr (sizeof(T) == 4)
         return __builtin_ia32_sqrtps(x);
     else
         return __builtin_ia32_sqrtpd(x);
+#else
+    for (std::size_t l = 0; l < sizeof x / sizeof(T); ++l) x[l] = std::sqrt(x[l]);
+    return x;
 #endif
 }
-#endif
 
 /// One Adam step with decoupled weight decay (AdamW, as torch.optim.AdamW), element-wise:
 ///     p -= rate weight_decay p
@@ -550,30 +538,23 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
     T* __restrict v = V.data();
     parallel_for(P.size(), P.size() >= parallel_elements,
                  [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                     // elements i .. i + sizeof(U) / sizeof(T), U a vector or T: the same arithmetic
-                     const auto update = [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
-                         U pi = load<U>(p + i), mi = load<U>(m + i), vi = load<U>(v + i);
-                         const U gi = load<U>(g + i);
-                         pi -= rate * weight_decay * pi;
-                         mi = beta1 * mi + (T(1) - beta1) * gi;
-                         vi = beta2 * vi + (T(1) - beta2) * gi * gi;
-                         U root = vi / correction2;
-                         if constexpr (sizeof(U) == sizeof(T))
-                             root = std::sqrt(root);
-                         else
-                             root = sqrt_lanes<T>(root);
-                         pi -= rate * (mi / correction1) / (root + eps);
-                         store(p + i, pi);
-                         store(m + i, mi);
-                         store(v + i, vi);
-                     };
-                     std::size_t i = first;
-#if defined(__SSE2__)
-                     constexpr std::size_t W = sizeof(typename AdamShape<T>::Vector) / sizeof(T);
-                     for (const std::size_t whole = first + (last - first) / W * W; i < whole; i += W)
-                         update(i, typename AdamShape<T>::Vector());
-#endif
-                     for (; i < last; ++i) update(i, T());
+                     by_vectors<typename AdamShape<T>::Vector, T>(
+                         first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                             U pi = load<U>(p + i), mi = load<U>(m + i), vi = load<U>(v + i);
+                             const U gi = load<U>(g + i);
+                             pi -= rate * weight_decay * pi;
+                             mi = beta1 * mi + (T(1) - beta1) * gi;
+                             vi = beta2 * vi + (T(1) - beta2) * gi * gi;
+                             U root = vi / correction2;
+                             if constexpr (sizeof(U) == sizeof(T))
+                                 root = std::sqrt(root);
+                             else
+                                 root = sqrt_lanes<T>(root);
+                             pi -= rate * (mi / correction1) / (root + eps);
+                             store(p + i, pi);
+                             store(m + i, mi);
+                             store(v + i, vi);
+                         });
                  });
 }
 
