@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include <unistd.h>
@@ -94,9 +95,92 @@ TEST_CASE("read_csv: malformed files") {
     CHECK_THROWS_WITH_AS(nn::read_csv<float>(unknown.path, {.classes = {"cat", "dog"}}),
                          (unknown.path + ":2: label 'bird' is not one of the 2 classes given").c_str(), nn::Error);
     const TempFile empty("a,b\n");
-    CHECK_THROWS_WITH_AS(nn::read_csv<float>(empty.path), (empty.path + ": no data rows").c_str(), nn::Error);
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(empty.path), (empty.path + ": no data rows after the header").c_str(), nn::Error);
     CHECK_THROWS_WITH_AS(nn::read_csv<float>(unknown.path, {.label_column = 5}),
-                         (unknown.path + ": label_column 5 is out of range for 2 columns").c_str(), nn::Error);
+                         (unknown.path + ": label_column 5 with 1 target column is out of range for 2 columns").c_str(), nn::Error);
+}
+
+TEST_CASE("read_csv: the header row is detected, and a headerless file keeps every row") {
+    const TempFile headerless("5.1,3.5,setosa\n4.9,3.0,setosa\n6.3,3.3,virginica\n");
+    const auto d = nn::read_csv<float>(headerless.path);
+    CHECK(d.X.rows() == 3); // the first sample is data, not a header
+    CHECK(d.X(0, 0) == 5.1f);
+    CHECK(d.classes == std::vector<std::string>{"setosa", "virginica"});
+    const TempFile named("sepal,petal,species\n5.1,3.5,setosa\n");
+    CHECK(nn::read_csv<float>(named.path).X.rows() == 1);
+    // A header of numbers cannot be told from data: say so, and it is skipped.
+    const TempFile numbered("1,2,3\n0.5,0.25,1\n0.75,0.5,0\n");
+    CHECK(nn::read_csv<float>(numbered.path).X.rows() == 3);
+    CHECK(nn::read_csv<float>(numbered.path, {.header = true}).X.rows() == 2);
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(named.path, {.header = false}),
+                         (named.path + ":1: column 1, 'sepal', is not a finite number").c_str(), nn::Error);
+}
+
+TEST_CASE("read_csv: numeric targets for a regression, one column or several") {
+    const TempFile f("x1,x2,y\n1,2,0.5\n3,4,1.25\n5,6,-2\n");
+    const auto one = nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values});
+    CHECK(one.X == (nn::Matrix<double>{{1, 2}, {3, 4}, {5, 6}}));
+    CHECK(one.Y == (nn::Matrix<double>{{0.5}, {1.25}, {-2}}));
+    CHECK(one.classes.empty());
+    const auto two = nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values, .label_column = -2,
+                                                   .target_columns = 2});
+    CHECK(two.X == (nn::Matrix<double>{{1}, {3}, {5}}));
+    CHECK(two.Y == (nn::Matrix<double>{{2, 0.5}, {4, 1.25}, {6, -2}}));
+    const auto first = nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values, .label_column = 0});
+    CHECK(first.X == (nn::Matrix<double>{{2, 0.5}, {4, 1.25}, {6, -2}}));
+    CHECK(first.Y == (nn::Matrix<double>{{1}, {3}, {5}}));
+    CHECK_THROWS_WITH_AS(nn::read_csv<double>(f.path, {.target_columns = 2}),
+                         (f.path + ": CsvOptions.target_columns is 2; class labels take one column (or use .targets = "
+                                   "nn::CsvTargets::Values)")
+                             .c_str(),
+                         nn::Error);
+    CHECK_THROWS_WITH_AS(
+        nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values, .label_column = -1, .target_columns = 2}),
+        (f.path + ": label_column -1 with 2 target columns is out of range for 3 columns").c_str(), nn::Error);
+}
+
+TEST_CASE("read_csv: a label column that looks continuous is refused, naming the option to use") {
+    const TempFile fractional("a,y\n1,0.5\n2,1.5\n3,0.5\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(fractional.path),
+                         (fractional.path + ": the label column (column 2) holds '0.5', a number that is not whole: "
+                                            "it looks like a regression target, not classes; read it as values with "
+                                            ".targets = nn::CsvTargets::Values, or pass its .classes")
+                             .c_str(),
+                         nn::Error);
+    std::string rows = "a,y\n";
+    for (int i = 0; i < 300; ++i) rows += std::to_string(i) + "," + std::to_string(i * 7) + "\n";
+    const TempFile many(rows);
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(many.path),
+                         (many.path + ": the label column (column 2) holds 300 distinct labels in 300 rows: it looks "
+                                      "like a regression target or an identifier, not classes; read it as values "
+                                      "with .targets = nn::CsvTargets::Values, or pass its .classes")
+                             .c_str(),
+                         nn::Error);
+    // Given, many classes are fine, and found by a sorted index rather than one by one.
+    std::vector<std::string> classes;
+    for (int i = 0; i < 300; ++i) classes.push_back(std::to_string(i * 7));
+    const auto d = nn::read_csv<float>(many.path, {.classes = classes});
+    CHECK(d.Y.cols() == 300);
+    CHECK(d.Y(299, 299) == 1.0f);
+    CHECK(d.Y(5, 5) == 1.0f);
+    // Whole-number labels (0/1, digits) remain classes.
+    const TempFile digits("a,y\n1,0\n2,1\n3,9\n");
+    CHECK(nn::read_csv<float>(digits.path).classes == std::vector<std::string>{"0", "1", "9"});
+}
+
+TEST_CASE("readers: a number too large for T, or with two signs, names the file, line and column") {
+    const TempFile csv("a,b,y\n1,2,0\n3,1e39,1\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(csv.path),
+                         (csv.path + ":3: column 2, '1e39', is too large for float").c_str(), nn::Error);
+    CHECK(nn::read_csv<double>(csv.path).X(1, 1) == 1e39);
+    const TempFile fann("1 2 1\n1 -1e39 0\n");
+    CHECK_THROWS_WITH_AS(nn::read_fann<float>(fann.path),
+                         (fann.path + ":2: '-1e39' is too large for float (pair 1, input 2)").c_str(), nn::Error);
+    const TempFile signs("a,b,y\n1,+-1,0\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<double>(signs.path),
+                         (signs.path + ":2: column 2, '+-1', is not a finite number").c_str(), nn::Error);
+    const TempFile plus("a,b,y\n1,+2,0\n");
+    CHECK(nn::read_csv<double>(plus.path).X(0, 1) == 2);
 }
 
 TEST_CASE_TEMPLATE("Standardizer: fitted on training data, applied to any", T, float, double) {
@@ -108,6 +192,10 @@ TEST_CASE_TEMPLATE("Standardizer: fitted on training data, applied to any", T, f
     CHECK(test == (nn::Matrix<T>{{0, 5, 1}})); // the constant column is only shifted
     nn::Matrix<T> wrong(1, 2);
     CHECK_THROWS_WITH_AS(s.apply(wrong), "the Standardizer was fitted on 3 columns, X has 2", nn::Error);
+    nn::Matrix<T> bad = train;
+    bad(1, 2) = std::numeric_limits<T>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(nn::Standardizer<T>::fit(bad), "Standardizer::fit: X(1, 2) is nan; the data must be finite",
+                         nn::Error);
 }
 
 TEST_CASE_TEMPLATE("accuracy and mean_squared_error", T, float, double) {

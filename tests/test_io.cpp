@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #if __has_include(<sys/resource.h>)
@@ -131,8 +134,9 @@ TEST_CASE("the file's layout: PyTorch's [out, in] weights, metadata, aligned dat
     const auto* meta = header.find("__metadata__");
     REQUIRE(meta);
     CHECK(meta->find("arch")->text == "2,3");
-    CHECK(meta->find("hidden")->text == "sigmoid");
-    CHECK(meta->find("output")->text == "tanh");
+    CHECK(meta->find("activations")->text == "tanh");
+    CHECK(meta->find("hidden") == nullptr); // one layer: no hidden activation to name
+    CHECK(meta->find("output") == nullptr);
     CHECK(meta->find("loss")->text == "mse");
     CHECK(meta->find("nn_version")->text == NN_CMAKE_VERSION);
     const auto* w = header.find("layers.0.weight");
@@ -148,7 +152,7 @@ TEST_CASE("a file without metadata, as PyTorch tools write it, loads with the ac
     const Folder folder;
     const std::string bytes = safetensors(torch_header, torch_data);
     CHECK(load_error(folder, bytes, false) ==
-          "the file does not name its activations (no __metadata__ hidden and output); pass them: "
+          "the file does not name its activations (no __metadata__); pass them: "
           "nn::load<T>(path, hidden, output)");
     write_bytes(folder.file("t.safetensors"), bytes);
     const auto net = nn::load<double>(folder.file("t.safetensors"), nn::Activation::ReLU, nn::Activation::Linear);
@@ -165,8 +169,8 @@ TEST_CASE("with metadata, activations given to load must agree with it") {
     CHECK(nn::load<double>(folder.file("m.st"), nn::Activation::Tanh, nn::Activation::Sigmoid).hidden() ==
           nn::Activation::Tanh);
     CHECK_THROWS_WITH_AS(nn::load<double>(folder.file("m.st"), nn::Activation::ReLU, nn::Activation::Sigmoid),
-                         (folder.file("m.st") + ": the file says hidden tanh, output sigmoid, loss mse; the caller "
-                                                "asked for relu, sigmoid, mse")
+                         (folder.file("m.st") + ": the file says activations tanh,tanh,sigmoid, loss mse; the "
+                                                "caller asked for relu,relu,sigmoid, mse")
                              .c_str(),
                          nn::Error);
 }
@@ -226,13 +230,14 @@ TEST_CASE("every kind of bad file throws nn::Error naming the problem") {
     CHECK(file(R"({"__metadata__":{"arch":2},)" + w + "," + b + "}") == "__metadata__ value 'arch' is not a string");
     CHECK(file(R"({"layers.0.weight":{"dtype":"F32","shape":[1,-2],"data_offsets":[0,8]},)" + b + "}") ==
           "a shape entry of layers.0.weight must be a whole number from 0 to 2^64 - 1, found '-2'");
-    CHECK(file("[1, 2]") == "the header is not a JSON object");
+    CHECK(file("[1, 2]") == "not a safetensors file: its header does not start with '{'");
     // A header length beyond the file, and files too short to hold one.
     std::string lie = safetensors("{" + w + "," + b + "}", torch_data);
     lie[0] = char(0xFF);
     lie[1] = char(0xFF);
-    CHECK(load_error(folder, lie).find("the header length 65535 runs past the end of the file") == 0);
-    CHECK(load_error(folder, "abc") == "3 bytes is too short for a safetensors file (8-byte header length)");
+    CHECK(load_error(folder, lie).find("not a safetensors file: its first 8 bytes give a header length of 65535, and "
+                                       "only ") == 0);
+    CHECK(load_error(folder, "abc") == "not a safetensors file: it has 3 bytes, fewer than the 8 of a header length");
     CHECK_THROWS_WITH_AS(nn::load<float>(folder.file("absent.safetensors")),
                          ("cannot open '" + folder.file("absent.safetensors") + "': No such file or directory").c_str(),
                          nn::Error);
@@ -293,7 +298,7 @@ TEST_CASE("mutations of a valid file either load or throw nn::Error") {
 }
 
 #ifdef NN_TEST_HAVE_RLIMIT
-TEST_CASE("a save that fails (disk full) throws and leaves the earlier file intact") {
+TEST_CASE("a save over the file-size limit (ulimit -f) throws nn::Error, not SIGXFSZ, and keeps the earlier file") {
     const Folder folder;
     const std::string path = folder.file("kept.safetensors");
     const auto small = random_net<float>(nn::Activation::Tanh, nn::Activation::Linear, nn::Loss::MSE, 1);
@@ -301,10 +306,10 @@ TEST_CASE("a save that fails (disk full) throws and leaves the earlier file inta
     const std::string before = read_bytes(path);
 
     nn::NN<double> big({200, 200, 200});
-    // Files may grow to 4 KiB only: the big network's 640 KB cannot be written.
+    // Files may grow to 4 KiB only: the big network's 640 KB cannot be written. SIGXFSZ keeps its
+    // default action (end the process): save must not get as far as writing.
     rlimit old{};
     getrlimit(RLIMIT_FSIZE, &old);
-    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
     rlimit tight = old;
     tight.rlim_cur = 4096;
     setrlimit(RLIMIT_FSIZE, &tight);
@@ -315,18 +320,121 @@ TEST_CASE("a save that fails (disk full) throws and leaves the earlier file inta
         message = e.what();
     }
     setrlimit(RLIMIT_FSIZE, &old);
-    std::signal(SIGXFSZ, old_handler);
-    CHECK(message.find("cannot save '" + path + "': write failed: File too large; the file there is unchanged") == 0);
+    CHECK(message == "cannot save '" + path + "': it would be " + std::to_string(nn::detail::to_safetensors(big).size()) +
+                         " bytes, over the file-size limit (ulimit -f) of 4096 bytes; the file there is unchanged");
     CHECK(read_bytes(path) == before);
     CHECK(std::distance(fs::directory_iterator(folder.path), fs::directory_iterator()) == 1); // no temporary left
 }
 #endif
+
+TEST_CASE("save: the umask for a new file, the mode of a replaced one, symbolic links followed") {
+    const Folder folder;
+    const auto net = random_net<float>(nn::Activation::Tanh, nn::Activation::Linear, nn::Loss::MSE, 2);
+    const ::mode_t old_mask = ::umask(077);
+    nn::save(net, folder.file("private.safetensors"));
+    ::umask(022);
+    nn::save(net, folder.file("shared.safetensors"));
+    ::umask(old_mask);
+    auto mode = [](const std::string& p) { return fs::status(p).permissions() & fs::perms::all; };
+    CHECK(mode(folder.file("private.safetensors")) == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK(mode(folder.file("shared.safetensors")) ==
+          (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read));
+    fs::permissions(folder.file("shared.safetensors"), fs::perms::owner_all | fs::perms::group_read);
+    nn::save(net, folder.file("shared.safetensors"));
+    CHECK(mode(folder.file("shared.safetensors")) == (fs::perms::owner_all | fs::perms::group_read));
+
+    // Through a link: the target is replaced, the link stays a link (a relative one, and a chain).
+    fs::create_directories(folder.path / "models");
+    fs::create_symlink("models/real.safetensors", folder.path / "link.safetensors");
+    fs::create_symlink("link.safetensors", folder.path / "link2.safetensors");
+    nn::save(net, folder.file("link2.safetensors"));
+    CHECK(fs::is_symlink(folder.path / "link.safetensors"));
+    CHECK(fs::is_symlink(folder.path / "link2.safetensors"));
+    CHECK(fs::is_regular_file(folder.path / "models" / "real.safetensors"));
+    CHECK(test::parameters(nn::load<float>(folder.file("models/real.safetensors"))) == test::parameters(net));
+    CHECK(std::distance(fs::directory_iterator(folder.path / "models"), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("save: a temporary file left by a killed save is reused, never piled up") {
+    const Folder folder;
+    const auto net = random_net<float>(nn::Activation::Tanh, nn::Activation::Linear, nn::Loss::MSE, 3);
+    const std::string path = folder.file("net.safetensors");
+    for (int kill = 0; kill < 5; ++kill) {
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) { // a save killed half way: it stops itself between write and rename
+            for (;;) nn::save(net, path);
+        }
+        ::usleep(2000 + 1000 * kill);
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+    }
+    std::size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(folder.path)) {
+        ++files;
+        CHECK((entry.path().filename() == "net.safetensors" || entry.path().filename() == "net.safetensors.tmp"));
+    }
+    CHECK(files <= 2);
+    nn::save(net, path);
+    CHECK(std::distance(fs::directory_iterator(folder.path), fs::directory_iterator()) == 1);
+    CHECK(test::parameters(nn::load<float>(path)) == test::parameters(net));
+}
+
+TEST_CASE("per-layer activations round-trip, and files of the version before them still load") {
+    const Folder folder;
+    using nn::Activation;
+    const nn::NN<float> mixed({3, 5, 4, 2}, {Activation::ReLU, Activation::Tanh, Activation::Softmax},
+                              nn::Loss::CrossEntropy, {.seed = 9});
+    nn::save(mixed, folder.file("mixed.st"));
+    const auto back = nn::load<float>(folder.file("mixed.st"));
+    CHECK(back.activations() == mixed.activations());
+    CHECK(back.loss() == nn::Loss::CrossEntropy);
+    CHECK(test::parameters(back) == test::parameters(mixed));
+    CHECK(nn::load<float>(folder.file("mixed.st"), mixed.activations(), nn::Loss::CrossEntropy).activations() ==
+          mixed.activations());
+    // Mixed hidden layers: no "hidden" to name, so a reader that knows only hidden/output refuses it.
+    const std::string bytes = read_bytes(folder.file("mixed.st"));
+    CHECK(bytes.find("\"hidden\"") == std::string::npos);
+    CHECK(bytes.find("\"activations\":\"relu,tanh,softmax\"") != std::string::npos);
+
+    // A file as version 0.1.0 wrote it: hidden and output, no activations.
+    const std::string w = R"("layers.0.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]})";
+    const std::string b0 = R"("layers.0.bias":{"dtype":"F32","shape":[2],"data_offsets":[16,24]})";
+    const std::string w1 = R"("layers.1.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[24,32]})";
+    const std::string b1 = R"("layers.1.bias":{"dtype":"F32","shape":[1],"data_offsets":[32,36]})";
+    const std::string old_meta =
+        R"({"__metadata__":{"arch":"2,2,1","hidden":"tanh","output":"sigmoid","loss":"mse","nn_version":"0.1.0"},)";
+    const std::string data = raw<float>({1, 2, 3, 4, 5, 6, 7, 8, 9});
+    write_bytes(folder.file("old.st"), safetensors(old_meta + w + "," + b0 + "," + w1 + "," + b1 + "}", data));
+    const auto old = nn::load<float>(folder.file("old.st"));
+    CHECK(old.activations() == std::vector<Activation>{Activation::Tanh, Activation::Sigmoid});
+    CHECK(old.weights(0)(1, 0) == 2.0f); // [out, in] -> in x out
+    // Only one of hidden and output is an error, not a silent default.
+    const std::string half = R"({"__metadata__":{"hidden":"tanh"},)";
+    CHECK(load_error(folder, safetensors(half + w + "," + b0 + "," + w1 + "," + b1 + "}", data), false) ==
+          "the metadata names the hidden activation but not the output one; a file names both, or neither");
+    const std::string wrong_count = R"({"__metadata__":{"activations":"tanh"},)";
+    CHECK(load_error(folder, safetensors(wrong_count + w + "," + b0 + "," + w1 + "," + b1 + "}", data), false) ==
+          "the metadata's activations 'tanh' name 1, the tensors make 2 layers");
+}
+
+TEST_CASE("a file that is not a safetensors file says so") {
+    const Folder folder;
+    const std::string csv = "sepal_length,sepal_width,petal_length,species\n5.1,3.5,1.4,setosa\n";
+    CHECK(load_error(folder, csv, false).find("not a safetensors file: its first 8 bytes give a header length of ") == 0);
+    std::string not_json(8, '\0');
+    not_json[0] = 4;
+    CHECK(load_error(folder, not_json + "abcd", false) == "not a safetensors file: its header does not start with '{'");
+}
 
 TEST_CASE("saving into a folder that does not exist throws") {
     const Folder folder;
     const std::string path = folder.file("no/such/folder/net.safetensors");
     CHECK_THROWS_WITH_AS(
         nn::save(nn::NN<float>({1, 1}), path),
-        ("cannot save '" + path + "': cannot create a temporary file beside it: No such file or directory").c_str(),
+        ("cannot save '" + path + "': cannot create the temporary file '" + path +
+         ".tmp': No such file or directory")
+            .c_str(),
         nn::Error);
 }

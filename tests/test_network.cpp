@@ -1,9 +1,11 @@
-// NN<T>: construction, forward, cost, finite differences, learn, and every bad input.
+// NN<T>: construction (starting weights, per-layer activations), forward, cost, finite differences,
+// learn, the summary, and every bad input.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,7 +46,7 @@ constexpr bool can_make_network = requires {
 static_assert(can_make_network<float> && can_make_network<double>);
 static_assert(!can_make_network<int>, "NN<int> must be rejected by the Real concept");
 
-TEST_CASE_TEMPLATE("construction: shapes, zero parameters, accessors", T, float, double) {
+TEST_CASE_TEMPLATE("construction: shapes and accessors", T, float, double) {
     nn::NN<T> net({3, 5, 4, 2}, nn::Activation::Tanh, nn::Activation::Linear);
     CHECK(net.layers() == 3);
     CHECK(net.arch() == std::vector<std::size_t>{3, 5, 4, 2});
@@ -54,15 +56,150 @@ TEST_CASE_TEMPLATE("construction: shapes, zero parameters, accessors", T, float,
     CHECK(net.output() == nn::Activation::Linear);
     CHECK(net.activation(0) == nn::Activation::Tanh);
     CHECK(net.activation(2) == nn::Activation::Linear);
+    CHECK(net.activations() ==
+          std::vector<nn::Activation>{nn::Activation::Tanh, nn::Activation::Tanh, nn::Activation::Linear});
     CHECK(net.parameter_count() == 3 * 5 + 5 + 5 * 4 + 4 + 4 * 2 + 2);
     for (std::size_t l = 0; l < net.layers(); ++l) {
         CHECK(net.weights(l).rows() == net.arch()[l]);
         CHECK(net.weights(l).cols() == net.arch()[l + 1]);
         CHECK(net.biases(l).rows() == 1);
         CHECK(net.biases(l).cols() == net.arch()[l + 1]);
-        for (T w : net.weights(l)) CHECK(w == T(0));
     }
     CHECK_THROWS_WITH_AS(net.weights(3), "layer 3 is out of range: the network has 3 layers", nn::Error);
+    CHECK_THROWS_WITH_AS(net.activation(3), "layer 3 is out of range: the network has 3 layers", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<T>({2, 1}).hidden(),
+                         "the network has no hidden layer; its one layer's activation is output()", nn::Error);
+}
+
+TEST_CASE_TEMPLATE("a new network is ready to train: Init::Auto from seed 0 unless told otherwise", T, float, double) {
+    const std::vector<std::size_t> arch{6, 9, 5, 3};
+    const nn::NN<T> net(arch, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    // The same as drawing Init::Auto from an nn::Rng seeded with 0 into a zero network.
+    nn::NN<T> drawn(arch, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy,
+                    {.scheme = nn::Init::Zero});
+    for (T p : test::parameters(drawn)) REQUIRE(p == T(0));
+    nn::Rng rng(0);
+    drawn.init(rng, nn::Init::Auto);
+    CHECK(test::parameters(net) == test::parameters(drawn));
+    // Weights inside He's limit on the ReLU layers and Xavier's on the output, none zero; biases 0.
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        const double fan_in = double(arch[l]), limit = std::sqrt(6.0 / (l < 2 ? fan_in : fan_in + double(arch[l + 1])));
+        for (T w : net.weights(l)) {
+            CHECK(w != T(0));
+            CHECK(std::abs(double(w)) <= limit);
+        }
+        for (T b : net.biases(l)) CHECK(b == T(0));
+    }
+    // Same arguments, same network; a seed or a scheme is one argument away.
+    const nn::NN<T> again(arch, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    CHECK(test::parameters(again) == test::parameters(net));
+    const nn::NN<T> seeded(arch, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy, {.seed = 7});
+    CHECK(test::parameters(seeded) != test::parameters(net));
+    const nn::NN<T> uniform(arch, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy,
+                            {.scheme = nn::Init::Uniform, .seed = 7});
+    nn::Rng seven(7);
+    drawn.randomize(seven, T(-1), T(1));
+    CHECK(test::parameters(uniform) == test::parameters(drawn));
+    CHECK_THROWS_WITH_AS(nn::NN<T>({2, 1}, nn::Activation::Sigmoid, nn::Activation::Sigmoid, nn::Loss::MSE,
+                                   {.scheme = static_cast<nn::Init>(8)}),
+                         "InitOptions.scheme is not an nn::Init (value 8)", nn::Error);
+}
+
+TEST_CASE_TEMPLATE("per-layer activations: each layer computes with its own", T, float, double) {
+    using nn::Activation;
+    const std::vector<Activation> acts{Activation::ReLU, Activation::Tanh, Activation::LeakyReLU, Activation::Sigmoid};
+    nn::NN<T> net({3, 4, 5, 4, 2}, acts, nn::Loss::BinaryCrossEntropy, {.seed = 3});
+    CHECK(net.activations() == acts);
+    CHECK(net.output() == Activation::Sigmoid);
+    CHECK_THROWS_WITH_AS(net.hidden(),
+                         "the hidden layers' activations differ (layer 0: relu, layer 1: tanh); ask activation(l)",
+                         nn::Error);
+    nn::Rng rng(4);
+    const auto x = test::random_matrix<T>(rng, 3, 3);
+    // The forward pass by hand, layer by layer, with nn::activate.
+    nn::Matrix<T> a = x;
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        nn::Matrix<T> z(a.rows(), net.arch()[l + 1]);
+        for (std::size_t i = 0; i < z.rows(); ++i)
+            for (std::size_t j = 0; j < z.cols(); ++j) {
+                T sum = net.biases(l)(0, j);
+                for (std::size_t k = 0; k < a.cols(); ++k) sum += a(i, k) * net.weights(l)(k, j);
+                z(i, j) = nn::activate(acts[l], sum);
+            }
+        a = z;
+    }
+    const auto out = net.forward(x);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        CHECK(double(out.data()[i]) == doctest::Approx(double(a.data()[i])).epsilon(sizeof(T) == 4 ? 1e-5 : 1e-12));
+    // The four-argument form is the per-layer one with the same activation on every hidden layer.
+    const nn::NN<T> uniform({3, 4, 2}, Activation::Tanh, Activation::Linear);
+    const nn::NN<T> listed({3, 4, 2}, {Activation::Tanh, Activation::Linear});
+    CHECK(test::parameters(uniform) == test::parameters(listed));
+    CHECK(uniform.activations() == listed.activations());
+}
+
+TEST_CASE("per-layer activations are checked layer by layer") {
+    using nn::Activation;
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 3, 1}, {Activation::ReLU, Activation::ReLU, Activation::Sigmoid}),
+                         "activations has 3 entries; the arch makes 2 layers, one activation each", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 3, 3, 2}, {Activation::ReLU, Activation::Softmax, Activation::Softmax}),
+                         "activations[1] is softmax; softmax can only be the output activation", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 3, 2}, {Activation::ReLU, static_cast<Activation>(12)}),
+                         "activations[1] is not an nn::Activation (value 12)", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 3, 2}, {Activation::ReLU, Activation::Tanh}, nn::Loss::CrossEntropy),
+                         "the cross_entropy loss needs a softmax output, the output activation is tanh", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, 3, 1}, {Activation::ReLU, Activation::Softmax}),
+                         "a softmax output needs at least 2 outputs, arch.back() is 1", nn::Error);
+}
+
+TEST_CASE("summary: one line per layer and the total; operator<< prints it") {
+    using nn::Activation;
+    const nn::NN<float> net({784, 256, 32, 10}, {Activation::ReLU, Activation::Tanh, Activation::Softmax},
+                            nn::Loss::CrossEntropy);
+    const std::string expected = "NN<float>: 3 layers, loss cross_entropy\n"
+                                 "  layer      in ->    out  activation    parameters\n"
+                                 "      0     784 ->    256  relu              200960\n"
+                                 "      1     256 ->     32  tanh                8224\n"
+                                 "      2      32 ->     10  softmax              330\n"
+                                 "  total     784 ->     10                    209514\n";
+    CHECK(net.summary() == expected);
+    CHECK(net.parameter_count() == 209514);
+    std::ostringstream out;
+    out << net;
+    CHECK(out.str() == expected);
+}
+
+TEST_CASE_TEMPLATE("parameters keep their shapes: same-shape assignment works, another shape throws", T, float,
+                   double) {
+    nn::NN<T> net({2, 3, 1});
+    const auto before = test::parameters(net);
+    auto& W = net.weights(1);
+    CHECK_THROWS_WITH_AS(W = nn::Matrix<T>(3, 2),
+                         "cannot assign a 3 x 2 matrix to parameters of shape 3 x 1: a network's weights and biases "
+                         "keep the shapes of its arch",
+                         nn::Error);
+    CHECK_THROWS_AS(net.biases(0) = nn::Matrix<T>(3, 1), nn::Error);
+    CHECK_THROWS_AS(net.weights(0) = net.weights(1), nn::Error);
+    CHECK_THROWS_AS((net.weights(0) = {{1, 2}, {3, 4}}), nn::Error);
+    CHECK(test::parameters(net) == before);
+    CHECK(W.rows() == 3);
+    CHECK(W.cols() == 1);
+    // What code written for a Matrix does still works.
+    W(2, 0) = T(0.5);
+    CHECK(net.weights(1)(2, 0) == T(0.5));
+    W = nn::Matrix<T>{{1}, {2}, {3}};
+    T sum = 0;
+    for (T w : net.weights(1)) sum += w;
+    CHECK(sum == T(6));
+    CHECK(net.weights(1).data()[1] == T(2));
+    CHECK(net.weights(1).size() == 3);
+    net.weights(0) = {{1, 2, 3}, {4, 5, 6}};
+    CHECK(net.weights(0)(1, 2) == T(6));
+    // Networks of different shapes still copy into each other whole.
+    nn::NN<T> other({4, 1});
+    other = net;
+    CHECK(other.arch() == net.arch());
+    CHECK(test::parameters(other) == test::parameters(net));
 }
 
 TEST_CASE_TEMPLATE("forward and cost on hand-computed values", T, float, double) {
@@ -101,7 +238,6 @@ TEST_CASE_TEMPLATE("finite_diff: forward and central differences on the linear m
     CHECK(double(fwd.biases(0)(0, 0)) == doctest::Approx(db + double(e)).epsilon(eps_for<T>() * 100));
     CHECK(double(mid.weights(0)(0, 0)) == doctest::Approx(dw).epsilon(eps_for<T>() * 100));
     CHECK(double(mid.biases(0)(0, 0)) == doctest::Approx(db).epsilon(eps_for<T>() * 100));
-    CHECK(nn::Diff::Forward != nn::Diff::Central);
     // The default is the notes' forward difference.
     CHECK(test::flatten(net.finite_diff(x, y, e)) == test::flatten(fwd));
 }
@@ -178,7 +314,6 @@ TEST_CASE_TEMPLATE("a copied network computes the same and owns its parameters",
     nn::NN<T> a({2, 3, 1});
     a.randomize(rng, T(-1), T(1));
     const auto x = test::random_matrix<T>(rng, 3, 2);
-    (void)a.forward(x); // fill a's workspace before copying
     nn::NN<T> b = a;
     CHECK(b.forward(x) == a.forward(x));
     b.weights(0)(0, 0) += T(1);
@@ -245,8 +380,17 @@ TEST_CASE_TEMPLATE("bad input throws nn::Error with a clear message and changes 
         CHECK_THROWS_WITH_AS(net.finite_diff(x, y, T(1e-3), static_cast<nn::Diff>(5)),
                              "finite_diff was given an unknown nn::Diff (value 5)", nn::Error);
         const auto g = net.backprop(x, y);
-        CHECK_THROWS_WITH_AS(net.learn(g, nan), "learn needs a finite rate, was given nan", nn::Error);
-        CHECK_THROWS_WITH_AS(net.learn(g, -inf), "learn needs a finite rate, was given -inf", nn::Error);
+        CHECK_THROWS_WITH_AS(net.learn(g, nan), "learn needs a finite rate >= 0, was given nan", nn::Error);
+        CHECK_THROWS_WITH_AS(net.learn(g, -inf), "learn needs a finite rate >= 0, was given -inf", nn::Error);
+        CHECK_THROWS_WITH_AS(net.learn(g, T(-1)), "learn needs a finite rate >= 0, was given -1", nn::Error);
+        // An eps that cannot move a parameter would divide 0 by 0.
+        nn::NN<T> big({2, 3, 1}, nn::Activation::Sigmoid, nn::Activation::Sigmoid, nn::Loss::MSE, {.seed = 8});
+        big.weights(0)(0, 0) = T(1e6);
+        CHECK_THROWS_WITH_AS(big.finite_diff(x, y, T(1e-30)),
+                             (std::string("finite_diff: eps = 1e-30") +
+                              " is too small to move weights(0)(0, 0) = 1000000 (p + eps rounds to p); use a larger eps")
+                                 .c_str(),
+                             nn::Error);
     }
     SUBCASE("a gradient of another shape, or not finite") {
         CHECK_THROWS_WITH_AS(net.learn(nn::Gradient<T>(), T(0.1)), "the gradient has 0 layers, the network has 2",
@@ -261,16 +405,6 @@ TEST_CASE_TEMPLATE("bad input throws nn::Error with a clear message and changes 
         h.weights(1)(2, 0) = nan; // the last layer: the check must come before any layer is updated
         CHECK_THROWS_WITH_AS(net.learn(h, T(0.1)), "gradient weights(1)(2, 0) is nan; the gradient must be finite",
                              nn::Error);
-    }
-    SUBCASE("parameters assigned a matrix of another shape") {
-        nn::NN<T> other = net;
-        other.weights(1) = nn::Matrix<T>(3, 2);
-        CHECK_THROWS_WITH_AS(other.forward(x), "weights(1) is 3 x 2, the network's arch makes it 3 x 1", nn::Error);
-        CHECK_THROWS_WITH_AS(other.backprop(x, y), "weights(1) is 3 x 2, the network's arch makes it 3 x 1", nn::Error);
-        other.weights(1) = nn::Matrix<T>(3, 1);
-        other.biases(0) = nn::Matrix<T>(3, 1);
-        CHECK_THROWS_WITH_AS(other.learn(net.backprop(x, y), T(0.1)),
-                             "biases(0) is 3 x 1, the network's arch makes it 1 x 3", nn::Error);
     }
     SUBCASE("randomize bounds") {
         CHECK_THROWS_WITH_AS(net.randomize(rng, T(1), T(-1)),
@@ -313,7 +447,8 @@ TEST_CASE("cross-entropy losses take targets in [0, 1] only") {
 
 TEST_CASE("softmax with cross-entropy on hand-computed values") {
     // One layer, zero weights, biases (0, ln 3): softmax = (1/4, 3/4) for every sample.
-    nn::NN<double> net({2, 2}, nn::Activation::Sigmoid, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    nn::NN<double> net({2, 2}, nn::Activation::Sigmoid, nn::Activation::Softmax, nn::Loss::CrossEntropy,
+                       {.scheme = nn::Init::Zero});
     net.biases(0)(0, 1) = std::log(3.0);
     const nn::Matrix<double> X{{1, 2}, {3, -1}}, Y{{0, 1}, {1, 0}};
     const auto out = net.forward(X);
@@ -331,7 +466,7 @@ TEST_CASE("softmax with cross-entropy on hand-computed values") {
 TEST_CASE_TEMPLATE("init: Xavier and He limits, zero biases, He for ReLU layers by default", T, float, double) {
     nn::NN<T> net({100, 50, 10}, nn::Activation::ReLU, nn::Activation::Sigmoid);
     nn::Rng rng(3);
-    auto max_abs = [](const nn::Matrix<T>& m) {
+    auto max_abs = [](const auto& m) {
         T top = 0;
         for (T x : m) top = std::max(top, std::abs(x));
         return double(top);

@@ -1,11 +1,14 @@
-// nn::train: minibatches, shuffling, validation, early stopping, divergence, determinism.
+// Training: nn::train (minibatches, shuffling, validation, early stopping, divergence, what a throw
+// leaves, determinism), and XOR and the 5-bit adder trained end to end.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "helpers.hpp"
-#include <nn/train.hpp>
+#include <nn/nn.hpp>
 
 namespace {
 
@@ -106,9 +109,15 @@ TEST_CASE("a diverging run stops with nn::Error naming the epoch and batch") {
     nn::Rng rng(1);
     net.init(rng);
     nn::SGD<float> reckless(1e6f);
+    const auto before = test::parameters(net);
     CHECK_THROWS_WITH_AS(
         nn::train(net, data.X, data.Y, reckless, {.epochs = 5, .batch_size = 16, .progress = nn::Progress::Quiet}),
-        "training diverged: the cost became NaN at epoch 1, batch 3 of 4; lower the learning rate", nn::Error);
+        "training diverged at epoch 1, batch 3 of 4: the cost became NaN; lower the learning rate; the network holds "
+        "the parameters it had before nn::train",
+        nn::Error);
+    // Transactional: the network is as it was before the call, and still usable.
+    CHECK(test::parameters(net) == before);
+    CHECK(std::isfinite(net.cost(data.X, data.Y)));
 }
 
 TEST_CASE("bad options and data throw before training") {
@@ -122,7 +131,9 @@ TEST_CASE("bad options and data throw before training") {
     CHECK_THROWS_WITH_AS(nn::train(net, wrong, data.Y, sgd, {}), "X has 3 columns, the network takes 2 inputs",
                          nn::Error);
     CHECK_THROWS_WITH_AS(nn::train(net, data.X, data.Y, sgd, {}, data.X, wrong),
-                         "Y has 3 columns, the network gives 2 outputs", nn::Error);
+                         "Y_val has 3 columns, the network gives 2 outputs", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::train(net, data.X, data.Y, sgd, {}, wrong, data.Y),
+                         "X_val has 3 columns, the network takes 2 inputs", nn::Error);
     CHECK(test::parameters(net) == before);
 }
 
@@ -135,4 +146,164 @@ TEST_CASE("max_seconds bounds the training time") {
     CHECK(h.stopped_early);
     CHECK(h.epochs.size() < 1000000);
     CHECK(h.best_epoch == h.epochs.size());
+}
+
+TEST_CASE("a network trains as constructed, without init(): ReLU, Softmax, cross-entropy, Adam") {
+    // The recipe of every other library; before networks were initialised at construction it
+    // trained to chance (all-zero weights: every hidden unit the same, ReLU's gradient zero).
+    const Blobs train(21, 400), test(22, 400);
+    nn::NN<float> net({2, 16, 16, 2}, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    nn::Adam<float> adam(0.01f);
+    nn::train(net, train.X, train.Y, adam, {.epochs = 20, .batch_size = 16, .progress = nn::Progress::Quiet});
+    CHECK(nn::accuracy(net.forward(test.X), test.Y) >= 0.97);
+}
+
+TEST_CASE("with early stopping, a throw leaves the best epoch's parameters, and the message says so") {
+    const Blobs train(23), val(24);
+    auto net = fresh();
+    nn::SGD<float> sgd(0.05f);
+    std::vector<std::pair<double, std::vector<float>>> epochs; // validation cost and parameters
+    // Three epochs, then the caller's callback makes the fourth diverge.
+    const auto blow_up = [&](const nn::EpochStats& e) {
+        epochs.emplace_back(e.val_cost, test::parameters(net));
+        if (e.epoch == 3) sgd.set_rate(1e30f);
+    };
+    std::string message;
+    try {
+        nn::train(net, train.X, train.Y, sgd,
+                  {.epochs = 10, .batch_size = 8, .patience = 5, .progress = nn::Progress::Quiet, .on_epoch = blow_up},
+                  val.X, val.Y);
+    } catch (const nn::Error& e) {
+        message = e.what();
+    }
+    REQUIRE(epochs.size() == 3);
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < 3; ++k)
+        if (epochs[k].first < epochs[best].first) best = k;
+    CHECK(message.find("training diverged at epoch 4, batch ") == 0);
+    CHECK(message.find("; the network holds the parameters of epoch " + std::to_string(best + 1) +
+                       ", the best so far") != std::string::npos);
+    CHECK(test::parameters(net) == epochs[best].second);
+}
+
+TEST_CASE("an exception from on_epoch leaves the parameters from before the call and passes through") {
+    const Blobs data(25, 40);
+    auto net = fresh();
+    const auto before = test::parameters(net);
+    nn::Adam<float> adam(0.01f);
+    struct Stop {};
+    CHECK_THROWS_AS(nn::train(net, data.X, data.Y, adam,
+                              {.epochs = 5, .progress = nn::Progress::Quiet,
+                               .on_epoch = [](const nn::EpochStats& e) {
+                                   if (e.epoch == 2) throw Stop{};
+                               }}),
+                    Stop);
+    CHECK(test::parameters(net) == before);
+    CHECK(adam.steps() == 0);
+}
+
+TEST_CASE("a gradient that overflows names the epoch and batch") {
+    // A linear network on huge inputs: the outputs and the cost are 6 and 36, but the gradient
+    // of a weight, 2 * 6 * 3e37, overflows float.
+    nn::Matrix<float> X(8, 2, 3e37f), Y(8, 1, 0.0f);
+    nn::NN<float> net({2, 1}, nn::Activation::Linear, nn::Activation::Linear);
+    net.weights(0) = {{1e-37f}, {1e-37f}};
+    nn::SGD<float> sgd(0.1f);
+    std::string message;
+    try {
+        nn::train(net, X, Y, sgd, {.epochs = 1, .batch_size = 4, .shuffle = false, .progress = nn::Progress::Quiet});
+    } catch (const nn::Error& e) {
+        message = e.what();
+    }
+    CHECK(message == "training diverged at epoch 1, batch 1 of 2: gradient weights(0)(0, 0) is inf; the gradient "
+                     "must be finite; lower the learning rate; the network holds the parameters it had before "
+                     "nn::train");
+}
+
+TEST_CASE("validation accuracy only for targets that are classes; train takes views") {
+    const Blobs data(26, 64);
+    auto net = fresh();
+    nn::Adam<float> adam(0.01f);
+    // Views of the rows: the first 48 to train on, the rest to validate.
+    const auto h = nn::train(net, data.X.rows(0, 48), data.Y.rows(0, 48), adam,
+                             {.epochs = 2, .progress = nn::Progress::Quiet}, data.X.rows(48, 16), data.Y.rows(48, 16));
+    CHECK(std::isfinite(h.epochs[0].val_accuracy));
+    nn::Matrix<float> R(20, 1);
+    for (std::size_t i = 0; i < 20; ++i) R(i, 0) = 0.1f * float(i);
+    nn::NN<float> reg({2, 4, 1}, nn::Activation::Tanh, nn::Activation::Linear);
+    const auto r = nn::train(reg, data.X.rows(0, 20), R.view(), adam, {.epochs = 2, .progress = nn::Progress::Quiet},
+                             data.X.rows(0, 20), R);
+    CHECK(std::isfinite(r.epochs[0].val_cost));
+    CHECK(std::isnan(r.epochs[0].val_accuracy)); // a regression has no accuracy
+}
+
+namespace { // XOR and the adder, trained by backprop and learn as in the notes
+
+std::size_t count_correct(const nn::Matrix<float>& out, const nn::Matrix<float>& Y) {
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < Y.rows(); ++i) {
+        bool ok = true;
+        for (std::size_t j = 0; j < Y.cols(); ++j) ok = ok && ((out(i, j) > 0.5f) == (Y(i, j) > 0.5f));
+        correct += ok;
+    }
+    return correct;
+}
+
+nn::NN<float> train_xor(std::uint64_t seed) {
+    const nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<float> net({2, 3, 1});
+    nn::Rng rng(seed);
+    net.randomize(rng, -1.0f, 1.0f);
+    nn::Gradient<float> g;
+    for (int epoch = 0; epoch < 5000; ++epoch) {
+        net.backprop(X, Y, g);
+        net.learn(g, 2.0f);
+    }
+    return net;
+}
+
+} // namespace
+
+TEST_CASE("XOR trains to 4/4 and the cost falls") {
+    const nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<float> untrained({2, 3, 1});
+    nn::Rng rng(1);
+    untrained.randomize(rng, -1.0f, 1.0f);
+    const nn::NN<float> net = train_xor(1);
+    CHECK(count_correct(net.forward(X), Y) == 4);
+    CHECK(net.cost(X, Y) < 0.01f);
+    CHECK(net.cost(X, Y) < untrained.cost(X, Y) / 10);
+}
+
+TEST_CASE("the same seed trains bit-identical networks") {
+    CHECK(test::parameters(train_xor(5)) == test::parameters(train_xor(5)));
+    CHECK(test::parameters(train_xor(5)) != test::parameters(train_xor(6)));
+}
+
+TEST_CASE("the 5-bit adder trains to 1024/1024 with minibatches over row views") {
+    constexpr std::size_t bits = 5, n = 1 << (2 * bits);
+    nn::Rng rng(3);
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+    nn::Matrix<float> X(n, 2 * bits), Y(n, bits + 1);
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::size_t a = order[r] % 32, b = order[r] / 32;
+        for (std::size_t k = 0; k < bits; ++k) {
+            X(r, k) = static_cast<float>((a >> k) & 1);
+            X(r, bits + k) = static_cast<float>((b >> k) & 1);
+        }
+        for (std::size_t k = 0; k <= bits; ++k) Y(r, k) = static_cast<float>(((a + b) >> k) & 1);
+    }
+    nn::NN<float> net({2 * bits, 20, bits + 1});
+    net.randomize(rng, -1.0f, 1.0f);
+    nn::Gradient<float> g;
+    int epoch = 0;
+    for (; epoch < 1000 && count_correct(net.forward(X), Y) < n; ++epoch)
+        for (std::size_t first = 0; first < n; first += 32) {
+            net.backprop(X.rows(first, 32), Y.rows(first, 32), g);
+            net.learn(g, 1.0f);
+        }
+    MESSAGE("adder: 1024/1024 after " << epoch << " epochs");
+    CHECK(count_correct(net.forward(X), Y) == n);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,12 +52,18 @@ private:
     std::size_t pos_ = 0, line_ = 1, token_line_ = 1;
 };
 
-/// The finite number a whole token spells, or false.
+/// The finite number a whole token spells (one optional sign, '+' or '-'), or false.
 inline bool parse_number(std::string_view token, double& value) {
-    if (!token.empty() && token[0] == '+') token.remove_prefix(1);
+    if (token.size() > 1 && token[0] == '+' && token[1] != '-') token.remove_prefix(1);
     const char* end = token.data() + token.size();
     const auto [ptr, ec] = std::from_chars(token.data(), end, value);
     return ec == std::errc() && ptr == end && std::isfinite(value);
+}
+
+/// True when `value` is finite as a T too (1e39 is a double but no float).
+template <Real T>
+bool fits(double value) {
+    return std::isfinite(static_cast<T>(value));
 }
 
 /// Copies at most 40 characters of a token into a message-safe buffer.
@@ -110,6 +117,10 @@ Dataset<T> parse_fann(std::string_view text, const char* file) {
                 detail::fail("%s:%zu: '%s' is not a finite number (pair %zu, %s %zu)", file, tokens.line(),
                              detail::Quoted(token).text, i + 1, j < inputs ? "input" : "output",
                              (j < inputs ? j : j - inputs) + 1);
+            if (!detail::fits<T>(value))
+                detail::fail("%s:%zu: '%s' is too large for %s (pair %zu, %s %zu)", file, tokens.line(),
+                             detail::Quoted(token).text, sizeof(T) == 4 ? "float" : "double", i + 1,
+                             j < inputs ? "input" : "output", (j < inputs ? j : j - inputs) + 1);
             (j < inputs ? data.X(i, j) : data.Y(i, j - inputs)) = static_cast<T>(value);
         }
     if (const std::string_view extra = tokens.next(); !extra.empty())
@@ -124,36 +135,58 @@ Dataset<T> read_fann(const std::string& path) {
     return detail::parse_fann<T>(detail::read_file(path), path.c_str());
 }
 
+/// What the target columns of a CSV file hold.
+enum class CsvTargets {
+    Classes, ///< one column of class labels, read as one-hot rows of Y (a classification)
+    Values,  ///< one or more numeric columns, copied into Y as they are (a regression)
+};
+
 /// How read_csv reads a file.
 struct CsvOptions {
     char delimiter = ',';
-    bool header = true;                    ///< the first line names the columns and is skipped
-    long label_column = -1;                ///< the column of class labels; negative counts from the end
-    std::vector<std::string> classes = {}; ///< the classes, in Y's column order; empty: those found, sorted
+    /// Whether the first line names the columns (and is skipped). Unset: it does when any of its
+    /// input fields is not a number; a file whose header is all numbers needs `.header = true`.
+    std::optional<bool> header = std::nullopt;
+    CsvTargets targets = CsvTargets::Classes;
+    /// The (first) target column; negative counts from the end: -1 is the last.
+    long label_column = -1;
+    /// Values: how many target columns, from label_column on (Classes: always 1).
+    std::size_t target_columns = 1;
+    /// Classes: the classes, in Y's column order. Empty: those found, sorted (numerically when all
+    /// are numbers), which must look like classes (see read_csv).
+    std::vector<std::string> classes = {};
 };
 
-/// Reads a CSV file of numeric columns and one label column, which becomes one-hot targets:
-/// Y(i, k) = 1 when sample i is of class classes[k]. Labels are compared as trimmed text and
-/// sorted (numerically when they are all numbers); pass the training set's `classes` when reading
-/// a test set, so that the columns agree. Fields are not quoted. A malformed file throws nn::Error
-/// naming the file, line and column.
+/// Reads a CSV file of numeric input columns and target columns. With the default
+/// `.targets = nn::CsvTargets::Classes`, one label column becomes one-hot targets: Y(i, k) = 1 when
+/// sample i is of class classes[k]. Labels are compared as trimmed text; pass the training set's
+/// `classes` when reading a test set, so that the columns agree. A label column that looks
+/// continuous (numbers that are not all whole, or more distinct labels than half the rows, past 20)
+/// is refused with nn::Error naming `.targets = nn::CsvTargets::Values`, which reads numeric target
+/// columns as they are, for a regression. Fields are not quoted. A malformed file, or a number too
+/// large for T, throws nn::Error naming the file, line and column.
 ///     auto train = nn::read_csv<float>("iris.csv");
 ///     auto test = nn::read_csv<float>("iris-test.csv", {.classes = train.classes});
+///     auto houses = nn::read_csv<float>("houses.csv", {.targets = nn::CsvTargets::Values});
 template <Real T>
 Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
 
 namespace detail {
-/// read_csv on a file's bytes; `file` names it in errors.
-template <Real T>
-Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& options) {
-    auto trim = [](std::string_view s) {
-        while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-        return s;
-    };
-    // Split into rows of fields, skipping blank lines.
+
+/// Splits CSV text into rows of trimmed fields (blank lines skipped), remembering each row's line.
+struct CsvRows {
     std::vector<std::vector<std::string_view>> rows;
-    std::vector<std::size_t> line_of;
+    std::vector<std::size_t> lines;
+};
+
+inline std::string_view trim_field(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+inline CsvRows split_csv(std::string_view text, const char* file, char delimiter) {
+    CsvRows out;
     std::size_t line = 0;
     for (std::size_t pos = 0; pos < text.size();) {
         std::size_t end = text.find('\n', pos);
@@ -161,60 +194,124 @@ Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& 
         ++line;
         const std::string_view row = text.substr(pos, end - pos);
         pos = end + 1;
-        if (trim(row).empty() || (options.header && line == 1)) continue;
+        if (trim_field(row).empty()) continue;
         std::vector<std::string_view> fields;
         for (std::size_t start = 0;;) {
-            const std::size_t comma = row.find(options.delimiter, start);
-            fields.push_back(trim(row.substr(start, comma == std::string_view::npos ? comma : comma - start)));
+            const std::size_t comma = row.find(delimiter, start);
+            fields.push_back(trim_field(row.substr(start, comma == std::string_view::npos ? comma : comma - start)));
             if (comma == std::string_view::npos) break;
             start = comma + 1;
         }
-        if (!rows.empty() && fields.size() != rows.front().size())
-            detail::fail("%s:%zu: %zu fields, the first row has %zu", file, line, fields.size(), rows.front().size());
-        rows.push_back(std::move(fields));
-        line_of.push_back(line);
+        if (!out.rows.empty() && fields.size() != out.rows.front().size())
+            fail("%s:%zu: %zu fields, the first row has %zu", file, line, fields.size(), out.rows.front().size());
+        out.rows.push_back(std::move(fields));
+        out.lines.push_back(line);
     }
-    if (rows.empty()) detail::fail("%s: no data rows", file);
-    const std::size_t width = rows.front().size();
-    if (width < 2)
-        detail::fail("%s: a row needs at least one input column and the label column, it has %zu", file, width);
+    return out;
+}
+
+/// The classes found in a label column, sorted (numerically when all are numbers); nn::Error when
+/// the column looks like a regression target rather than classes.
+inline std::vector<std::string> find_classes(const CsvRows& csv, std::size_t first_row, std::size_t label,
+                                             const char* file) {
+    std::vector<std::string_view> labels;
+    for (std::size_t i = first_row; i < csv.rows.size(); ++i) labels.push_back(csv.rows[i][label]);
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    const std::size_t samples = csv.rows.size() - first_row;
+    const char* advice = "read it as values with .targets = nn::CsvTargets::Values, or pass its .classes";
+    std::vector<std::pair<double, std::string_view>> numbers;
+    for (const std::string_view l : labels) {
+        double v;
+        if (!parse_number(l, v)) break;
+        numbers.emplace_back(v, l);
+    }
+    if (numbers.size() == labels.size()) {
+        for (const auto& [v, l] : numbers)
+            if (v != std::floor(v))
+                fail("%s: the label column (column %zu) holds '%s', a number that is not whole: it looks like a "
+                     "regression target, not classes; %s",
+                     file, label + 1, Quoted(l).text, advice);
+        std::sort(numbers.begin(), numbers.end());
+        for (std::size_t k = 0; k < numbers.size(); ++k) labels[k] = numbers[k].second;
+    }
+    if (labels.size() > 20 && labels.size() > samples / 2)
+        fail("%s: the label column (column %zu) holds %zu distinct labels in %zu rows: it looks like a regression "
+             "target or an identifier, not classes; %s",
+             file, label + 1, labels.size(), samples, advice);
+    return {labels.begin(), labels.end()};
+}
+
+/// read_csv on a file's bytes; `file` names it in errors.
+template <Real T>
+Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& options) {
+    const CsvRows csv = split_csv(text, file, options.delimiter);
+    if (csv.rows.empty()) fail("%s: no data rows", file);
+    const std::size_t width = csv.rows.front().size();
+    const bool values = options.targets == CsvTargets::Values;
+    if (!values && options.targets != CsvTargets::Classes)
+        fail("%s: CsvOptions.targets is not an nn::CsvTargets (value %d)", file, int(options.targets));
+    const std::size_t targets = values ? options.target_columns : 1;
+    if (!values && options.target_columns != 1)
+        fail("%s: CsvOptions.target_columns is %zu; class labels take one column (or use .targets = "
+             "nn::CsvTargets::Values)",
+             file, options.target_columns);
+    if (targets == 0) fail("%s: CsvOptions.target_columns is 0; at least one target column is needed", file);
+    if (width < targets + 1)
+        fail("%s: a row needs at least one input column and %zu target column%s, it has %zu", file, targets,
+             plural(targets), width);
     const long wanted = options.label_column < 0 ? long(width) + options.label_column : options.label_column;
-    if (wanted < 0 || wanted >= long(width))
-        detail::fail("%s: label_column %ld is out of range for %zu columns", file, options.label_column, width);
-    const std::size_t label = std::size_t(wanted);
+    if (wanted < 0 || std::size_t(wanted) + targets > width)
+        fail("%s: label_column %ld with %zu target column%s is out of range for %zu columns", file,
+             options.label_column, targets, plural(targets), width);
+    const std::size_t first_target = std::size_t(wanted);
+    auto is_target = [&](std::size_t c) { return c >= first_target && c < first_target + targets; };
+
+    // The header: given, or detected as a first row with an input field that is not a number.
+    bool header = false;
+    if (options.header) {
+        header = *options.header;
+    } else {
+        double v;
+        for (std::size_t c = 0; c < width && !header; ++c)
+            header = !is_target(c) && !parse_number(csv.rows.front()[c], v);
+    }
+    const std::size_t first_row = header ? 1 : 0;
+    if (csv.rows.size() == first_row) fail("%s: no data rows after the header", file);
+    const std::size_t n = csv.rows.size() - first_row;
 
     std::vector<std::string> classes = options.classes;
-    if (classes.empty()) {
-        for (const auto& r : rows) classes.emplace_back(r[label]);
-        std::sort(classes.begin(), classes.end());
-        classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-        double a, b;
-        const bool numeric = std::all_of(classes.begin(), classes.end(),
-                                         [&](const std::string& c) { return detail::parse_number(c, a); });
-        if (numeric)
-            std::sort(classes.begin(), classes.end(), [&](const std::string& x, const std::string& y) {
-                detail::parse_number(x, a);
-                detail::parse_number(y, b);
-                return a < b;
-            });
-    }
-    Dataset<T> data{Matrix<T>(rows.size(), width - 1), Matrix<T>(rows.size(), classes.size()), classes};
-    for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!values && classes.empty()) classes = find_classes(csv, first_row, first_target, file);
+    // Labels are looked up in a sorted index of the classes: n log k, not n k.
+    std::vector<std::pair<std::string_view, std::size_t>> index;
+    for (std::size_t k = 0; k < classes.size(); ++k) index.emplace_back(classes[k], k);
+    std::sort(index.begin(), index.end());
+
+    Dataset<T> data{Matrix<T>(n, width - targets), Matrix<T>(n, values ? targets : classes.size()),
+                    values ? std::vector<std::string>() : classes};
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& row = csv.rows[first_row + i];
+        const std::size_t line = csv.lines[first_row + i];
         for (std::size_t c = 0, x = 0; c < width; ++c) {
-            const std::string_view field = rows[i][c];
-            if (c == label) {
-                const auto k = std::find(classes.begin(), classes.end(), field);
-                if (k == classes.end())
-                    detail::fail("%s:%zu: label '%s' is not one of the %zu classes given", file, line_of[i],
-                                 detail::Quoted(field).text, classes.size());
-                data.Y(i, std::size_t(k - classes.begin())) = T(1);
+            const std::string_view field = row[c];
+            if (is_target(c) && !values) {
+                const auto k = std::lower_bound(index.begin(), index.end(), std::pair(field, std::size_t(0)));
+                if (k == index.end() || k->first != field)
+                    fail("%s:%zu: label '%s' is not one of the %zu classes given", file, line, Quoted(field).text,
+                         classes.size());
+                data.Y(i, k->second) = T(1);
                 continue;
             }
             double value;
-            if (!detail::parse_number(field, value))
-                detail::fail("%s:%zu: column %zu, '%s', is not a finite number", file, line_of[i], c + 1,
-                             detail::Quoted(field).text);
-            data.X(i, x++) = static_cast<T>(value);
+            if (!parse_number(field, value))
+                fail("%s:%zu: column %zu, '%s', is not a finite number", file, line, c + 1, Quoted(field).text);
+            if (!fits<T>(value))
+                fail("%s:%zu: column %zu, '%s', is too large for %s", file, line, c + 1, Quoted(field).text,
+                     sizeof(T) == 4 ? "float" : "double");
+            if (is_target(c))
+                data.Y(i, c - first_target) = static_cast<T>(value);
+            else
+                data.X(i, x++) = static_cast<T>(value);
         }
     }
     return data;
@@ -240,6 +337,10 @@ public:
         Standardizer s;
         s.mean_.resize(1, X.cols());
         s.scale_.resize(1, X.cols());
+        for (std::size_t i = 0; i < X.size(); ++i)
+            if (!std::isfinite(X.data()[i]))
+                detail::fail("Standardizer::fit: X(%zu, %zu) is %.9g; the data must be finite", i / X.cols(),
+                             i % X.cols(), double(X.data()[i]));
         for (std::size_t c = 0; c < X.cols(); ++c) {
             double sum = 0, squares = 0;
             for (std::size_t r = 0; r < X.rows(); ++r) sum += X(r, c);

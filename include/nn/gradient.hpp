@@ -5,12 +5,14 @@
 #include <vector>
 
 #include <nn/matrix.hpp>
+#include <nn/workspace.hpp>
 
 namespace nn {
 
 /// One matrix per parameter matrix of a network, of the same shape: weights(l) is
 /// arch[l] x arch[l+1] and biases(l) is 1 x arch[l+1]. A default-constructed Gradient is empty;
-/// NN::backprop(X, Y, g) sizes it on first use and reuses its storage afterwards.
+/// NN::backprop(X, Y, g) sizes it on first use and reuses its storage afterwards, and keeps in it
+/// the scratch memory of the pass (so each thread that runs backprop needs a Gradient of its own).
 ///     nn::Gradient<float> g;
 ///     net.backprop(X, Y, g);
 ///     float dw = g.weights(0)(1, 2);  // dC/dW(0)(1, 2)
@@ -51,6 +53,8 @@ public:
     }
 
 private:
+    friend class NN<T>;
+
     std::size_t checked(std::size_t l) const {
         if (l >= layers()) detail::fail("layer %zu is out of range: the gradient has %zu layers", l, layers());
         return l;
@@ -58,6 +62,7 @@ private:
 
     std::vector<Matrix<T>> weights_;
     std::vector<Matrix<T>> biases_;
+    Workspace<T> workspace_; // backprop's scratch memory
 };
 
 } // namespace nn

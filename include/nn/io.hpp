@@ -5,8 +5,9 @@
 // that follows, then the raw little-endian data. nn writes, for each layer l,
 //   layers.{l}.weight  [out, in]  (PyTorch nn.Linear's layout: the transpose of weights(l))
 //   layers.{l}.bias    [out]
-// as F32 or F64, and __metadata__ {"arch": "10,20,6", "hidden": "sigmoid", "output": "sigmoid",
-// "loss": "mse", "nn_version": "0.1.0"}.
+// as F32 or F64, and __metadata__ {"arch": "10,20,6", "activations": "sigmoid,sigmoid", "hidden":
+// "sigmoid", "output": "sigmoid", "loss": "mse", "nn_version": "0.1.0"} ("hidden" and "output"
+// only where all hidden layers share one activation: what files before "activations" hold).
 #pragma once
 
 #include <algorithm>
@@ -95,30 +96,48 @@ inline std::uint64_t parse_u64(const json::Value& v, const char* file, const std
     return n;
 }
 
-/// The optional settings a caller passes to load, checked against the file's metadata.
+/// The optional settings a caller passes to load, checked against the file's metadata: the
+/// activations either per layer or as (hidden, output).
 struct LoadSettings {
     bool given = false;
+    std::vector<Activation> activations; // per layer; empty: (hidden, output)
     Activation hidden = Activation::Sigmoid, output = Activation::Sigmoid;
     Loss loss = Loss::MSE;
+
+    std::vector<Activation> per_layer(std::size_t layers) const {
+        if (!activations.empty()) return activations;
+        std::vector<Activation> out(layers, hidden);
+        out.back() = output;
+        return out;
+    }
 };
 
-/// Builds a network from the bytes of a safetensors file (`file` names it in errors).
-template <Real T>
-NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSettings& settings) {
+/// The JSON header of a safetensors file and the data after it.
+struct SafetensorsParts {
+    json::Value root;
+    std::string_view data;
+};
+
+/// Step 1: the 8-byte header length, the JSON header (an object) and the data bytes.
+inline SafetensorsParts split_safetensors(std::string_view bytes, const char* file) {
     if (bytes.size() < 8)
-        fail("%s: %zu bytes is too short for a safetensors file (8-byte header length)", file, bytes.size());
+        fail("%s: not a safetensors file: it has %zu bytes, fewer than the 8 of a header length", file, bytes.size());
     const std::uint64_t header_size = get_le64(reinterpret_cast<const unsigned char*>(bytes.data()));
     if (header_size > bytes.size() - 8)
-        fail("%s: the header length %llu runs past the end of the file (%zu bytes)", file,
-             static_cast<unsigned long long>(header_size), bytes.size());
+        fail("%s: not a safetensors file: its first 8 bytes give a header length of %llu, and only %zu bytes follow",
+             file, static_cast<unsigned long long>(header_size), bytes.size() - 8);
     const std::string_view header = bytes.substr(8, std::size_t(header_size));
-    const std::string_view data = bytes.substr(8 + std::size_t(header_size));
-    const json::Value root = json::parse(header, file);
-    if (root.kind != json::Value::Kind::Object) fail("%s: the header is not a JSON object", file);
+    if (header.empty() || header[0] != '{')
+        fail("%s: not a safetensors file: its header does not start with '{'", file);
+    return {json::parse(header, file), bytes.substr(8 + std::size_t(header_size))}; // '{': an object, or an error
+}
 
-    // Tensors and metadata.
+/// Step 2: every tensor's entry, checked on its own (dtype, shape, offsets within the data), and
+/// the __metadata__ object, if any.
+inline std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json::Value& root, std::size_t data_size,
+                                                                     const char* file, const json::Value*& metadata) {
     std::vector<std::pair<std::string, Tensor>> tensors;
-    const json::Value* metadata = nullptr;
+    metadata = nullptr;
     for (std::size_t m = 0; m < root.keys.size(); ++m) {
         const std::string& key = root.keys[m];
         const json::Value& value = root.items[m];
@@ -151,9 +170,9 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
         if (size == 0)
             fail("%s: tensor '%.60s' has dtype '%.20s'; nn reads F32, F64, F16 and BF16", file, key.c_str(),
                  t.dtype.c_str());
-        if (t.begin > t.end || t.end > data.size())
+        if (t.begin > t.end || t.end > data_size)
             fail("%s: tensor '%.60s' has data_offsets [%llu, %llu] outside the %zu data bytes", file, key.c_str(),
-                 static_cast<unsigned long long>(t.begin), static_cast<unsigned long long>(t.end), data.size());
+                 static_cast<unsigned long long>(t.begin), static_cast<unsigned long long>(t.end), data_size);
         std::uint64_t elements = 1;
         for (std::uint64_t d : t.shape) {
             if (d != 0 && elements > (t.end - t.begin) / d)
@@ -166,8 +185,12 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
                  static_cast<unsigned long long>(elements * size), static_cast<unsigned long long>(t.end - t.begin));
         tensors.emplace_back(key, std::move(t));
     }
+    return tensors;
+}
 
-    // The data must be covered exactly: sorted by begin, each tensor starts where the last ended.
+/// Step 3: the tensors cover the data exactly: sorted by begin, each starts where the last ended.
+inline void check_coverage(const std::vector<std::pair<std::string, Tensor>>& tensors, std::size_t data_size,
+                           const char* file) {
     std::vector<const Tensor*> by_offset;
     for (const auto& [k, t] : tensors) by_offset.push_back(&t);
     std::sort(by_offset.begin(), by_offset.end(), [](const Tensor* a, const Tensor* b) { return a->begin < b->begin; });
@@ -178,11 +201,15 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
                  static_cast<unsigned long long>(t->begin < covered ? t->begin : covered));
         covered = t->end;
     }
-    if (covered != data.size())
+    if (covered != data_size)
         fail("%s: the tensors cover %llu of the %zu data bytes", file, static_cast<unsigned long long>(covered),
-             data.size());
+             data_size);
+}
 
-    // The layers: layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out].
+/// Step 4: the layers layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out], whose
+/// shapes chain: the arch, and the two tensors of each layer.
+inline std::vector<std::size_t> read_layers(std::vector<std::pair<std::string, Tensor>>& tensors, const char* file,
+                                            std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors) {
     std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     auto find = [&](const std::string& key) -> const Tensor* {
         const auto it = std::lower_bound(tensors.begin(), tensors.end(), key,
@@ -214,52 +241,111 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
         if (b->shape.size() != 1 || b->shape[0] != w->shape[0])
             fail("%s: %s must have the shape [%llu]", file, b_key.c_str(),
                  static_cast<unsigned long long>(w->shape[0]));
+        layer_tensors.emplace_back(w, b);
     }
+    return arch;
+}
 
-    // Activations and loss: from the metadata, from the caller, or both (then they must agree).
-    LoadSettings chosen = settings;
-    if (metadata) {
-        auto text = [&](const char* key) -> const std::string* {
-            const json::Value* v = metadata->find(key);
-            return v ? &v->text : nullptr;
-        };
-        if (const std::string* a = text("arch")) {
-            std::string expected;
-            for (std::size_t k = 0; k < arch.size(); ++k) {
-                if (k) expected += ',';
-                expected += std::to_string(arch[k]);
-            }
-            if (*a != expected)
-                fail("%s: the metadata's arch '%.60s' disagrees with the tensors' shapes (%s)", file, a->c_str(),
-                     expected.c_str());
-        }
-        LoadSettings meta;
-        const std::string* hidden = text("hidden");
-        const std::string* output = text("output");
-        const std::string* loss = text("loss");
-        if (hidden && !parse_activation(*hidden, meta.hidden))
-            fail("%s: the metadata's hidden activation '%.40s' is unknown", file, hidden->c_str());
-        if (output && !parse_activation(*output, meta.output))
-            fail("%s: the metadata's output activation '%.40s' is unknown", file, output->c_str());
-        if (loss && !parse_loss(*loss, meta.loss))
-            fail("%s: the metadata's loss '%.40s' is unknown", file, loss->c_str());
-        if (hidden && output) {
-            if (settings.given && (settings.hidden != meta.hidden || settings.output != meta.output ||
-                                   (loss && settings.loss != meta.loss)))
-                fail("%s: the file says hidden %s, output %s, loss %s; the caller asked for %s, %s, %s", file,
-                     name(meta.hidden), name(meta.output), name(meta.loss), name(settings.hidden),
-                     name(settings.output), name(settings.loss));
-            chosen = meta;
-            chosen.given = true;
-            if (!loss) chosen.loss = settings.given ? settings.loss : Loss::MSE;
-        }
+inline std::string join_arch(const std::vector<std::size_t>& arch) {
+    std::string text;
+    for (std::size_t k = 0; k < arch.size(); ++k) {
+        if (k) text += ','; // (not "," + to_string: GCC 12 warns falsely on that, bug 105651)
+        text += std::to_string(arch[k]);
     }
-    if (!chosen.given)
-        fail("%s: the file does not name its activations (no __metadata__ hidden and output); pass them: "
-             "nn::load<T>(path, hidden, output)",
-             file);
+    return text;
+}
 
-    NN<T> net(arch, chosen.hidden, chosen.output, chosen.loss);
+/// Step 5: the activations and loss, from the metadata (per layer in "activations", or as
+/// "hidden" and "output", which files before per-layer activations hold), from the caller, or
+/// from both, which must then agree.
+inline LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
+                                  const LoadSettings& settings, const char* file) {
+    const std::size_t layers = arch.size() - 1;
+    if (!metadata) {
+        if (!settings.given)
+            fail("%s: the file does not name its activations (no __metadata__); pass them: "
+                 "nn::load<T>(path, hidden, output)",
+                 file);
+        return settings;
+    }
+    auto text = [&](const char* key) -> const std::string* {
+        const json::Value* v = metadata->find(key);
+        return v ? &v->text : nullptr;
+    };
+    if (const std::string* a = text("arch"); a && *a != join_arch(arch))
+        fail("%s: the metadata's arch '%.60s' disagrees with the tensors' shapes (%s)", file, a->c_str(),
+             join_arch(arch).c_str());
+    const std::string* per_layer = text("activations");
+    const std::string* hidden = text("hidden");
+    const std::string* output = text("output");
+    const std::string* loss = text("loss");
+    LoadSettings meta;
+    if (loss && !parse_loss(*loss, meta.loss)) fail("%s: the metadata's loss '%.40s' is unknown", file, loss->c_str());
+    if (per_layer) {
+        std::string_view rest = *per_layer;
+        for (;;) {
+            const std::size_t comma = rest.find(',');
+            const std::string_view item = rest.substr(0, comma);
+            Activation a;
+            if (!parse_activation(item, a))
+                fail("%s: the metadata's activations '%.60s' hold '%.20s', which is not an activation", file,
+                     per_layer->c_str(), std::string(item).c_str());
+            meta.activations.push_back(a);
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+        if (meta.activations.size() != layers)
+            fail("%s: the metadata's activations '%.60s' name %zu, the tensors make %zu layers", file,
+                 per_layer->c_str(), meta.activations.size(), layers);
+    }
+    if (hidden && !parse_activation(*hidden, meta.hidden))
+        fail("%s: the metadata's hidden activation '%.40s' is unknown", file, hidden->c_str());
+    if (output && !parse_activation(*output, meta.output))
+        fail("%s: the metadata's output activation '%.40s' is unknown", file, output->c_str());
+    if (!per_layer && (hidden != nullptr) != (output != nullptr))
+        fail("%s: the metadata names the %s activation but not the %s one; a file names both, or neither", file,
+             hidden ? "hidden" : "output", hidden ? "output" : "hidden");
+    if (per_layer && output && meta.output != meta.activations.back())
+        fail("%s: the metadata's activations '%.60s' and its output activation '%s' disagree", file,
+             per_layer->c_str(), name(meta.output));
+    if (!per_layer && !hidden) {
+        if (!settings.given)
+            fail("%s: the file does not name its activations (no __metadata__ activations, or hidden and output); "
+                 "pass them: nn::load<T>(path, hidden, output)",
+                 file);
+        if (loss && settings.loss != meta.loss)
+            fail("%s: the file says loss %s; the caller asked for %s", file, name(meta.loss), name(settings.loss));
+        return settings;
+    }
+    meta.activations = meta.per_layer(layers);
+    meta.given = true;
+    if (!loss) meta.loss = settings.given ? settings.loss : Loss::MSE;
+    if (settings.given && (settings.per_layer(layers) != meta.activations || (loss && settings.loss != meta.loss))) {
+        std::string file_says, caller_says;
+        for (std::size_t l = 0; l < layers; ++l) {
+            file_says += std::string(l ? "," : "") + name(meta.activations[l]);
+            caller_says += std::string(l ? "," : "") + name(settings.per_layer(layers)[l]);
+        }
+        fail("%s: the file says activations %s, loss %s; the caller asked for %s, %s", file, file_says.c_str(),
+             name(meta.loss), caller_says.c_str(), name(settings.loss));
+    }
+    return meta;
+}
+
+/// Builds a network from the bytes of a safetensors file (`file` names it in errors).
+template <Real T>
+NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSettings& settings) {
+    const SafetensorsParts parts = split_safetensors(bytes, file);
+    const json::Value* metadata = nullptr;
+    auto tensors = read_tensor_table(parts.root, parts.data.size(), file, metadata);
+    check_coverage(tensors, parts.data.size(), file);
+    std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
+    const std::vector<std::size_t> arch = read_layers(tensors, file, layer_tensors);
+    const LoadSettings chosen = read_settings(metadata, arch, settings, file);
+
+    // Step 6: the parameters, converted to T.
+    NN<T> net(arch, chosen.per_layer(arch.size() - 1), chosen.loss, {.scheme = Init::Zero});
+    const std::string_view data = parts.data;
     auto read = [&](const Tensor& t, std::size_t index) -> T {
         const auto* p = reinterpret_cast<const unsigned char*>(data.data() + t.begin) + index * dtype_size(t.dtype);
         auto bits = [&](std::size_t n) {
@@ -272,10 +358,10 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
         if (t.dtype == "F16") return static_cast<T>(half_to_float(std::uint16_t(bits(2))));
         return static_cast<T>(std::bit_cast<float>(std::uint32_t(bits(2)) << 16)); // BF16
     };
-    for (std::size_t l = 0; l < layers; ++l) {
-        const Tensor& w = *find("layers." + std::to_string(l) + ".weight");
-        const Tensor& b = *find("layers." + std::to_string(l) + ".bias");
-        Matrix<T>& W = net.weights(l);
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        const Tensor& w = *layer_tensors[l].first;
+        const Tensor& b = *layer_tensors[l].second;
+        ParameterMatrix<T>& W = net.weights(l);
         for (std::size_t o = 0; o < W.cols(); ++o)
             for (std::size_t i = 0; i < W.rows(); ++i) W(i, o) = read(w, o * W.rows() + i); // [out, in] -> in x out
         for (std::size_t o = 0; o < W.cols(); ++o) net.biases(l)(0, o) = read(b, o);
@@ -287,16 +373,21 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
 template <Real T>
 std::string to_safetensors(const NN<T>& net) {
     const char* dtype = sizeof(T) == 8 ? "F64" : "F32";
-    std::string arch;
-    for (std::size_t k = 0; k < net.arch().size(); ++k) {
-        if (k) arch += ','; // (not "," + to_string: GCC 12 warns falsely on that, bug 105651)
-        arch += std::to_string(net.arch()[k]);
+    std::string activations;
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        if (l) activations += ',';
+        activations += name(net.activation(l));
     }
-    std::string header =
-        "{\"__metadata__\":{\"arch\":" + json::quote(arch) + ",\"hidden\":" + json::quote(name(net.hidden())) +
-        ",\"output\":" + json::quote(name(net.output())) + ",\"loss\":" + json::quote(name(net.loss())) +
-        ",\"nn_version\":\"" + std::to_string(NN_VERSION_MAJOR) + "." + std::to_string(NN_VERSION_MINOR) + "." +
-        std::to_string(NN_VERSION_PATCH) + "\"}";
+    std::string header = "{\"__metadata__\":{\"arch\":" + json::quote(join_arch(net.arch())) +
+                         ",\"activations\":" + json::quote(activations);
+    // Files before per-layer activations name "hidden" and "output": write them too where they say
+    // it all, so that those versions load what this one saves (and refuse what they cannot hold).
+    bool uniform = net.layers() > 1;
+    for (std::size_t l = 1; uniform && l + 1 < net.layers(); ++l) uniform = net.activation(l) == net.activation(0);
+    if (uniform)
+        header += ",\"hidden\":" + json::quote(name(net.activation(0))) + ",\"output\":" + json::quote(name(net.output()));
+    header += ",\"loss\":" + json::quote(name(net.loss())) + ",\"nn_version\":\"" + std::to_string(NN_VERSION_MAJOR) +
+              "." + std::to_string(NN_VERSION_MINOR) + "." + std::to_string(NN_VERSION_PATCH) + "\"}";
     std::uint64_t offset = 0;
     for (std::size_t l = 0; l < net.layers(); ++l) {
         const std::size_t in = net.arch()[l], out = net.arch()[l + 1];
@@ -318,7 +409,7 @@ std::string to_safetensors(const NN<T>& net) {
     put_le(bytes, &size, 8);
     bytes += header;
     for (std::size_t l = 0; l < net.layers(); ++l) {
-        const Matrix<T>& W = net.weights(l);
+        const ParameterMatrix<T>& W = net.weights(l);
         for (std::size_t o = 0; o < W.cols(); ++o)
             for (std::size_t i = 0; i < W.rows(); ++i) put_le(bytes, &W(i, o), sizeof(T));
         for (const T& b : net.biases(l)) put_le(bytes, &b, sizeof(T));
@@ -329,11 +420,18 @@ std::string to_safetensors(const NN<T>& net) {
 } // namespace detail
 
 /// Saves `net` as a safetensors file, atomically: an earlier file at `path` is replaced only once
-/// the new one is complete on disk, and left as it was if saving fails (nn::Error says why).
+/// the new one is complete on disk, and left as it was if saving fails (nn::Error says why). The
+/// bytes are read back before they are written, so a file that save wrote always loads. A new
+/// file gets the mode the umask allows (0666 less the umask), a replaced one keeps its mode; a
+/// symbolic link is followed, and the file it points to replaced. Saving writes `path.tmp` (or
+/// beside the link's target) and renames it; a save that is killed leaves at most that one file,
+/// which the next save replaces.
 ///     nn::save(net, "adder.safetensors");
 template <Real T>
 void save(const NN<T>& net, const std::string& path) {
-    detail::write_file_atomically(path, detail::to_safetensors(net));
+    const std::string bytes = detail::to_safetensors(net);
+    (void)detail::parse_safetensors<T>(bytes, path.c_str(), {}); // what is written, loads
+    detail::write_file_atomically(path, bytes);
 }
 
 /// Loads a network saved by nn::save, converting the weights to T (F32, F64, F16 and BF16 files
@@ -348,7 +446,14 @@ NN<T> load(const std::string& path) {
 /// written by PyTorch tools has no __metadata__); if it does say, they must agree with these.
 template <Real T>
 NN<T> load(const std::string& path, Activation hidden, Activation output, Loss loss = Loss::MSE) {
-    return detail::parse_safetensors<T>(detail::read_file(path), path.c_str(), {true, hidden, output, loss});
+    return detail::parse_safetensors<T>(detail::read_file(path), path.c_str(), {true, {}, hidden, output, loss});
+}
+
+/// As above, with one activation per layer.
+template <Real T>
+NN<T> load(const std::string& path, std::vector<Activation> activations, Loss loss = Loss::MSE) {
+    return detail::parse_safetensors<T>(detail::read_file(path), path.c_str(),
+                                        {true, std::move(activations), Activation::Sigmoid, Activation::Sigmoid, loss});
 }
 
 } // namespace nn

@@ -1,7 +1,14 @@
-// nn/loss.hpp: the cost a network is trained to lower.
+// nn/loss.hpp: the cost a network is trained to lower, in one place: the losses, the outputs
+// each needs, the targets each takes, their value and their derivative at the output layer, and
+// FANN's mean squared error.
 #pragma once
 
+#include <cmath>
+#include <cstddef>
+
 #include <nn/activation.hpp>
+#include <nn/detail/gemm.hpp>
+#include <nn/matrix.hpp>
 
 namespace nn {
 
@@ -35,6 +42,116 @@ inline Activation required_output(Loss loss) {
     case Loss::MSE: break;
     }
     return Activation::Linear;
+}
+
+namespace detail {
+
+/// Throws nn::Error unless the loss can be trained on the targets Y (`name` as the caller called
+/// them): the cross-entropies take targets in [0, 1] only.
+template <Real T>
+void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
+    if (loss == Loss::MSE) return;
+    for (std::size_t i = 0; i < Y.size(); ++i)
+        if (!(Y.data()[i] >= T(0) && Y.data()[i] <= T(1)))
+            fail("%s(%zu, %zu) is %.9g; the %s loss needs targets in [0, 1]", name, i / Y.cols(), i % Y.cols(),
+                 double(Y.data()[i]), nn::name(loss));
+}
+
+/// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out).
+/// Each is the exact derivative of the loss's cost:
+///   MSE, element-wise act:  (2/n) (a - y) act'(a)   (the factor 2 of d(a - y)^2 applied here, once)
+///   MSE, Softmax:           with g = (2/n)(a - y) per row: a_j (g_j - sum_k a_k g_k)
+///   CrossEntropy, Softmax:  (a s - y) / n, with s = sum_k y_k of the row (1 for one-hot rows)
+///   BinaryCrossEntropy, Sigmoid: (a - y) / n
+template <Real T>
+void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<const T> Y, MatrixView<T> D) {
+    NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && D.rows() == A.rows() && D.cols() == A.cols(),
+              "output delta shapes");
+    const std::size_t n = A.rows(), out = A.cols();
+    const T inv_n = T(1) / static_cast<T>(n);
+    const T* a = A.data();
+    const T* y = Y.data();
+    T* d = D.data();
+    if (loss == Loss::MSE && is_elementwise(act)) {
+        const auto loop = [&](Activation f) NN_DETAIL_ALWAYS_INLINE { // as in mul_derivative
+            T* __restrict delta = d;
+            for (std::size_t i = 0; i < A.size(); ++i)
+                delta[i] = T(2) * inv_n * (a[i] - y[i]) * derivative_from_output(f, a[i]);
+        };
+        act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
+    } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
+        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+            T dot = 0;
+            for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
+            for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
+        }
+    } else if (loss == Loss::CrossEntropy) {
+        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+            T s = 0;
+            for (std::size_t j = 0; j < out; ++j) s += y[j];
+            for (std::size_t j = 0; j < out; ++j) d[j] = (a[j] * s - y[j]) * inv_n;
+        }
+    } else {
+        for (std::size_t i = 0; i < A.size(); ++i) d[i] = (a[i] - y[i]) * inv_n;
+    }
+}
+
+/// n times the cost of a batch: the loss summed over samples and outputs, accumulated in double.
+/// The cross-entropies use the pre-activation Z, so that no log of a rounded-off 0 appears:
+///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
+///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
+template <Real T>
+double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixView<const T> Y) {
+    NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
+              "loss_sum shapes");
+    double sum = 0;
+    if (loss == Loss::MSE) {
+        for (std::size_t i = 0; i < A.size(); ++i) {
+            const double d = static_cast<double>(A.data()[i]) - static_cast<double>(Y.data()[i]);
+            sum += d * d;
+        }
+    } else if (loss == Loss::CrossEntropy) {
+        const std::size_t out = Z.cols();
+        for (std::size_t i = 0; i < Z.rows(); ++i) {
+            const T* z = Z.data() + i * out;
+            const T* y = Y.data() + i * out;
+            double top = z[0];
+            for (std::size_t j = 1; j < out; ++j) top = z[j] > top ? z[j] : top;
+            double total = 0;
+            for (std::size_t j = 0; j < out; ++j) total += std::exp(static_cast<double>(z[j]) - top);
+            const double lse = top + std::log(total);
+            for (std::size_t j = 0; j < out; ++j) sum += static_cast<double>(y[j]) * (lse - static_cast<double>(z[j]));
+        }
+    } else {
+        for (std::size_t i = 0; i < Z.size(); ++i) {
+            const double z = Z.data()[i], y = Y.data()[i];
+            sum += (z > 0 ? z : 0) + std::log1p(std::exp(-std::abs(z))) - y * z;
+        }
+    }
+    return sum;
+}
+
+
+template <Real T>
+void check_same_shape(MatrixView<const T> outputs, MatrixView<const T> targets, const char* what) {
+    if (outputs.rows() != targets.rows() || outputs.cols() != targets.cols())
+        fail("%s: the outputs are %zu x %zu, the targets %zu x %zu", what, outputs.rows(), outputs.cols(),
+             targets.rows(), targets.cols());
+    if (outputs.rows() == 0) fail("%s: there are no samples", what);
+}
+
+} // namespace detail
+
+/// The mean of (a - y)^2 over every element: sum / (samples x outputs), as FANN reports it.
+/// (The MSE loss of a network is sum / samples: this times the number of outputs.)
+template <Real T>
+double mean_squared_error(MatrixView<const T> outputs, MatrixView<const T> targets) {
+    detail::check_same_shape(outputs, targets, "mean_squared_error");
+    return detail::loss_sum<T>(Loss::MSE, outputs, outputs, targets) / double(outputs.size());
+}
+template <Real T>
+double mean_squared_error(const Matrix<T>& outputs, const Matrix<T>& targets) {
+    return mean_squared_error<T>(outputs.view(), targets.view());
 }
 
 } // namespace nn

@@ -2,7 +2,9 @@
 // every platform and compiler (the standard library's distributions do not promise that).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include <nn/matrix.hpp>
 
@@ -44,12 +46,13 @@ public:
     }
 
     /// A uniform number between low and high (high itself only by rounding): the top 53 (double) or 24 (float) bits of
-    /// one draw.
+    /// one draw. The scaling is one explicitly fused multiply-add, rounded once: a compiler may not
+    /// contract or split it, so every compiler, flag and platform gives the same bits.
     template <Real T>
     T uniform(T low, T high) {
         constexpr int bits = std::numeric_limits<T>::digits;
         const T unit = static_cast<T>((*this)() >> (64 - bits)) * (T(1) / static_cast<T>(std::uint64_t(1) << bits));
-        return low + (high - low) * unit;
+        return std::fma(high - low, unit, low); // unit is exact, a multiple of 2^-bits
     }
 
     /// A uniform integer in [0, n), n > 0, without modulo bias: draws below 2^64 mod n are

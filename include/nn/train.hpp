@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #if __has_include(<unistd.h>)
@@ -35,7 +36,7 @@ struct EpochStats {
     std::size_t epoch = 0; ///< counted from 1
     double train_cost = 0; ///< the mean cost of the epoch's batches, weighted by their size
     double val_cost = std::numeric_limits<double>::quiet_NaN();
-    double val_accuracy = std::numeric_limits<double>::quiet_NaN();
+    double val_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN too unless Y_val is all 0s and 1s
     double seconds = 0; ///< wall-clock time of the epoch, validation included
 };
 
@@ -88,6 +89,15 @@ inline void print_duration(std::FILE* out, double seconds) {
         std::fprintf(out, "%ld:%02ld", s / 60, s % 60);
 }
 
+/// True when every target is 0 or 1 (one-hot rows or binary labels): a classification, whose
+/// accuracy means something.
+template <Real T>
+bool is_classification(MatrixView<const T> Y) {
+    for (const T y : Y)
+        if (y != T(0) && y != T(1)) return false;
+    return true;
+}
+
 template <Real T, class Optimizer>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
               const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate) {
@@ -97,7 +107,8 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     if (!std::isfinite(options.min_delta) || options.min_delta < 0)
         fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
     net.check_data(X, Y);
-    if (validate) net.check_data(X_val, Y_val);
+    if (validate) net.check_data(X_val, Y_val, "X_val", "Y_val");
+    const bool classify = validate && is_classification(Y_val);
 
     const std::size_t n = X.rows(), batch = options.batch_size < n ? options.batch_size : n;
     const std::size_t batches = (n + batch - 1) / batch;
@@ -109,115 +120,156 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     for (std::size_t i = 0; i < n; ++i) order[i] = i;
     Matrix<T> Xb, Yb; // the shuffled batch, gathered
     Gradient<T> g;
+    Workspace<T> val_ws;
     History history;
-    std::optional<NN<T>> best;
+    // What the network and optimizer go back to when training throws: the best epoch's state
+    // when early stopping keeps one, else the state before the call.
+    struct Snapshot {
+        NN<T> net;
+        Optimizer optimizer;
+    };
+    const Snapshot before{net, optimizer};
+    std::optional<Snapshot> best;
     double best_cost = std::numeric_limits<double>::infinity();
     std::size_t waited = 0;
     const double started = now_seconds();
+    std::size_t epoch = 1, b = 0; // where training is, for the messages
 
-    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-        const double epoch_start = now_seconds();
-        double last_draw = 0;
-        if (options.shuffle)
-            for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
-        double cost_sum = 0;
-        for (std::size_t b = 0; b < batches; ++b) {
-            const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
-            MatrixView<const T> xb = X.rows(first, count), yb = Y.rows(first, count);
-            if (options.shuffle) {
-                Xb.resize_for_overwrite(count, X.cols());
-                Yb.resize_for_overwrite(count, Y.cols());
-                for (std::size_t r = 0; r < count; ++r) {
-                    const T* xs = X.data() + order[first + r] * X.cols();
-                    const T* ys = Y.data() + order[first + r] * Y.cols();
-                    for (std::size_t c = 0; c < X.cols(); ++c) Xb(r, c) = xs[c];
-                    for (std::size_t c = 0; c < Y.cols(); ++c) Yb(r, c) = ys[c];
+    auto diverged = [&](const char* what) {
+        fail("training diverged at epoch %zu, batch %zu of %zu: %s; lower the learning rate", epoch, b + 1, batches,
+             what);
+    };
+    try {
+        for (; epoch <= options.epochs; ++epoch) {
+            const double epoch_start = now_seconds();
+            double last_draw = 0;
+            if (options.shuffle)
+                for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+            double cost_sum = 0;
+            for (b = 0; b < batches; ++b) {
+                const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
+                MatrixView<const T> xb = X.rows(first, count), yb = Y.rows(first, count);
+                if (options.shuffle) {
+                    Xb.resize_for_overwrite(count, X.cols());
+                    Yb.resize_for_overwrite(count, Y.cols());
+                    for (std::size_t r = 0; r < count; ++r) {
+                        const T* xs = X.data() + order[first + r] * X.cols();
+                        const T* ys = Y.data() + order[first + r] * Y.cols();
+                        for (std::size_t c = 0; c < X.cols(); ++c) Xb(r, c) = xs[c];
+                        for (std::size_t c = 0; c < Y.cols(); ++c) Yb(r, c) = ys[c];
+                    }
+                    xb = Xb;
+                    yb = Yb;
                 }
-                xb = Xb;
-                yb = Yb;
-            }
-            const double cost = double(net.backprop(xb, yb, g));
-            if (!std::isfinite(cost))
-                fail("training diverged: the cost became %s at epoch %zu, batch %zu of %zu; lower the learning rate",
-                     std::isnan(cost) ? "NaN" : "infinite", epoch, b + 1, batches);
-            optimizer.step(net, g);
-            cost_sum += cost * double(count);
-            if (bar) {
-                const double t = now_seconds();
-                if (t - last_draw >= 0.1 || b + 1 == batches) {
-                    last_draw = t;
-                    const double done = double((epoch - 1) * batches + b + 1), total = double(options.epochs * batches);
-                    const int width = 24, filled = int(width * double(b + 1) / double(batches));
-                    std::fprintf(stderr, "\repoch %zu/%zu [", epoch, options.epochs);
-                    for (int k = 0; k < width; ++k) std::fputc(k < filled ? '=' : k == filled ? '>' : ' ', stderr);
-                    std::fprintf(stderr, "] batch %zu/%zu  cost %.6g  left ", b + 1, batches,
-                                 cost_sum / double(first + count));
-                    print_duration(stderr, (t - started) * (total - done) / done);
-                    std::fprintf(stderr, "   ");
-                    std::fflush(stderr);
+                const double cost = double(net.backprop(xb, yb, g));
+                if (!std::isfinite(cost)) diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
+                try {
+                    optimizer.step(net, g);
+                } catch (const Error& e) { // a gradient that overflowed: say where
+                    diverged(e.what());
+                }
+                cost_sum += cost * double(count);
+                if (bar) {
+                    const double t = now_seconds();
+                    if (t - last_draw >= 0.1 || b + 1 == batches) {
+                        last_draw = t;
+                        const double done = double((epoch - 1) * batches + b + 1),
+                                     total = double(options.epochs * batches);
+                        const int width = 24, filled = int(width * double(b + 1) / double(batches));
+                        std::fprintf(stderr, "\repoch %zu/%zu [", epoch, options.epochs);
+                        for (int k = 0; k < width; ++k) std::fputc(k < filled ? '=' : k == filled ? '>' : ' ', stderr);
+                        std::fprintf(stderr, "] batch %zu/%zu  cost %.6g  left ", b + 1, batches,
+                                     cost_sum / double(first + count));
+                        print_duration(stderr, (t - started) * (total - done) / done);
+                        std::fprintf(stderr, "   ");
+                        std::fflush(stderr);
+                    }
                 }
             }
-        }
-        EpochStats stats;
-        stats.epoch = epoch;
-        stats.train_cost = cost_sum / double(n);
-        if (validate) {
-            const Matrix<T> out = net.forward(X_val);
-            stats.val_cost = double(net.cost(X_val, Y_val));
-            stats.val_accuracy = accuracy<T>(out, Y_val);
-        }
-        stats.seconds = now_seconds() - epoch_start;
-        history.epochs.push_back(stats);
-        if (lines) {
-            std::fprintf(stderr, "%sepoch %zu/%zu  cost %.6g", bar ? "\r" : "", epoch, options.epochs,
-                         stats.train_cost);
-            if (validate)
-                std::fprintf(stderr, "  val_cost %.6g  val_accuracy %.4f", stats.val_cost, stats.val_accuracy);
-            std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
-        }
-        if (options.on_epoch) options.on_epoch(stats);
+            b = batches - 1;
+            // The last step's parameters have not been through a backprop yet: check them here.
+            if (!net.parameters_finite()) diverged("a parameter became NaN or infinite");
+            EpochStats stats;
+            stats.epoch = epoch;
+            stats.train_cost = cost_sum / double(n);
+            if (validate) {
+                stats.val_cost = double(net.cost(X_val, Y_val, val_ws));
+                if (classify) stats.val_accuracy = accuracy<T>(val_ws.output(), Y_val);
+            }
+            stats.seconds = now_seconds() - epoch_start;
+            history.epochs.push_back(stats);
+            if (lines) {
+                std::fprintf(stderr, "%sepoch %zu/%zu  cost %.6g", bar ? "\r" : "", epoch, options.epochs,
+                             stats.train_cost);
+                if (validate) std::fprintf(stderr, "  val_cost %.6g", stats.val_cost);
+                if (classify) std::fprintf(stderr, "  val_accuracy %.4f", stats.val_accuracy);
+                std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
+            }
+            if (options.on_epoch) options.on_epoch(stats);
 
-        const double monitored = validate ? stats.val_cost : stats.train_cost;
-        if (monitored < best_cost - options.min_delta) {
-            best_cost = monitored;
-            history.best_epoch = epoch;
-            waited = 0;
-            if (options.patience > 0) best = net;
-        } else if (options.patience > 0 && ++waited >= options.patience) {
-            history.stopped_early = true;
-            break;
+            const double monitored = validate ? stats.val_cost : stats.train_cost;
+            if (monitored < best_cost - options.min_delta) {
+                best_cost = monitored;
+                history.best_epoch = epoch;
+                waited = 0;
+                if (options.patience > 0) best.emplace(Snapshot{net, optimizer});
+            } else if (options.patience > 0 && ++waited >= options.patience) {
+                history.stopped_early = true;
+                break;
+            }
+            if (options.max_seconds > 0 && now_seconds() - started >= options.max_seconds) {
+                history.stopped_early = epoch < options.epochs;
+                break;
+            }
         }
-        if (options.max_seconds > 0 && now_seconds() - started >= options.max_seconds) {
-            history.stopped_early = epoch < options.epochs;
-            break;
-        }
+    } catch (const Error& e) {
+        const Snapshot& back = best ? *best : before;
+        net = back.net;
+        optimizer = back.optimizer;
+        if (best)
+            fail("%s; the network holds the parameters of epoch %zu, the best so far", e.what(), history.best_epoch);
+        fail("%s; the network holds the parameters it had before nn::train", e.what());
+    } catch (...) { // the caller's on_epoch threw: put the state back as above and let it through
+        const Snapshot& back = best ? *best : before;
+        net = back.net;
+        optimizer = back.optimizer;
+        throw;
     }
-    if (best)
-        net = *best; // early stopping: the best epoch's parameters
-    else
+    if (best) {
+        net = best->net; // early stopping: the best epoch's parameters
+        optimizer = best->optimizer;
+    } else {
         history.best_epoch = history.epochs.size();
+    }
     return history;
 }
 
 } // namespace detail
 
 /// Trains `net` on X, Y with minibatches: each epoch, in a new order when options.shuffle is
-/// set, backprop over a batch and one optimizer step per batch. The optimizer is anything with
-/// step(net, gradient), such as nn::SGD or nn::Adam. The same seed gives bit-identical weights.
-/// A NaN or infinite cost stops training with nn::Error naming the epoch and batch.
+/// set, backprop over a batch and one optimizer step per batch. The optimizer is anything
+/// copyable with step(net, gradient), such as nn::SGD or nn::Adam. The same seed gives
+/// bit-identical weights. X and Y are matrices or views of them.
+///
+/// When training cannot go on (a NaN or infinite cost, gradient or parameter: nn::Error naming
+/// the epoch and batch; or an exception from on_epoch), the network and the optimizer are put
+/// back before the exception leaves: to the best epoch's state when early stopping has kept one
+/// (options.patience > 0 and an epoch done), else to the state they had before the call. The
+/// message of the nn::Error says which.
 ///     nn::Adam<float> adam(1e-3f);
 ///     auto history = nn::train(net, X, Y, adam, nn::TrainOptions{.epochs = 100, .batch_size = 32});
 template <Real T, class Optimizer>
-History train(NN<T>& net, const Matrix<T>& X, const Matrix<T>& Y, Optimizer& optimizer,
-              const TrainOptions& options = {}) {
+History train(NN<T>& net, std::type_identity_t<MatrixView<const T>> X, std::type_identity_t<MatrixView<const T>> Y,
+              Optimizer& optimizer, const TrainOptions& options = {}) {
     return detail::train<T>(net, X, Y, optimizer, options, {}, {}, false);
 }
 
-/// As above, measuring the cost and accuracy on the validation data after every epoch; early
-/// stopping (options.patience) then watches the validation cost.
+/// As above, measuring the cost (and, for targets of 0s and 1s, the accuracy) on the validation
+/// data after every epoch; early stopping (options.patience) then watches the validation cost.
 template <Real T, class Optimizer>
-History train(NN<T>& net, const Matrix<T>& X, const Matrix<T>& Y, Optimizer& optimizer, const TrainOptions& options,
-              const Matrix<T>& X_val, const Matrix<T>& Y_val) {
+History train(NN<T>& net, std::type_identity_t<MatrixView<const T>> X, std::type_identity_t<MatrixView<const T>> Y,
+              Optimizer& optimizer, const TrainOptions& options, std::type_identity_t<MatrixView<const T>> X_val,
+              std::type_identity_t<MatrixView<const T>> Y_val) {
     return detail::train<T>(net, X, Y, optimizer, options, X_val, Y_val, true);
 }
 

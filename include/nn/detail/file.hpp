@@ -7,8 +7,9 @@
 #include <string>
 #include <string_view>
 
-#if __has_include(<unistd.h>) && __has_include(<fcntl.h>) && __has_include(<sys/stat.h>)
+#if __has_include(<unistd.h>) && __has_include(<fcntl.h>) && __has_include(<sys/stat.h>) && __has_include(<sys/resource.h>)
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #define NN_DETAIL_POSIX_FILES 1
@@ -33,19 +34,48 @@ inline std::string read_file(const std::string& path) {
     return text;
 }
 
-/// Replaces the file at `path` with `bytes`, or leaves it as it was: the bytes go to a new
-/// temporary file in the same folder, which is flushed, synced to disk and then renamed over
-/// the target (rename is atomic within a file system). On any failure the temporary file is
-/// removed and nn::Error names the step that failed.
+#ifdef NN_DETAIL_POSIX_FILES
+/// The file a path names once symbolic links are followed (the path itself when it is not a link,
+/// or when a link points nowhere yet, the path that link names).
+inline std::string follow_links(std::string path) {
+    for (int hops = 0; hops < 40; ++hops) {
+        struct ::stat st {};
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
+        std::string target(std::size_t(st.st_size > 0 ? st.st_size : 255) + 1, '\0');
+        const ::ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+        if (n < 0) return path;
+        target.resize(std::size_t(n));
+        const std::size_t slash = path.rfind('/');
+        path = target.front() == '/' || slash == std::string::npos ? target : path.substr(0, slash + 1) + target;
+    }
+    fail("cannot save '%s': too many levels of symbolic links", path.c_str());
+}
+#endif
+
+/// Replaces the file at `path` with `bytes`, or leaves it as it was: the bytes go to the
+/// temporary file `<file>.tmp` in the same folder (a stale one, left by a save that was killed,
+/// is removed first), which is flushed, synced to disk and then renamed over the target (rename
+/// is atomic within a file system). A symbolic link at `path` is followed: the file it points to
+/// is replaced, the link kept. A new file's mode is 0666 less the umask; a replaced file keeps its
+/// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
+/// On any failure the temporary file is removed and nn::Error names the step that failed.
 inline void write_file_atomically(const std::string& path, std::string_view bytes) {
 #ifdef NN_DETAIL_POSIX_FILES
-    std::string temp = path + ".tmp.XXXXXX";
-    const int fd = ::mkstemp(temp.data());
+    const std::string target = follow_links(path);
+    struct ::rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && bytes.size() > limit.rlim_cur)
+        fail("cannot save '%s': it would be %zu bytes, over the file-size limit (ulimit -f) of %llu bytes; the file "
+             "there is unchanged",
+             path.c_str(), bytes.size(), static_cast<unsigned long long>(limit.rlim_cur));
+    const std::string temp = target + ".tmp";
+    ::unlink(temp.c_str()); // a stale one from a killed save (or nothing)
+    // O_EXCL: the new file is ours, made with mode 0666 and the umask applied by the system.
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
-        fail("cannot save '%s': cannot create a temporary file beside it: %s", path.c_str(), std::strerror(errno));
-    // mkstemp makes the file private (0600); give it the mode of the file it replaces, or 0644.
+        fail("cannot save '%s': cannot create the temporary file '%s': %s", path.c_str(), temp.c_str(),
+             std::strerror(errno));
     struct ::stat existing {};
-    ::fchmod(fd, ::stat(path.c_str(), &existing) == 0 ? existing.st_mode & 07777 : 0644);
+    if (::stat(target.c_str(), &existing) == 0) ::fchmod(fd, existing.st_mode & 07777);
     const char* step = nullptr;
     int error = 0;
     for (std::size_t done = 0; done < bytes.size() && !step;) {
@@ -57,15 +87,22 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
             done += std::size_t(n);
     }
     if (!step && ::fsync(fd) != 0) step = "sync", error = errno;
+    // The temporary file must still be the one written (not replaced by a save running beside this one).
+    struct ::stat written {}, named {};
+    if (!step && (::fstat(fd, &written) != 0 || ::stat(temp.c_str(), &named) != 0 || written.st_ino != named.st_ino ||
+                  written.st_dev != named.st_dev))
+        step = "check", error = EBUSY;
     if (::close(fd) != 0 && !step) step = "close", error = errno;
-    if (!step && std::rename(temp.c_str(), path.c_str()) != 0) step = "rename", error = errno;
+    if (!step && std::rename(temp.c_str(), target.c_str()) != 0) step = "rename", error = errno;
     if (step) {
-        std::remove(temp.c_str());
-        fail("cannot save '%s': %s failed: %s; the file there is unchanged", path.c_str(), step, std::strerror(error));
+        if (std::strcmp(step, "check") != 0) std::remove(temp.c_str());
+        fail("cannot save '%s': %s failed: %s; the file there is unchanged", path.c_str(), step,
+             std::strcmp(step, "check") == 0 ? "another save to the same file ran at the same time"
+                                             : std::strerror(error));
     }
     // Make the rename itself durable: sync the folder that holds the file.
-    const std::size_t slash = path.rfind('/');
-    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    const std::size_t slash = target.rfind('/');
+    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
     if (const int dir = ::open(folder.c_str(), O_RDONLY); dir >= 0) {
         ::fsync(dir);
         ::close(dir);
