@@ -38,9 +38,9 @@ nn::Matrix<double> read_tensor(const std::string& path, const char* name) {
     const auto header = nn::detail::json::parse(std::string_view(bytes).substr(8, n), path.c_str());
     const auto* t = header.find(name);
     if (!t) throw nn::Error(path + ": no tensor " + name);
-    const std::size_t rows = std::stoul(t->find("shape")->items[0].text),
-                      cols = std::stoul(t->find("shape")->items[1].text);
-    const std::size_t begin = std::stoul(t->find("data_offsets")->items[0].text);
+    const std::size_t rows = std::stoul(t->find("shape")->items()[0].text),
+                      cols = std::stoul(t->find("shape")->items()[1].text);
+    const std::size_t begin = std::stoul(t->find("data_offsets")->items()[0].text);
     const bool f64 = t->find("dtype")->text == "F64";
     nn::Matrix<double> m(rows, cols);
     const char* data = bytes.data() + 8 + n + begin;

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 
@@ -73,6 +74,25 @@ TEST_CASE_TEMPLATE("a steady-state training step allocates nothing", T, float, d
                   adam.step(net, g);
               }) == 0);
     }
+}
+
+TEST_CASE_TEMPLATE("repeated inference in a Workspace allocates nothing", T, float, double) {
+    const nn::NN<T> net({64, 96, 48, 10}, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    nn::Matrix<T> X(100, 64), Y(100, 10);
+    nn::Rng rng(2);
+    for (T& x : X) x = rng.uniform(T(-1), T(1));
+    for (std::size_t i = 0; i < 100; ++i) Y(i, i % 10) = 1;
+    nn::Workspace<T> ws;
+    (void)net.forward(X, ws); // the first call sizes the workspace
+    (void)net.cost(X, Y, ws);
+    const long before = allocations.load();
+    T sum = 0;
+    for (int i = 0; i < 5; ++i) {
+        sum += net.forward(X.rows(0, 50 + 10 * std::size_t(i)), ws)(0, 0); // smaller batches fit too
+        sum += net.cost(X, Y, ws);
+    }
+    CHECK(allocations.load() - before == 0);
+    CHECK(std::isfinite(sum));
 }
 
 TEST_CASE("the counter counts") {

@@ -1,4 +1,4 @@
-// Data readers, the standardiser and the metrics.
+// Data readers, the standardiser and split.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -10,7 +10,6 @@
 
 #include "helpers.hpp"
 #include <nn/data.hpp>
-#include <nn/metrics.hpp>
 
 namespace {
 
@@ -196,16 +195,6 @@ TEST_CASE_TEMPLATE("Standardizer: fitted on training data, applied to any", T, f
     bad(1, 2) = std::numeric_limits<T>::quiet_NaN();
     CHECK_THROWS_WITH_AS(nn::Standardizer<T>::fit(bad), "Standardizer::fit: X(1, 2) is nan; the data must be finite",
                          nn::Error);
-}
-
-TEST_CASE_TEMPLATE("accuracy and mean_squared_error", T, float, double) {
-    const nn::Matrix<T> out{{T(0.1), T(0.7), T(0.2)}, {T(0.5), T(0.4), T(0.1)}}, onehot{{0, 1, 0}, {0, 0, 1}};
-    CHECK(nn::accuracy(out, onehot) == 0.5);
-    const nn::Matrix<T> single{{T(0.9)}, {T(0.2)}, {T(0.6)}}, labels{{1}, {0}, {0}};
-    CHECK(nn::accuracy(single, labels) == doctest::Approx(2.0 / 3));
-    const nn::Matrix<T> a{{1, 2}}, y{{0, 4}};
-    CHECK(nn::mean_squared_error(a, y) == 2.5); // (1 + 4) / (1 x 2)
-    CHECK_THROWS_WITH_AS(nn::accuracy(a, single), "accuracy: the outputs are 1 x 2, the targets 3 x 1", nn::Error);
 }
 
 TEST_CASE("read_fann reads FANN's own benchmark files, when they are beside the checkout") {

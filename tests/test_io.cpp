@@ -142,8 +142,8 @@ TEST_CASE("the file's layout: PyTorch's [out, in] weights, metadata, aligned dat
     const auto* w = header.find("layers.0.weight");
     REQUIRE(w);
     CHECK(w->find("dtype")->text == "F32");
-    CHECK(w->find("shape")->items[0].text == "3"); // out
-    CHECK(w->find("shape")->items[1].text == "2"); // in
+    CHECK(w->find("shape")->items()[0].text == "3"); // out
+    CHECK(w->find("shape")->items()[1].text == "2"); // in
     // The data: W transposed (row o holds the weights into output o), then the bias.
     CHECK(bytes.substr(8 + n) == raw<float>({1, 4, 2, 5, 3, 6, 7, 8, 9}));
 }

@@ -118,6 +118,9 @@ struct SafetensorsParts {
     std::string_view data;
 };
 
+/// The largest header the safetensors format allows (its reference implementation's limit).
+inline constexpr std::uint64_t max_header_bytes = 100'000'000;
+
 /// Step 1: the 8-byte header length, the JSON header (an object) and the data bytes.
 inline SafetensorsParts split_safetensors(std::string_view bytes, const char* file) {
     if (bytes.size() < 8)
@@ -126,6 +129,9 @@ inline SafetensorsParts split_safetensors(std::string_view bytes, const char* fi
     if (header_size > bytes.size() - 8)
         fail("%s: not a safetensors file: its first 8 bytes give a header length of %llu, and only %zu bytes follow",
              file, static_cast<unsigned long long>(header_size), bytes.size() - 8);
+    if (header_size > max_header_bytes)
+        fail("%s: the header length is %llu bytes, over the %llu that safetensors allows", file,
+             static_cast<unsigned long long>(header_size), static_cast<unsigned long long>(max_header_bytes));
     const std::string_view header = bytes.substr(8, std::size_t(header_size));
     if (header.empty() || header[0] != '{')
         fail("%s: not a safetensors file: its header does not start with '{'", file);
@@ -138,14 +144,14 @@ inline std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json:
                                                                      const char* file, const json::Value*& metadata) {
     std::vector<std::pair<std::string, Tensor>> tensors;
     metadata = nullptr;
-    for (std::size_t m = 0; m < root.keys.size(); ++m) {
-        const std::string& key = root.keys[m];
-        const json::Value& value = root.items[m];
+    for (std::size_t m = 0; m < root.keys().size(); ++m) {
+        const std::string& key = root.keys()[m];
+        const json::Value& value = root.items()[m];
         if (key == "__metadata__") {
             if (value.kind != json::Value::Kind::Object) fail("%s: __metadata__ is not an object", file);
-            for (std::size_t k = 0; k < value.keys.size(); ++k)
-                if (value.items[k].kind != json::Value::Kind::String)
-                    fail("%s: __metadata__ value '%.40s' is not a string", file, value.keys[k].c_str());
+            for (std::size_t k = 0; k < value.keys().size(); ++k)
+                if (value.items()[k].kind != json::Value::Kind::String)
+                    fail("%s: __metadata__ value '%.40s' is not a string", file, value.keys()[k].c_str());
             metadata = &value;
             continue;
         }
@@ -153,19 +159,19 @@ inline std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json:
         const json::Value* dtype = value.find("dtype");
         const json::Value* shape = value.find("shape");
         const json::Value* offsets = value.find("data_offsets");
-        if (!dtype || !shape || !offsets || value.keys.size() != 3)
+        if (!dtype || !shape || !offsets || value.keys().size() != 3)
             fail("%s: tensor '%.60s' needs exactly dtype, shape and data_offsets", file, key.c_str());
         if (dtype->kind != json::Value::Kind::String)
             fail("%s: tensor '%.60s': dtype is not a string", file, key.c_str());
         if (shape->kind != json::Value::Kind::Array)
             fail("%s: tensor '%.60s': shape is not an array", file, key.c_str());
-        if (offsets->kind != json::Value::Kind::Array || offsets->items.size() != 2)
+        if (offsets->kind != json::Value::Kind::Array || offsets->items().size() != 2)
             fail("%s: tensor '%.60s': data_offsets is not [begin, end]", file, key.c_str());
         Tensor t;
         t.dtype = dtype->text;
-        for (const auto& d : shape->items) t.shape.push_back(parse_u64(d, file, "a shape entry of " + key));
-        t.begin = parse_u64(offsets->items[0], file, "data_offsets of " + key);
-        t.end = parse_u64(offsets->items[1], file, "data_offsets of " + key);
+        for (const auto& d : shape->items()) t.shape.push_back(parse_u64(d, file, "a shape entry of " + key));
+        t.begin = parse_u64(offsets->items()[0], file, "data_offsets of " + key);
+        t.end = parse_u64(offsets->items()[1], file, "data_offsets of " + key);
         const std::size_t size = dtype_size(t.dtype);
         if (size == 0)
             fail("%s: tensor '%.60s' has dtype '%.20s'; nn reads F32, F64, F16 and BF16", file, key.c_str(),

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,18 +20,34 @@
 
 namespace nn::detail::json {
 
+/// One JSON value. Kept small, since a header is mostly small values: 48 bytes, the children of
+/// an array or object in one block of their own, sized exactly.
 struct Value {
     enum class Kind { Null, Bool, Number, String, Array, Object } kind = Kind::Null;
     bool boolean = false;
-    std::string text;              // a string's value, or a number's digits
-    std::vector<Value> items;      // an array's elements, or an object's member values
-    std::vector<std::string> keys; // an object's member names, in file order (items[k] is keys[k]'s)
+    std::string text; // a string's value, or a number's digits
+
+    struct Children {
+        std::vector<Value> items;      // an array's elements, or an object's member values
+        std::vector<std::string> keys; // an object's member names, in file order (items[k] is keys[k]'s)
+    };
+    std::unique_ptr<Children> children; // arrays and objects that are not empty
+
+    const std::vector<Value>& items() const { return children ? children->items : none<Value>(); }
+    const std::vector<std::string>& keys() const { return children ? children->keys : none<std::string>(); }
 
     /// The member called `key`, or nullptr.
     const Value* find(std::string_view key) const {
-        for (std::size_t k = 0; k < keys.size(); ++k)
-            if (keys[k] == key) return &items[k];
+        for (std::size_t k = 0; k < keys().size(); ++k)
+            if (keys()[k] == key) return &items()[k];
         return nullptr;
+    }
+
+private:
+    template <class U>
+    static const std::vector<U>& none() {
+        static const std::vector<U> empty;
+        return empty;
     }
 };
 
@@ -93,19 +110,24 @@ private:
         ++pos_; // {
         skip_space();
         if (take('}')) return;
+        v.children = std::make_unique<Value::Children>();
+        auto& items = v.children->items;
+        auto& keys = v.children->keys;
         for (;;) {
             skip_space();
             if (pos_ >= text_.size() || text_[pos_] != '"') error("expected a string key");
             std::string key = string();
             skip_space();
             if (!take(':')) error("expected ':' after a key");
-            v.items.push_back(value(depth + 1));
-            v.keys.push_back(std::move(key));
+            items.push_back(value(depth + 1));
+            keys.push_back(std::move(key));
             skip_space();
             if (take('}')) break;
             if (!take(',')) error("expected ',' or '}' in an object");
         }
-        std::vector<std::string_view> sorted(v.keys.begin(), v.keys.end());
+        items.shrink_to_fit();
+        keys.shrink_to_fit();
+        std::vector<std::string_view> sorted(keys.begin(), keys.end());
         std::sort(sorted.begin(), sorted.end());
         if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
             --pos_;
@@ -117,12 +139,15 @@ private:
         ++pos_; // [
         skip_space();
         if (take(']')) return;
+        v.children = std::make_unique<Value::Children>();
+        auto& items = v.children->items;
         for (;;) {
-            v.items.push_back(value(depth + 1));
+            items.push_back(value(depth + 1));
             skip_space();
-            if (take(']')) return;
+            if (take(']')) break;
             if (!take(',')) error("expected ',' or ']' in an array");
         }
+        items.shrink_to_fit();
     }
 
     std::string number() {
