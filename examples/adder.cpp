@@ -19,7 +19,8 @@ int main() {
 
     nn::NN<float> net({2 * bits, 20, bits + 1}); // sigmoid, squared error: the notes' network
     nn::Rng rng(1);
-    net.randomize(rng, -1.0f, 1.0f);
+    net.randomize(rng, -1.0f, 1.0f); // the notes' start: every parameter uniform in [-1, 1]
+    std::printf("%s\n", net.summary().c_str());
     nn::SGD<float> sgd(1.0f);
 
     // The row of bits, read back as a number.

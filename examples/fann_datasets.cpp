@@ -2,6 +2,10 @@
 //
 //     fann_datasets <folder with the FANN .train/.test files> [dataset ...]
 //
+// The data is not in this repository: it is the datasets/ folder of FANN
+// (https://github.com/libfann/fann, LGPL-2.1; most of the sets come from Lutz Prechelt's PROBEN1
+// collection). Clone FANN and pass that folder: fann_datasets fann/datasets
+//
 // For each dataset: read train and test, standardise the inputs (fitted on the training set)
 // where that helps, hold out every fifth training sample for validation, train with Adam until
 // the validation cost has not improved for 200 epochs (at most 10 s), keep the best epoch's
@@ -81,9 +85,7 @@ Result run(const Setup& s, const std::string& folder) {
     arch.insert(arch.end(), s.hidden.begin(), s.hidden.end());
     arch.push_back(Y.cols());
     const nn::Activation output = s.loss == nn::Loss::CrossEntropy ? nn::Activation::Softmax : nn::Activation::Sigmoid;
-    nn::NN<float> net(arch, s.activation, output, s.loss);
-    nn::Rng rng(1);
-    net.init(rng);
+    nn::NN<float> net(arch, s.activation, output, s.loss, {.seed = 1}); // He or Xavier by layer, from seed 1
     nn::Adam<float> adam(s.rate, 0.9f, 0.999f, 1e-8f, s.weight_decay);
     const nn::TrainOptions options{.epochs = 1000000,
                                    .batch_size = s.batch,
@@ -102,11 +104,21 @@ Result run(const Setup& s, const std::string& folder) {
 } // namespace
 
 int main(int argc, char** argv) {
+    const char* where = "the datasets/ folder of FANN (https://github.com/libfann/fann, LGPL-2.1): clone it and run "
+                        "fann_datasets fann/datasets";
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s <folder with FANN's .train/.test files> [dataset ...]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s <folder with FANN's .train/.test files> [dataset ...]; the files are in %s\n",
+                     argv[0], where);
         return 2;
     }
     const std::string folder = argv[1];
+    std::FILE* probe = std::fopen((folder + "/building.train").c_str(), "rb");
+    if (!probe) {
+        std::fprintf(stderr, "%s: no FANN datasets in '%s' (no building.train there); they are in %s\n", argv[0],
+                     folder.c_str(), where);
+        return 2;
+    }
+    std::fclose(probe);
     std::printf("%-11s %7s %12s %12s %9s %8s %8s\n", "dataset", "arch", "test MSE", "FANN best", "accuracy", "epochs",
                 "seconds");
     int better = 0, ran = 0;

@@ -10,7 +10,8 @@ int main() {
 
     nn::NN<float> net({2, 3, 1});
     nn::Rng rng(1);
-    net.randomize(rng, -1.0f, 1.0f);
+    net.randomize(rng, -1.0f, 1.0f); // the notes' start: every parameter uniform in [-1, 1]
+    std::printf("%s\n", net.summary().c_str());
 
     nn::Gradient<float> g;
     const int epochs = 5000;

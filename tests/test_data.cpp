@@ -94,9 +94,11 @@ TEST_CASE("read_csv: malformed files") {
     CHECK_THROWS_WITH_AS(nn::read_csv<float>(unknown.path, {.classes = {"cat", "dog"}}),
                          (unknown.path + ":2: label 'bird' is not one of the 2 classes given").c_str(), nn::Error);
     const TempFile empty("a,b\n");
-    CHECK_THROWS_WITH_AS(nn::read_csv<float>(empty.path), (empty.path + ": no data rows after the header").c_str(), nn::Error);
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(empty.path), (empty.path + ": no data rows after the header").c_str(),
+                         nn::Error);
     CHECK_THROWS_WITH_AS(nn::read_csv<float>(unknown.path, {.label_column = 5}),
-                         (unknown.path + ": label_column 5 with 1 target column is out of range for 2 columns").c_str(), nn::Error);
+                         (unknown.path + ": label_column 5 with 1 target column is out of range for 2 columns").c_str(),
+                         nn::Error);
 }
 
 TEST_CASE("read_csv: the header row is detected, and a headerless file keeps every row") {
@@ -121,8 +123,8 @@ TEST_CASE("read_csv: numeric targets for a regression, one column or several") {
     CHECK(one.X == (nn::Matrix<double>{{1, 2}, {3, 4}, {5, 6}}));
     CHECK(one.Y == (nn::Matrix<double>{{0.5}, {1.25}, {-2}}));
     CHECK(one.classes.empty());
-    const auto two = nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values, .label_column = -2,
-                                                   .target_columns = 2});
+    const auto two =
+        nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values, .label_column = -2, .target_columns = 2});
     CHECK(two.X == (nn::Matrix<double>{{1}, {3}, {5}}));
     CHECK(two.Y == (nn::Matrix<double>{{2, 0.5}, {4, 1.25}, {6, -2}}));
     const auto first = nn::read_csv<double>(f.path, {.targets = nn::CsvTargets::Values, .label_column = 0});

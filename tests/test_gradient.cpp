@@ -25,8 +25,8 @@ struct Combination {
     Loss loss;
 };
 
-const Activation hidden_activations[] = {Activation::Sigmoid, Activation::Tanh, Activation::ReLU,
-                                         Activation::LeakyReLU, Activation::Linear};
+const Activation hidden_activations[] = {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
+                                         Activation::Linear};
 
 // Every valid (hidden, output, loss): 5 hidden activations x (6 outputs with MSE, Softmax with
 // cross-entropy, Sigmoid with binary cross-entropy) = 40.
@@ -154,9 +154,9 @@ void check_random_networks(std::uint64_t seed, bool mixed) {
             worst = std::max(worst, err);
             checked += static_cast<int>(analytic.size());
         }
-    MESSAGE(std::string(mixed ? "double, per-layer activations mixed: " : "double: ") << t << " networks, " << checked
-                      << " derivatives, worst relative error " << worst << " (" << redraws
-                      << " draws replaced: ReLU kink or dead layer)");
+    MESSAGE(std::string(mixed ? "double, per-layer activations mixed: " : "double: ")
+            << t << " networks, " << checked << " derivatives, worst relative error " << worst << " (" << redraws
+            << " draws replaced: ReLU kink or dead layer)");
 }
 
 } // namespace
@@ -168,7 +168,6 @@ TEST_CASE("backprop equals central finite differences on random networks (double
 TEST_CASE("backprop equals central finite differences on networks whose hidden layers mix activations (double)") {
     check_random_networks(20261201, true);
 }
-
 
 TEST_CASE("backprop in float equals central finite differences in double") {
     const std::uint64_t seed = 77;

@@ -151,9 +151,8 @@ TEST_CASE("the file's layout: PyTorch's [out, in] weights, metadata, aligned dat
 TEST_CASE("a file without metadata, as PyTorch tools write it, loads with the activations given") {
     const Folder folder;
     const std::string bytes = safetensors(torch_header, torch_data);
-    CHECK(load_error(folder, bytes, false) ==
-          "the file does not name its activations (no __metadata__); pass them: "
-          "nn::load<T>(path, hidden, output)");
+    CHECK(load_error(folder, bytes, false) == "the file does not name its activations (no __metadata__); pass them: "
+                                              "nn::load<T>(path, hidden, output)");
     write_bytes(folder.file("t.safetensors"), bytes);
     const auto net = nn::load<double>(folder.file("t.safetensors"), nn::Activation::ReLU, nn::Activation::Linear);
     CHECK(net.arch() == std::vector<std::size_t>{2, 1});
@@ -235,8 +234,9 @@ TEST_CASE("every kind of bad file throws nn::Error naming the problem") {
     std::string lie = safetensors("{" + w + "," + b + "}", torch_data);
     lie[0] = char(0xFF);
     lie[1] = char(0xFF);
-    CHECK(load_error(folder, lie).find("not a safetensors file: its first 8 bytes give a header length of 65535, and "
-                                       "only ") == 0);
+    CHECK(load_error(folder, lie)
+              .find("not a safetensors file: its first 8 bytes give a header length of 65535, and "
+                    "only ") == 0);
     CHECK(load_error(folder, "abc") == "not a safetensors file: it has 3 bytes, fewer than the 8 of a header length");
     CHECK_THROWS_WITH_AS(nn::load<float>(folder.file("absent.safetensors")),
                          ("cannot open '" + folder.file("absent.safetensors") + "': No such file or directory").c_str(),
@@ -320,7 +320,8 @@ TEST_CASE("a save over the file-size limit (ulimit -f) throws nn::Error, not SIG
         message = e.what();
     }
     setrlimit(RLIMIT_FSIZE, &old);
-    CHECK(message == "cannot save '" + path + "': it would be " + std::to_string(nn::detail::to_safetensors(big).size()) +
+    CHECK(message == "cannot save '" + path + "': it would be " +
+                         std::to_string(nn::detail::to_safetensors(big).size()) +
                          " bytes, over the file-size limit (ulimit -f) of 4096 bytes; the file there is unchanged");
     CHECK(read_bytes(path) == before);
     CHECK(std::distance(fs::directory_iterator(folder.path), fs::directory_iterator()) == 1); // no temporary left
@@ -422,7 +423,8 @@ TEST_CASE("per-layer activations round-trip, and files of the version before the
 TEST_CASE("a file that is not a safetensors file says so") {
     const Folder folder;
     const std::string csv = "sepal_length,sepal_width,petal_length,species\n5.1,3.5,1.4,setosa\n";
-    CHECK(load_error(folder, csv, false).find("not a safetensors file: its first 8 bytes give a header length of ") == 0);
+    CHECK(load_error(folder, csv, false).find("not a safetensors file: its first 8 bytes give a header length of ") ==
+          0);
     std::string not_json(8, '\0');
     not_json[0] = 4;
     CHECK(load_error(folder, not_json + "abcd", false) == "not a safetensors file: its header does not start with '{'");
@@ -433,8 +435,7 @@ TEST_CASE("saving into a folder that does not exist throws") {
     const std::string path = folder.file("no/such/folder/net.safetensors");
     CHECK_THROWS_WITH_AS(
         nn::save(nn::NN<float>({1, 1}), path),
-        ("cannot save '" + path + "': cannot create the temporary file '" + path +
-         ".tmp': No such file or directory")
+        ("cannot save '" + path + "': cannot create the temporary file '" + path + ".tmp': No such file or directory")
             .c_str(),
         nn::Error);
 }

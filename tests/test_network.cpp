@@ -386,11 +386,12 @@ TEST_CASE_TEMPLATE("bad input throws nn::Error with a clear message and changes 
         // An eps that cannot move a parameter would divide 0 by 0.
         nn::NN<T> big({2, 3, 1}, nn::Activation::Sigmoid, nn::Activation::Sigmoid, nn::Loss::MSE, {.seed = 8});
         big.weights(0)(0, 0) = T(1e6);
-        CHECK_THROWS_WITH_AS(big.finite_diff(x, y, T(1e-30)),
-                             (std::string("finite_diff: eps = 1e-30") +
-                              " is too small to move weights(0)(0, 0) = 1000000 (p + eps rounds to p); use a larger eps")
-                                 .c_str(),
-                             nn::Error);
+        CHECK_THROWS_WITH_AS(
+            big.finite_diff(x, y, T(1e-30)),
+            (std::string("finite_diff: eps = 1e-30") +
+             " is too small to move weights(0)(0, 0) = 1000000 (p + eps rounds to p); use a larger eps")
+                .c_str(),
+            nn::Error);
     }
     SUBCASE("a gradient of another shape, or not finite") {
         CHECK_THROWS_WITH_AS(net.learn(nn::Gradient<T>(), T(0.1)), "the gradient has 0 layers, the network has 2",

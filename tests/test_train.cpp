@@ -193,10 +193,12 @@ TEST_CASE("an exception from on_epoch leaves the parameters from before the call
     nn::Adam<float> adam(0.01f);
     struct Stop {};
     CHECK_THROWS_AS(nn::train(net, data.X, data.Y, adam,
-                              {.epochs = 5, .progress = nn::Progress::Quiet,
-                               .on_epoch = [](const nn::EpochStats& e) {
-                                   if (e.epoch == 2) throw Stop{};
-                               }}),
+                              {.epochs = 5,
+                               .progress = nn::Progress::Quiet,
+                               .on_epoch =
+                                   [](const nn::EpochStats& e) {
+                                       if (e.epoch == 2) throw Stop{};
+                                   }}),
                     Stop);
     CHECK(test::parameters(net) == before);
     CHECK(adam.steps() == 0);

@@ -312,8 +312,8 @@ inline LoadSettings read_settings(const json::Value* metadata, const std::vector
         fail("%s: the metadata names the %s activation but not the %s one; a file names both, or neither", file,
              hidden ? "hidden" : "output", hidden ? "output" : "hidden");
     if (per_layer && output && meta.output != meta.activations.back())
-        fail("%s: the metadata's activations '%.60s' and its output activation '%s' disagree", file,
-             per_layer->c_str(), name(meta.output));
+        fail("%s: the metadata's activations '%.60s' and its output activation '%s' disagree", file, per_layer->c_str(),
+             name(meta.output));
     if (!per_layer && !hidden) {
         if (!settings.given)
             fail("%s: the file does not name its activations (no __metadata__ activations, or hidden and output); "
@@ -391,7 +391,8 @@ std::string to_safetensors(const NN<T>& net) {
     bool uniform = net.layers() > 1;
     for (std::size_t l = 1; uniform && l + 1 < net.layers(); ++l) uniform = net.activation(l) == net.activation(0);
     if (uniform)
-        header += ",\"hidden\":" + json::quote(name(net.activation(0))) + ",\"output\":" + json::quote(name(net.output()));
+        header +=
+            ",\"hidden\":" + json::quote(name(net.activation(0))) + ",\"output\":" + json::quote(name(net.output()));
     header += ",\"loss\":" + json::quote(name(net.loss())) + ",\"nn_version\":\"" + std::to_string(NN_VERSION_MAJOR) +
               "." + std::to_string(NN_VERSION_MINOR) + "." + std::to_string(NN_VERSION_PATCH) + "\"}";
     std::uint64_t offset = 0;

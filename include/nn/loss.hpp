@@ -131,7 +131,6 @@ double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixV
     return sum;
 }
 
-
 template <Real T>
 void check_same_shape(MatrixView<const T> outputs, MatrixView<const T> targets, const char* what) {
     if (outputs.rows() != targets.rows() || outputs.cols() != targets.cols())

@@ -80,8 +80,7 @@ public:
     /// A network with one activation per layer, activations[l] for layer l (the last, the output's):
     ///     nn::NN<float> net({784, 256, 32, 10}, {nn::Activation::ReLU, nn::Activation::Tanh,
     ///                                            nn::Activation::Softmax}, nn::Loss::CrossEntropy);
-    NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss = Loss::MSE,
-       InitOptions init = {})
+    NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss = Loss::MSE, InitOptions init = {})
         : arch_(std::move(arch)), activations_(std::move(activations)), loss_(loss) {
         check_arch(arch_);
         if (activations_.size() != layers())

@@ -162,7 +162,8 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     yb = Yb;
                 }
                 const double cost = double(net.backprop(xb, yb, g));
-                if (!std::isfinite(cost)) diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
+                if (!std::isfinite(cost))
+                    diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
                 try {
                     optimizer.step(net, g);
                 } catch (const Error& e) { // a gradient that overflowed: say where

@@ -88,7 +88,8 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
     }
     if (!step && ::fsync(fd) != 0) step = "sync", error = errno;
     // The temporary file must still be the one written (not replaced by a save running beside this one).
-    struct ::stat written {}, named {};
+    struct ::stat written {
+    }, named{};
     if (!step && (::fstat(fd, &written) != 0 || ::stat(temp.c_str(), &named) != 0 || written.st_ino != named.st_ino ||
                   written.st_dev != named.st_dev))
         step = "check", error = EBUSY;
