@@ -173,6 +173,9 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
 
 namespace detail {
 
+// split_csv and find_classes are templates on T only so that a program that never reads a CSV
+// file does not compile them.
+
 /// Splits CSV text into rows of trimmed fields (blank lines skipped), remembering each row's line.
 struct CsvRows {
     std::vector<std::vector<std::string_view>> rows;
@@ -185,7 +188,8 @@ inline std::string_view trim_field(std::string_view s) {
     return s;
 }
 
-inline CsvRows split_csv(std::string_view text, const char* file, char delimiter) {
+template <Real T>
+CsvRows split_csv(std::string_view text, const char* file, char delimiter) {
     CsvRows out;
     std::size_t line = 0;
     for (std::size_t pos = 0; pos < text.size();) {
@@ -212,8 +216,8 @@ inline CsvRows split_csv(std::string_view text, const char* file, char delimiter
 
 /// The classes found in a label column, sorted (numerically when all are numbers); nn::Error when
 /// the column looks like a regression target rather than classes.
-inline std::vector<std::string> find_classes(const CsvRows& csv, std::size_t first_row, std::size_t label,
-                                             const char* file) {
+template <Real T>
+std::vector<std::string> find_classes(const CsvRows& csv, std::size_t first_row, std::size_t label, const char* file) {
     std::vector<std::string_view> labels;
     for (std::size_t i = first_row; i < csv.rows.size(); ++i) labels.push_back(csv.rows[i][label]);
     std::sort(labels.begin(), labels.end());
@@ -245,7 +249,7 @@ inline std::vector<std::string> find_classes(const CsvRows& csv, std::size_t fir
 /// read_csv on a file's bytes; `file` names it in errors.
 template <Real T>
 Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& options) {
-    const CsvRows csv = split_csv(text, file, options.delimiter);
+    const CsvRows csv = split_csv<T>(text, file, options.delimiter);
     if (csv.rows.empty()) fail("%s: no data rows", file);
     const std::size_t width = csv.rows.front().size();
     const bool values = options.targets == CsvTargets::Values;
@@ -281,7 +285,7 @@ Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& 
     const std::size_t n = csv.rows.size() - first_row;
 
     std::vector<std::string> classes = options.classes;
-    if (!values && classes.empty()) classes = find_classes(csv, first_row, first_target, file);
+    if (!values && classes.empty()) classes = find_classes<T>(csv, first_row, first_target, file);
     // Labels are looked up in a sorted index of the classes: n log k, not n k.
     std::vector<std::pair<std::string_view, std::size_t>> index;
     for (std::size_t k = 0; k < classes.size(); ++k) index.emplace_back(classes[k], k);

@@ -118,11 +118,15 @@ struct SafetensorsParts {
     std::string_view data;
 };
 
+// The steps of parse_safetensors below are templates on the network's T only so that a program
+// that never loads a network does not compile them (as inline functions, every includer would).
+
 /// The largest header the safetensors format allows (its reference implementation's limit).
 inline constexpr std::uint64_t max_header_bytes = 100'000'000;
 
 /// Step 1: the 8-byte header length, the JSON header (an object) and the data bytes.
-inline SafetensorsParts split_safetensors(std::string_view bytes, const char* file) {
+template <Real T>
+SafetensorsParts split_safetensors(std::string_view bytes, const char* file) {
     if (bytes.size() < 8)
         fail("%s: not a safetensors file: it has %zu bytes, fewer than the 8 of a header length", file, bytes.size());
     const std::uint64_t header_size = get_le64(reinterpret_cast<const unsigned char*>(bytes.data()));
@@ -140,8 +144,9 @@ inline SafetensorsParts split_safetensors(std::string_view bytes, const char* fi
 
 /// Step 2: every tensor's entry, checked on its own (dtype, shape, offsets within the data), and
 /// the __metadata__ object, if any.
-inline std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json::Value& root, std::size_t data_size,
-                                                                     const char* file, const json::Value*& metadata) {
+template <Real T>
+std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json::Value& root, std::size_t data_size,
+                                                              const char* file, const json::Value*& metadata) {
     std::vector<std::pair<std::string, Tensor>> tensors;
     metadata = nullptr;
     for (std::size_t m = 0; m < root.keys().size(); ++m) {
@@ -195,8 +200,9 @@ inline std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json:
 }
 
 /// Step 3: the tensors cover the data exactly: sorted by begin, each starts where the last ended.
-inline void check_coverage(const std::vector<std::pair<std::string, Tensor>>& tensors, std::size_t data_size,
-                           const char* file) {
+template <Real T>
+void check_coverage(const std::vector<std::pair<std::string, Tensor>>& tensors, std::size_t data_size,
+                    const char* file) {
     std::vector<const Tensor*> by_offset;
     for (const auto& [k, t] : tensors) by_offset.push_back(&t);
     std::sort(by_offset.begin(), by_offset.end(), [](const Tensor* a, const Tensor* b) { return a->begin < b->begin; });
@@ -214,8 +220,9 @@ inline void check_coverage(const std::vector<std::pair<std::string, Tensor>>& te
 
 /// Step 4: the layers layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out], whose
 /// shapes chain: the arch, and the two tensors of each layer.
-inline std::vector<std::size_t> read_layers(std::vector<std::pair<std::string, Tensor>>& tensors, const char* file,
-                                            std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors) {
+template <Real T>
+std::vector<std::size_t> read_layers(std::vector<std::pair<std::string, Tensor>>& tensors, const char* file,
+                                     std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors) {
     std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     auto find = [&](const std::string& key) -> const Tensor* {
         const auto it = std::lower_bound(tensors.begin(), tensors.end(), key,
@@ -264,8 +271,9 @@ inline std::string join_arch(const std::vector<std::size_t>& arch) {
 /// Step 5: the activations and loss, from the metadata (per layer in "activations", or as
 /// "hidden" and "output", which files before per-layer activations hold), from the caller, or
 /// from both, which must then agree.
-inline LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
-                                  const LoadSettings& settings, const char* file) {
+template <Real T>
+LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
+                           const LoadSettings& settings, const char* file) {
     const std::size_t layers = arch.size() - 1;
     if (!metadata) {
         if (!settings.given)
@@ -341,13 +349,13 @@ inline LoadSettings read_settings(const json::Value* metadata, const std::vector
 /// Builds a network from the bytes of a safetensors file (`file` names it in errors).
 template <Real T>
 NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSettings& settings) {
-    const SafetensorsParts parts = split_safetensors(bytes, file);
+    const SafetensorsParts parts = split_safetensors<T>(bytes, file);
     const json::Value* metadata = nullptr;
-    auto tensors = read_tensor_table(parts.root, parts.data.size(), file, metadata);
-    check_coverage(tensors, parts.data.size(), file);
+    auto tensors = read_tensor_table<T>(parts.root, parts.data.size(), file, metadata);
+    check_coverage<T>(tensors, parts.data.size(), file);
     std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
-    const std::vector<std::size_t> arch = read_layers(tensors, file, layer_tensors);
-    const LoadSettings chosen = read_settings(metadata, arch, settings, file);
+    const std::vector<std::size_t> arch = read_layers<T>(tensors, file, layer_tensors);
+    const LoadSettings chosen = read_settings<T>(metadata, arch, settings, file);
 
     // Step 6: the parameters, converted to T.
     NN<T> net(arch, chosen.per_layer(arch.size() - 1), chosen.loss, {.scheme = Init::Zero});

@@ -104,7 +104,7 @@ public:
         biases_.reserve(layers());
         for (std::size_t l = 0; l < layers(); ++l) {
             weights_.emplace_back(arch_[l], arch_[l + 1]);
-            biases_.emplace_back(1, arch_[l + 1]);
+            biases_.emplace_back(std::size_t(1), arch_[l + 1]);
         }
         Rng rng(init.seed);
         this->init(rng, init.scheme);

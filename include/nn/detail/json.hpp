@@ -11,9 +11,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nn/error.hpp>
@@ -21,7 +21,7 @@
 namespace nn::detail::json {
 
 /// One JSON value. Kept small, since a header is mostly small values: 48 bytes, the children of
-/// an array or object in one block of their own, sized exactly.
+/// an array or object in one block of their own, sized exactly. Movable, not copyable.
 struct Value {
     enum class Kind { Null, Bool, Number, String, Array, Object } kind = Kind::Null;
     bool boolean = false;
@@ -31,7 +31,22 @@ struct Value {
         std::vector<Value> items;      // an array's elements, or an object's member values
         std::vector<std::string> keys; // an object's member names, in file order (items[k] is keys[k]'s)
     };
-    std::unique_ptr<Children> children; // arrays and objects that are not empty
+    Children* children = nullptr; // owned; arrays and objects that are not empty (not unique_ptr: <memory> alone
+                                  // would cost every program that includes the library a fifth of its compile time)
+
+    Value() = default;
+    Value(Value&& other) noexcept
+        : kind(other.kind), boolean(other.boolean), text(std::move(other.text)), children(other.children) {
+        other.children = nullptr;
+    }
+    Value& operator=(Value&& other) noexcept {
+        std::swap(kind, other.kind);
+        std::swap(boolean, other.boolean);
+        text.swap(other.text);
+        std::swap(children, other.children);
+        return *this;
+    }
+    ~Value() { delete children; }
 
     const std::vector<Value>& items() const { return children ? children->items : none<Value>(); }
     const std::vector<std::string>& keys() const { return children ? children->keys : none<std::string>(); }
@@ -110,7 +125,7 @@ private:
         ++pos_; // {
         skip_space();
         if (take('}')) return;
-        v.children = std::make_unique<Value::Children>();
+        v.children = new Value::Children();
         auto& items = v.children->items;
         auto& keys = v.children->keys;
         for (;;) {
@@ -139,7 +154,7 @@ private:
         ++pos_; // [
         skip_space();
         if (take(']')) return;
-        v.children = std::make_unique<Value::Children>();
+        v.children = new Value::Children();
         auto& items = v.children->items;
         for (;;) {
             items.push_back(value(depth + 1));
