@@ -115,6 +115,15 @@ TEST_CASE("read_csv: the header row is detected, and a headerless file keeps eve
     CHECK(nn::read_csv<float>(numbered.path, {.header = true}).X.rows() == 2);
     CHECK_THROWS_WITH_AS(nn::read_csv<float>(named.path, {.header = false}),
                          (named.path + ":1: column 1, 'sepal', is not a finite number").c_str(), nn::Error);
+    // A first row of names and numbers could be either: read_csv asks instead of guessing.
+    const TempFile mixed("x1,2.5,y\n1,2,a\n");
+    CHECK_THROWS_WITH_AS(nn::read_csv<float>(mixed.path),
+                         (mixed.path + ":1: the first row's input columns hold both numbers and text: if it is a "
+                                       "header, pass .header = true; if it is data, .header = false (and fix its "
+                                       "fields)")
+                             .c_str(),
+                         nn::Error);
+    CHECK(nn::read_csv<float>(mixed.path, {.header = true}).X.rows() == 1);
 }
 
 TEST_CASE("read_csv: numeric targets for a regression, one column or several") {

@@ -144,8 +144,9 @@ enum class CsvTargets {
 /// How read_csv reads a file.
 struct CsvOptions {
     char delimiter = ',';
-    /// Whether the first line names the columns (and is skipped). Unset: it does when any of its
-    /// input fields is not a number; a file whose header is all numbers needs `.header = true`.
+    /// Whether the first line names the columns (and is skipped). Unset: it does when none of its
+    /// input fields is a number, it does not when all are, and a mix is an nn::Error; a header
+    /// made only of numbers needs `.header = true`.
     std::optional<bool> header = std::nullopt;
     CsvTargets targets = CsvTargets::Classes;
     /// The (first) target column; negative counts from the end: -1 is the last.
@@ -271,14 +272,20 @@ Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& 
     const std::size_t first_target = std::size_t(wanted);
     auto is_target = [&](std::size_t c) { return c >= first_target && c < first_target + targets; };
 
-    // The header: given, or detected as a first row with an input field that is not a number.
+    // The header: given, or detected: a first row whose input fields are all names (none a
+    // number); one that mixes names and numbers is asked about rather than guessed.
     bool header = false;
     if (options.header) {
         header = *options.header;
     } else {
+        std::size_t numbers = 0;
         double v;
-        for (std::size_t c = 0; c < width && !header; ++c)
-            header = !is_target(c) && !parse_number(csv.rows.front()[c], v);
+        for (std::size_t c = 0; c < width; ++c) numbers += !is_target(c) && parse_number(csv.rows.front()[c], v);
+        header = numbers == 0;
+        if (numbers != 0 && numbers != width - targets)
+            fail("%s:%zu: the first row's input columns hold both numbers and text: if it is a header, pass "
+                 ".header = true; if it is data, .header = false (and fix its fields)",
+                 file, csv.lines.front());
     }
     const std::size_t first_row = header ? 1 : 0;
     if (csv.rows.size() == first_row) fail("%s: no data rows after the header", file);

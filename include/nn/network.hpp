@@ -114,7 +114,7 @@ public:
     NN(const NN&) = default;
     NN(NN&&) noexcept = default;
     NN& operator=(const NN& other) {
-        if (this != &other) *this = NN(other); // the parameters' own assignment keeps shapes
+        if (this != &other) *this = NN(other); // whole: the parameters' own assignment refuses other shapes
         return *this;
     }
     NN& operator=(NN&&) noexcept = default;
@@ -362,7 +362,10 @@ public:
     ///     std::cout << net;   // or net.summary()
     std::string summary() const {
         char line[128];
-        std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n", sizeof(T) == 4 ? "float" : "double",
+        std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n",
+                      sizeof(T) == sizeof(float)    ? "float"
+                      : sizeof(T) == sizeof(double) ? "double"
+                                                    : "long double",
                       layers(), detail::plural(layers()), name(loss_));
         std::string out = line;
         out += "  layer      in ->    out  activation    parameters\n";

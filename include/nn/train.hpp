@@ -48,7 +48,8 @@ struct TrainOptions {
     std::uint64_t seed = 0;
     /// Early stopping: stop after this many epochs in a row without the monitored cost (the
     /// validation cost when there is validation data, else the training cost) falling by more
-    /// than min_delta, and put back the parameters of the best epoch. 0: train every epoch.
+    /// than min_delta, and put back the parameters (and the optimizer's state) of the best epoch.
+    /// 0: train every epoch.
     std::size_t patience = 0;
     double min_delta = 0;
     /// A time budget: no new epoch starts once this many seconds have passed. 0: no limit.
@@ -87,6 +88,30 @@ inline void print_duration(std::FILE* out, double seconds) {
         std::fprintf(out, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
     else
         std::fprintf(out, "%ld:%02ld", s / 60, s % 60);
+}
+
+/// The rows `order[0 .. count)` of M, copied into `out`, which keeps its storage from batch to batch.
+template <Real T>
+MatrixView<const T> gather_rows(MatrixView<const T> M, const std::size_t* order, std::size_t count, Matrix<T>& out) {
+    out.resize_for_overwrite(count, M.cols());
+    for (std::size_t r = 0; r < count; ++r) {
+        const T* row = M.data() + order[r] * M.cols();
+        for (std::size_t c = 0; c < M.cols(); ++c) out(r, c) = row[c];
+    }
+    return out;
+}
+
+/// The live progress bar: "epoch 2/3 [=====>   ] batch 25/40  cost 0.0245  left 0:01".
+inline void draw_bar(std::size_t epoch, std::size_t epochs, std::size_t b, std::size_t batches, double cost,
+                     double elapsed) {
+    const double done = double((epoch - 1) * batches + b + 1), total = double(epochs * batches);
+    const int width = 24, filled = int(width * double(b + 1) / double(batches));
+    std::fprintf(stderr, "\repoch %zu/%zu [", epoch, epochs);
+    for (int k = 0; k < width; ++k) std::fputc(k < filled ? '=' : k == filled ? '>' : ' ', stderr);
+    std::fprintf(stderr, "] batch %zu/%zu  cost %.6g  left ", b + 1, batches, cost);
+    print_duration(stderr, elapsed * (total - done) / done);
+    std::fprintf(stderr, "   ");
+    std::fflush(stderr);
 }
 
 /// True when every target is 0 or 1 (one-hot rows or binary labels): a classification, whose
@@ -130,6 +155,10 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     };
     const Snapshot before{net, optimizer};
     std::optional<Snapshot> best;
+    auto restore = [&](const Snapshot& snapshot) {
+        net = snapshot.net;
+        optimizer = snapshot.optimizer;
+    };
     double best_cost = std::numeric_limits<double>::infinity();
     std::size_t waited = 0;
     const double started = now_seconds();
@@ -150,16 +179,8 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
                 MatrixView<const T> xb = X.rows(first, count), yb = Y.rows(first, count);
                 if (options.shuffle) {
-                    Xb.resize_for_overwrite(count, X.cols());
-                    Yb.resize_for_overwrite(count, Y.cols());
-                    for (std::size_t r = 0; r < count; ++r) {
-                        const T* xs = X.data() + order[first + r] * X.cols();
-                        const T* ys = Y.data() + order[first + r] * Y.cols();
-                        for (std::size_t c = 0; c < X.cols(); ++c) Xb(r, c) = xs[c];
-                        for (std::size_t c = 0; c < Y.cols(); ++c) Yb(r, c) = ys[c];
-                    }
-                    xb = Xb;
-                    yb = Yb;
+                    xb = gather_rows<T>(X, order.data() + first, count, Xb);
+                    yb = gather_rows<T>(Y, order.data() + first, count, Yb);
                 }
                 const double cost = double(net.backprop(xb, yb, g));
                 if (!std::isfinite(cost))
@@ -174,16 +195,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     const double t = now_seconds();
                     if (t - last_draw >= 0.1 || b + 1 == batches) {
                         last_draw = t;
-                        const double done = double((epoch - 1) * batches + b + 1),
-                                     total = double(options.epochs * batches);
-                        const int width = 24, filled = int(width * double(b + 1) / double(batches));
-                        std::fprintf(stderr, "\repoch %zu/%zu [", epoch, options.epochs);
-                        for (int k = 0; k < width; ++k) std::fputc(k < filled ? '=' : k == filled ? '>' : ' ', stderr);
-                        std::fprintf(stderr, "] batch %zu/%zu  cost %.6g  left ", b + 1, batches,
-                                     cost_sum / double(first + count));
-                        print_duration(stderr, (t - started) * (total - done) / done);
-                        std::fprintf(stderr, "   ");
-                        std::fflush(stderr);
+                        draw_bar(epoch, options.epochs, b, batches, cost_sum / double(first + count), t - started);
                     }
                 }
             }
@@ -224,24 +236,18 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             }
         }
     } catch (const Error& e) {
-        const Snapshot& back = best ? *best : before;
-        net = back.net;
-        optimizer = back.optimizer;
+        restore(best ? *best : before);
         if (best)
             fail("%s; the network holds the parameters of epoch %zu, the best so far", e.what(), history.best_epoch);
         fail("%s; the network holds the parameters it had before nn::train", e.what());
     } catch (...) { // the caller's on_epoch threw: put the state back as above and let it through
-        const Snapshot& back = best ? *best : before;
-        net = back.net;
-        optimizer = back.optimizer;
+        restore(best ? *best : before);
         throw;
     }
-    if (best) {
-        net = best->net; // early stopping: the best epoch's parameters
-        optimizer = best->optimizer;
-    } else {
+    if (best)
+        restore(*best); // early stopping: the best epoch's parameters
+    else
         history.best_epoch = history.epochs.size();
-    }
     return history;
 }
 
