@@ -16,7 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else {
             nn::CsvOptions options;
             options.delimiter = (pick & 2) ? ';' : ',';
-            options.header = (pick & 4) != 0;
+            if (pick & 32)
+                options.header = (pick & 4) != 0;
+            else
+                options.header.reset(); // detected
+            if (pick & 64) options.targets = nn::CsvTargets::Values;
             options.label_column = (pick & 8) ? 0 : -1;
             if (pick & 16) options.classes = {"a", "b", "1"};
             (void)nn::detail::parse_csv<double>(text, "input", options);

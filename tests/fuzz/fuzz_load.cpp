@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     try { // as for a file without metadata, whose activations the caller names
         (void)nn::detail::parse_safetensors<double>(
-            bytes, "input", {true, nn::Activation::Tanh, nn::Activation::Linear, nn::Loss::MSE});
+            bytes, "input", {true, {}, nn::Activation::Tanh, nn::Activation::Linear, nn::Loss::MSE});
     } catch (const nn::Error&) {
     }
     return 0;
