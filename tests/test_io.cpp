@@ -366,7 +366,7 @@ TEST_CASE("save: a temporary file left by a killed save is reused, never piled u
         if (child == 0) { // a save killed half way: it stops itself between write and rename
             for (;;) nn::save(net, path);
         }
-        ::usleep(2000 + 1000 * kill);
+        ::usleep(::useconds_t(2000 + 1000 * kill));
         ::kill(child, SIGKILL);
         int status = 0;
         ::waitpid(child, &status, 0);
