@@ -61,11 +61,14 @@ def write_safetensors(path, tensors, metadata=None):
 def sequential(tensors, metadata):
     """The nn network in a file as torch.nn.Sequential: Linear, activation, Linear, ..."""
     layers = len(tensors) // 2
-    hidden, output = ACTIVATIONS[metadata.get("hidden", "sigmoid")], ACTIVATIONS[metadata.get("output", "sigmoid")]
+    if "activations" in metadata:  # one per layer
+        names = metadata["activations"].split(",")
+    else:  # files written before per-layer activations
+        names = [metadata.get("hidden", "sigmoid")] * (layers - 1) + [metadata.get("output", "sigmoid")]
     modules = []
     for l in range(layers):
         out_features, in_features = tensors[f"layers.{l}.weight"].shape
-        modules += [torch.nn.Linear(in_features, out_features), (output if l == layers - 1 else hidden)()]
+        modules += [torch.nn.Linear(in_features, out_features), ACTIVATIONS[names[l]]()]
     model = torch.nn.Sequential(*modules).to(tensors["layers.0.weight"].dtype)
     # The three lines that load nn's names into a Sequential: layer l is module 2l.
     model.load_state_dict({f"{2 * int(k.split('.')[1])}.{k.split('.')[2]}": v for k, v in tensors.items()})

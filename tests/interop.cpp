@@ -58,9 +58,10 @@ nn::Matrix<double> read_tensor(const std::string& path, const char* name) {
 
 template <class T>
 int export_network(const std::string& model, const std::string& cases) {
-    nn::NN<T> net({6, 9, 7, 4}, nn::Activation::LeakyReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy);
-    nn::Rng rng(5);
-    net.init(rng);
+    // Per-layer activations: PyTorch builds each layer's from the file's metadata.
+    nn::NN<T> net({6, 9, 7, 4}, {nn::Activation::LeakyReLU, nn::Activation::Tanh, nn::Activation::Softmax},
+                  nn::Loss::CrossEntropy, {.seed = 5});
+    nn::Rng rng(6);
     for (auto& b : net.biases(1)) b = rng.uniform(T(-0.5), T(0.5));
     nn::Matrix<T> X(20, 6);
     for (T& x : X) x = rng.uniform(T(-2), T(2));
