@@ -415,6 +415,10 @@ TEST_CASE("per-layer activations round-trip, and files of the version before the
     const std::string half = R"({"__metadata__":{"hidden":"tanh"},)";
     CHECK(load_error(folder, safetensors(half + w + "," + b0 + "," + w1 + "," + b1 + "}", data), false) ==
           "the metadata names the hidden activation but not the output one; a file names both, or neither");
+    const std::string disagree =
+        R"({"__metadata__":{"activations":"relu,sigmoid","hidden":"tanh","output":"sigmoid"},)";
+    CHECK(load_error(folder, safetensors(disagree + w + "," + b0 + "," + w1 + "," + b1 + "}", data), false) ==
+          "the metadata's activations 'relu,sigmoid' and its hidden activation 'tanh' disagree");
     const std::string wrong_count = R"({"__metadata__":{"activations":"tanh"},)";
     CHECK(load_error(folder, safetensors(wrong_count + w + "," + b0 + "," + w1 + "," + b1 + "}", data), false) ==
           "the metadata's activations 'tanh' name 1, the tensors make 2 layers");

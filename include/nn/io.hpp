@@ -319,6 +319,10 @@ LoadSettings read_settings(const json::Value* metadata, const std::vector<std::s
     if (!per_layer && (hidden != nullptr) != (output != nullptr))
         fail("%s: the metadata names the %s activation but not the %s one; a file names both, or neither", file,
              hidden ? "hidden" : "output", hidden ? "output" : "hidden");
+    for (std::size_t l = 0; per_layer && hidden && l + 1 < layers; ++l)
+        if (meta.activations[l] != meta.hidden)
+            fail("%s: the metadata's activations '%.60s' and its hidden activation '%s' disagree", file,
+                 per_layer->c_str(), name(meta.hidden));
     if (per_layer && output && meta.output != meta.activations.back())
         fail("%s: the metadata's activations '%.60s' and its output activation '%s' disagree", file, per_layer->c_str(),
              name(meta.output));
