@@ -58,7 +58,9 @@ inline std::string follow_links(std::string path) {
 /// is atomic within a file system). A symbolic link at `path` is followed: the file it points to
 /// is replaced, the link kept. A new file's mode is 0666 less the umask; a replaced file keeps its
 /// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
-/// On any failure the temporary file is removed and nn::Error names the step that failed.
+/// On any failure the temporary file is removed and nn::Error names the step that failed. Two
+/// saves to the same file at once are not supported: the one whose temporary file was replaced
+/// fails, except in the short window between its check and its rename.
 inline void write_file_atomically(const std::string& path, std::string_view bytes) {
 #ifdef NN_DETAIL_POSIX_FILES
     const std::string target = follow_links(path);
