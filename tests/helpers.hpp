@@ -48,7 +48,7 @@ inline double max_abs(const std::vector<double>& a) {
 /// The same network in another precision (parameters converted one by one).
 template <class To, class From>
 nn::NN<To> convert(const nn::NN<From>& net) {
-    nn::NN<To> out(net.arch(), net.hidden(), net.output(), net.loss());
+    nn::NN<To> out(net.arch(), net.activations(), net.loss(), {.scheme = nn::Init::Zero});
     for (std::size_t l = 0; l < net.layers(); ++l) {
         for (std::size_t i = 0; i < net.weights(l).size(); ++i)
             out.weights(l).data()[i] = static_cast<To>(net.weights(l).data()[i]);

@@ -268,6 +268,16 @@ inline std::string join_arch(const std::vector<std::size_t>& arch) {
     return text;
 }
 
+/// "relu,tanh,softmax": the metadata's activations, and how messages name them.
+inline std::string join_activations(const std::vector<Activation>& activations) {
+    std::string text;
+    for (std::size_t l = 0; l < activations.size(); ++l) {
+        if (l) text += ',';
+        text += name(activations[l]);
+    }
+    return text;
+}
+
 /// Step 5: the activations and loss, from the metadata (per layer in "activations", or as
 /// "hidden" and "output", which files before per-layer activations hold), from the caller, or
 /// from both, which must then agree.
@@ -338,15 +348,10 @@ LoadSettings read_settings(const json::Value* metadata, const std::vector<std::s
     meta.activations = meta.per_layer(layers);
     meta.given = true;
     if (!loss) meta.loss = settings.given ? settings.loss : Loss::MSE;
-    if (settings.given && (settings.per_layer(layers) != meta.activations || (loss && settings.loss != meta.loss))) {
-        std::string file_says, caller_says;
-        for (std::size_t l = 0; l < layers; ++l) {
-            file_says += std::string(l ? "," : "") + name(meta.activations[l]);
-            caller_says += std::string(l ? "," : "") + name(settings.per_layer(layers)[l]);
-        }
-        fail("%s: the file says activations %s, loss %s; the caller asked for %s, %s", file, file_says.c_str(),
-             name(meta.loss), caller_says.c_str(), name(settings.loss));
-    }
+    if (settings.given && (settings.per_layer(layers) != meta.activations || (loss && settings.loss != meta.loss)))
+        fail("%s: the file says activations %s, loss %s; the caller asked for %s, %s", file,
+             join_activations(meta.activations).c_str(), name(meta.loss),
+             join_activations(settings.per_layer(layers)).c_str(), name(settings.loss));
     return meta;
 }
 
@@ -391,13 +396,8 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
 template <Real T>
 std::string to_safetensors(const NN<T>& net) {
     const char* dtype = sizeof(T) == 8 ? "F64" : "F32";
-    std::string activations;
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        if (l) activations += ',';
-        activations += name(net.activation(l));
-    }
     std::string header = "{\"__metadata__\":{\"arch\":" + json::quote(join_arch(net.arch())) +
-                         ",\"activations\":" + json::quote(activations);
+                         ",\"activations\":" + json::quote(join_activations(net.activations()));
     // Files before per-layer activations name "hidden" and "output": write them too where they say
     // it all, so that those versions load what this one saves (and refuse what they cannot hold).
     bool uniform = net.layers() > 1;
