@@ -66,13 +66,18 @@ TEST_CASE("names and validity") {
     CHECK_FALSE(nn::is_valid(static_cast<nn::Activation>(42)));
 }
 
+template <class T>
+T exp_of(T x) {
+    nn::detail::exp_lanes<T, T, nn::detail::SameSizeInt<T>>(x);
+    return x;
+}
+
 TEST_CASE_TEMPLATE("the library's exp is within 1 ulp of std::exp, including underflow and overflow", T, float,
                    double) {
-    using I = nn::detail::SameSizeInt<T>;
     const T lo = sizeof(T) == 4 ? T(-110) : T(-750), hi = sizeof(T) == 4 ? T(90) : T(712);
     double worst = 0;
     for (T x = lo; x < hi; x += T(0.0371)) {
-        const T ours = nn::detail::exp_lanes<T, T, I>(x), ref = std::exp(x);
+        const T ours = exp_of(x), ref = std::exp(x);
         if (std::isinf(ref)) {
             REQUIRE(std::isinf(ours));
             continue;
@@ -81,9 +86,9 @@ TEST_CASE_TEMPLATE("the library's exp is within 1 ulp of std::exp, including und
         worst = std::max(worst, double(std::abs(ours - ref) / ulp));
     }
     CHECK(worst <= 1.0);
-    CHECK(nn::detail::exp_lanes<T, T, I>(T(0)) == T(1));
-    CHECK(nn::detail::exp_lanes<T, T, I>(T(-1000)) == T(0));
-    CHECK(std::isinf(nn::detail::exp_lanes<T, T, I>(T(1000))));
+    CHECK(exp_of(T(0)) == T(1));
+    CHECK(exp_of(T(-1000)) == T(0));
+    CHECK(std::isinf(exp_of(T(1000))));
 }
 
 TEST_CASE_TEMPLATE("sigmoid is within 3 ulps everywhere", T, float, double) {
@@ -97,4 +102,32 @@ TEST_CASE_TEMPLATE("sigmoid is within 3 ulps everywhere", T, float, double) {
         worst = std::max(worst, double(std::abs((long double)nn::activate(nn::Activation::Sigmoid, x) - exact) / ulp));
     }
     CHECK(worst <= 3.0);
+}
+
+TEST_CASE_TEMPLATE("tanh is within 3 ulps everywhere, odd, and exact at 0, -0 and the special values", T, float,
+                   double) {
+    double worst = 0;
+    for (double z = -25; z < 25; z += 0.000913) {
+        for (const double scale : {1.0, 1e-3, 1e-6}) {
+            const T x = T(z * scale);
+            const long double exact = std::tanh((long double)x);
+            const T rounded = T(exact);
+            if (rounded == T(0)) continue;
+            const T ulp = std::nextafter(std::abs(rounded), T(2)) - std::abs(rounded);
+            const T ours = nn::activate(nn::Activation::Tanh, x);
+            worst = std::max(worst, double(std::abs((long double)ours - exact) / ulp));
+            REQUIRE(ours == -nn::activate(nn::Activation::Tanh, -x));
+        }
+    }
+    // m = e^(-2|z|) - 1 carries about 1.5 ulps (polynomial, scaling and the sum 2^n q + (2^n - 1)),
+    // -m / (2 + m) adds one rounding for the sum and one for the quotient.
+    CHECK(worst <= 3.0);
+    const T inf = std::numeric_limits<T>::infinity(), tiny = std::numeric_limits<T>::denorm_min();
+    CHECK(nn::activate(nn::Activation::Tanh, T(0)) == T(0));
+    CHECK_FALSE(std::signbit(nn::activate(nn::Activation::Tanh, T(0))));
+    CHECK(std::signbit(nn::activate(nn::Activation::Tanh, -T(0))));
+    CHECK(nn::activate(nn::Activation::Tanh, tiny) == tiny);
+    CHECK(nn::activate(nn::Activation::Tanh, inf) == T(1));
+    CHECK(nn::activate(nn::Activation::Tanh, -inf) == T(-1));
+    CHECK(std::isnan(nn::activate(nn::Activation::Tanh, std::numeric_limits<T>::quiet_NaN())));
 }

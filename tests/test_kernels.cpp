@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "helpers.hpp"
@@ -14,6 +16,19 @@
 namespace {
 
 enum class Form { AB, AtB, ABt };
+
+// f() once for each copy of the kernels this CPU can run (see nn/detail/simd.hpp), then the best
+// one selected again.
+template <class F>
+void for_each_isa(const F& f) {
+    using nn::detail::Isa;
+    for (Isa isa : {Isa::Baseline, Isa::Avx2, Isa::Avx512}) {
+        if (nn::detail::select_isa(isa) != isa) continue;
+        CAPTURE(static_cast<int>(isa));
+        f();
+    }
+    nn::detail::select_isa(Isa::Avx512);
+}
 
 struct Shape {
     std::size_t m, k, n;
@@ -76,16 +91,19 @@ void check_form(Form form, const Shape& s, nn::Rng& rng) {
 
 } // namespace
 
-TEST_CASE_TEMPLATE("every matrix-product form matches the naive reference", T, float, double) {
+TEST_CASE_TEMPLATE("every matrix-product form matches the naive reference, in every copy of the kernels", T, float,
+                   double) {
     nn::Rng rng(2026);
-    for (Form form : {Form::AB, Form::AtB, Form::ABt})
-        for (const Shape& s : shapes) {
-            CAPTURE(static_cast<int>(form));
-            CAPTURE(s.m);
-            CAPTURE(s.k);
-            CAPTURE(s.n);
-            check_form<T>(form, s, rng);
-        }
+    for_each_isa([&] {
+        for (Form form : {Form::AB, Form::AtB, Form::ABt})
+            for (const Shape& s : shapes) {
+                CAPTURE(static_cast<int>(form));
+                CAPTURE(s.m);
+                CAPTURE(s.k);
+                CAPTURE(s.n);
+                check_form<T>(form, s, rng);
+            }
+    });
 }
 
 TEST_CASE_TEMPLATE("random shapes against the naive reference", T, float, double) {
@@ -257,4 +275,90 @@ TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, fl
                 x[at] = T(-1e30);
             }
     }
+}
+
+namespace {
+
+// Values where activations go wrong: signed zeros, subnormals, the ends of the range, the edges of
+// exp's overflow and underflow, infinities and NaN.
+template <class T>
+std::vector<T> special_values() {
+    using L = std::numeric_limits<T>;
+    std::vector<T> v = {T(0),        -T(0),         L::denorm_min(), -L::denorm_min(), L::min(), -L::min(), L::max(),
+                        L::lowest(), L::infinity(), -L::infinity(),  L::quiet_NaN(),   T(1e-30), T(-1e-30), T(88.7),
+                        T(-88.7),    T(89),         T(-89),          T(-103.9),        T(709.7), T(-709.7), T(-745),
+                        T(1000),     T(-1000),      T(20),           T(-20),           T(0.25),  T(-0.25)};
+    return v;
+}
+
+// |fast - naive| within `ulps` of the naive value, or both NaN; for Softmax, relative to the row.
+template <class T>
+bool near(T fast, T naive, double ulps) {
+    if (std::isnan(naive) || std::isnan(fast)) return std::isnan(naive) && std::isnan(fast);
+    if (std::isinf(naive) || std::isinf(fast)) return fast == naive;
+    const double u = std::numeric_limits<T>::epsilon();
+    return std::abs(double(fast) - double(naive)) <=
+           ulps * u * std::abs(double(naive)) + 4 * double(std::numeric_limits<T>::denorm_min());
+}
+
+} // namespace
+
+TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its naive reference on lengths 1 to "
+                   "1000 and on special values, in every copy of the kernels",
+                   T, float, double) {
+    using nn::Activation;
+    const std::uint64_t seed = 5;
+    INFO("seed " << seed);
+    const auto specials = special_values<T>();
+    for_each_isa([&] {
+        nn::Rng rng(seed);
+        for (Activation act : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
+                               Activation::Linear, Activation::Softmax}) {
+            CAPTURE(std::string(nn::name(act)));
+            // Within the ulps of the scalar tests (test_activation.cpp), against the standard library.
+            const double ulps = act == Activation::Softmax                              ? 8
+                                : act == Activation::Sigmoid || act == Activation::Tanh ? 4
+                                                                                        : 0;
+            for (std::size_t length = 1; length <= 1000; ++length) {
+                CAPTURE(length);
+                nn::Matrix<T> Z(1, length);
+                for (T& z : Z) z = rng.uniform(T(-20), T(20));
+                if (act != Activation::Softmax) // a row with an infinity or a NaN in it has no softmax
+                    for (std::size_t k = 0; k < 3; ++k) Z(0, rng.below(length)) = specials[rng.below(specials.size())];
+                nn::Matrix<T> fast(1, length, T(99)), slow(1, length, T(-99));
+                nn::detail::activate_rows<T>(Z, act, fast);
+                nn::detail::naive::activate_rows<T>(Z, act, slow);
+                for (std::size_t j = 0; j < length; ++j) {
+                    CAPTURE(Z(0, j));
+                    REQUIRE(near(fast(0, j), slow(0, j), ulps));
+                }
+                if (act == Activation::Softmax) continue;
+                // The vector lanes and the scalar tail give the same bits: each element alone.
+                for (std::size_t j = 0; j < length; j += 1 + length / 16) {
+                    nn::Matrix<T> one(1, 1, Z(0, j)), out(1, 1);
+                    nn::detail::activate_rows<T>(one, act, out);
+                    REQUIRE(std::memcmp(&out(0, 0), &fast(0, j), sizeof(T)) == 0);
+                }
+                // D *= act'(A): within a few ulps of the terms (1 - a^2 may be fused into one rounding).
+                const nn::Matrix<T> D0 = test::random_matrix<T>(rng, 1, length);
+                nn::Matrix<T> D = D0, D2 = D0;
+                nn::detail::mul_derivative<T>(D, fast, act);
+                nn::detail::naive::mul_derivative<T>(D2, fast, act);
+                for (std::size_t j = 0; j < length; ++j) {
+                    const double a = fast(0, j), scale = std::abs(double(D0(0, j))) * (1 + a * a);
+                    if (std::isnan(a)) {
+                        REQUIRE(std::isnan(D(0, j)) == std::isnan(D2(0, j)));
+                        continue;
+                    }
+                    REQUIRE(std::abs(double(D(0, j)) - double(D2(0, j))) <=
+                            4 * std::numeric_limits<T>::epsilon() * scale);
+                }
+            }
+        }
+        // Softmax is exact on hand-computed rows and cannot overflow (see also the element-wise test).
+        const nn::Matrix<T> Z{{1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000}};
+        nn::Matrix<T> A(1, 9);
+        nn::detail::activate_rows<T>(Z, Activation::Softmax, A);
+        for (T a : A) CHECK(a == doctest::Approx(1.0 / 9).epsilon(1e-6));
+    });
 }

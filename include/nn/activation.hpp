@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include <nn/detail/simd.hpp>
 #include <nn/matrix.hpp>
 
 namespace nn {
@@ -56,14 +57,23 @@ namespace detail {
 template <Real T>
 using SameSizeInt = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
 
-/// e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp), written once
-/// for a scalar T and for GCC/Clang vectors V of T, so that the activation kernels vectorise at
-/// any optimisation level and give the same bits in vector and scalar code. x = n ln 2 + r with
-/// |r| <= ln(2)/2 (ln 2 split in two, so that n ln 2 is exact), e^r by its Taylor polynomial
+/// 1/13!, 1/12!, ..., 1/2!, 1, 1: the Taylor coefficients of e^r, highest first.
+inline constexpr double taylor_of_exp[] = {
+    1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
+    1.0 / 120,       1.0 / 24,       1.0 / 6,       1.0 / 2,      1.0,         1.0};
+
+// The element-wise functions below are written once for a scalar T and for the GCC/Clang vectors
+// V of T of every target (I: the integer vector of V's shape), so that the kernels vectorise at any
+// optimisation level and give the same bits in a vector's lanes and in the scalar tail. They work
+// in place on a reference: a function of the baseline target may not take or return a wider
+// target's vector by value (see nn/detail/simd.hpp), but is inlined into it this way.
+
+/// x = e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp). x = n ln 2 + r
+/// with |r| <= ln(2)/2 (ln 2 split in two, so that n ln 2 is exact), e^r by its Taylor polynomial
 /// (degree 7 for float, 13 for double: the first term left out is below half an ulp), times 2^n
 /// built in the exponent bits in two halves, so that subnormal and infinite results come out right.
 template <Real T, class V, class I>
-inline V exp_lanes(V x) {
+NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
     constexpr int mantissa = std::numeric_limits<T>::digits - 1;
     constexpr bool single = sizeof(T) == 4;
     const V hi = V{} + T(single ? 89 : 710), lo = V{} + T(single ? -104 : -746); // past over- and underflow
@@ -77,25 +87,93 @@ inline V exp_lanes(V x) {
     const T ln2_lo = single ? T(1.428606765330187e-06) : T(1.9082149292705877e-10);
     const V r = (x - n * ln2_hi) - n * ln2_lo;
     V p = V{} + T(single ? 1.0 / 5040 : 1.0 / 6227020800);
-    constexpr double taylor[] = {
-        1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
-        1.0 / 120,       1.0 / 24,       1.0 / 6,       1.0 / 2,      1.0,         1.0};
-    for (std::size_t k = single ? 6 : 0; k < sizeof taylor / sizeof taylor[0]; ++k) p = p * r + T(taylor[k]);
-    const I n_int = std::bit_cast<I>(t) - std::bit_cast<I>(magic), half = n_int >> 1;
+    for (std::size_t k = single ? 6 : 0; k < sizeof taylor_of_exp / sizeof taylor_of_exp[0]; ++k)
+        p = p * r + T(taylor_of_exp[k]);
+    const I n_int = NN_DETAIL_BIT_CAST(I, t) - NN_DETAIL_BIT_CAST(I, magic), half = n_int >> 1;
     const I bias = I{} + (single ? 127 : 1023);
-    const V scale1 = std::bit_cast<V>(I((half + bias) << mantissa));
-    const V scale2 = std::bit_cast<V>(I((n_int - half + bias) << mantissa));
-    return p * scale1 * scale2;
+    const V scale1 = NN_DETAIL_BIT_CAST(V, I((half + bias) << mantissa));
+    const V scale2 = NN_DETAIL_BIT_CAST(V, I((n_int - half + bias) << mantissa));
+    x = p * scale1 * scale2;
 }
 
-/// sigmoid(z) = 1 / (1 + e^-z), computed as s = 1 / (1 + e^-|z|) and, for z < 0, e^-|z| s = 1 - s
-/// without cancellation: no exponential ever overflows.
+/// z = sigmoid(z) = 1 / (1 + e^-z), computed as s = 1 / (1 + e^-|z|) and, for z < 0,
+/// e^-|z| s = 1 - s without cancellation: no exponential ever overflows.
 template <Real T, class V, class I>
-inline V sigmoid_lanes(V z) {
+NN_DETAIL_ALWAYS_INLINE inline void sigmoid_lanes(V& z) {
     const V zero = V{};
-    const V e = exp_lanes<T, V, I>(z < zero ? z : -z);
+    V e = z < zero ? z : -z;
+    exp_lanes<T, V, I>(e);
     const V s = T(1) / (T(1) + e);
-    return z >= zero ? s : e * s;
+    z = z >= zero ? s : e * s;
+}
+
+/// z = tanh z = sign(z) (-m / (2 + m)) with m = e^(-2|z|) - 1 in (-1, 0], computed without the
+/// cancellation of 1 - e^(-2|z|) near 0: x = n ln 2 + r as in exp_lanes, e^r - 1 by the Taylor
+/// polynomial without its constant term, and m = 2^n (e^r - 1) + (2^n - 1), which for |z| < ln(2)/4
+/// is e^r - 1 itself. -2|z| is clamped to -40, where tanh is 1 to double precision; the sign is
+/// the one of z, so tanh(-0) = -0, and a NaN stays NaN.
+template <Real T, class V, class I>
+NN_DETAIL_ALWAYS_INLINE inline void tanh_lanes(V& z) {
+    constexpr int mantissa = std::numeric_limits<T>::digits - 1;
+    constexpr bool single = sizeof(T) == 4;
+    const I sign_bit = I{} + std::numeric_limits<SameSizeInt<T>>::min();
+    const I sign = NN_DETAIL_BIT_CAST(I, z) & sign_bit;
+    V x = T(-2) * NN_DETAIL_BIT_CAST(V, NN_DETAIL_BIT_CAST(I, z) ^ sign); // -2|z|
+    const V lo = V{} + T(-40);
+    x = x < lo ? lo : x;
+    const V magic = V{} + T(1.5) * T(std::int64_t(1) << mantissa);
+    const V t = x * T(1.4426950408889634) + magic;
+    const V n = t - magic;
+    const T ln2_hi = single ? T(0.693145751953125) : T(0.6931471803691238);
+    const T ln2_lo = single ? T(1.428606765330187e-06) : T(1.9082149292705877e-10);
+    const V r = (x - n * ln2_hi) - n * ln2_lo;
+    V p = V{} + T(single ? 1.0 / 5040 : 1.0 / 6227020800);
+    for (std::size_t k = single ? 6 : 0; k + 1 < sizeof taylor_of_exp / sizeof taylor_of_exp[0]; ++k)
+        p = p * r + T(taylor_of_exp[k]);
+    const V scale = NN_DETAIL_BIT_CAST(
+        V, I((NN_DETAIL_BIT_CAST(I, t) - NN_DETAIL_BIT_CAST(I, magic) + (single ? 127 : 1023)) << mantissa));
+    const V m = p * r * scale + (scale - T(1));
+    z = NN_DETAIL_BIT_CAST(V, (NN_DETAIL_BIT_CAST(I, -m / (T(2) + m)) & ~sign_bit) | sign);
+}
+
+/// z = z for z > 0 and 0 otherwise (ReLU), or 0.01 z otherwise (LeakyReLU).
+template <Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void relu_lanes(V& z) {
+    const V zero{};
+    z = z > zero ? z : zero;
+}
+template <Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void leaky_relu_lanes(V& z) {
+    const V zero{};
+    z = z > zero ? z : T(leaky_relu_slope) * z;
+}
+
+/// d = d act'(a) for an element-wise activation, from its output a: the products of
+/// nn::derivative_from_output, a vector at a time.
+template <Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void mul_derivative_lanes(Activation act, V& d, const V& a) {
+    const V zero{}, one = zero + T(1);
+    switch (act) {
+    case Activation::Sigmoid: d = d * (a * (T(1) - a)); return;
+    case Activation::Tanh: d = d * (T(1) - a * a); return;
+    case Activation::ReLU: d = d * (a > zero ? one : zero); return;
+    case Activation::LeakyReLU: d = d * (a > zero ? one : zero + T(leaky_relu_slope)); return;
+    case Activation::Linear:
+    case Activation::Softmax: return;
+    }
+}
+
+/// z = act(z) for an element-wise activation.
+template <Real T, class V, class I>
+NN_DETAIL_ALWAYS_INLINE inline void activate_lanes(Activation act, V& z) {
+    switch (act) {
+    case Activation::Sigmoid: return sigmoid_lanes<T, V, I>(z);
+    case Activation::Tanh: return tanh_lanes<T, V, I>(z);
+    case Activation::ReLU: return relu_lanes<T, V>(z);
+    case Activation::LeakyReLU: return leaky_relu_lanes<T, V>(z);
+    case Activation::Linear:
+    case Activation::Softmax: return;
+    }
 }
 
 } // namespace detail
@@ -105,17 +183,11 @@ inline bool is_elementwise(Activation act) { return act != Activation::Softmax; 
 
 /// act(z) for an element-wise activation. Sigmoid never divides by an overflowed exponential:
 /// for z < 0 it uses e^z / (1 + e^z), so it is finite and within a few ulps for every finite z
-/// (0 and 1 at -1000 and +1000). Softmax needs the whole row: see detail::activate_rows.
+/// (0 and 1 at -1000 and +1000). Tanh is within 3 ulps, odd, and exact at 0 and for |z| > 20. The kernels compute the
+/// same functions a vector at a time. Softmax needs the whole row: see detail::activate_rows.
 template <Real T>
 T activate(Activation act, T z) {
-    switch (act) {
-    case Activation::Sigmoid: return detail::sigmoid_lanes<T, T, detail::SameSizeInt<T>>(z);
-    case Activation::Tanh: return std::tanh(z);
-    case Activation::ReLU: return z > T(0) ? z : T(0);
-    case Activation::LeakyReLU: return z > T(0) ? z : T(leaky_relu_slope) * z;
-    case Activation::Linear:
-    case Activation::Softmax: return z;
-    }
+    detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, z);
     return z;
 }
 

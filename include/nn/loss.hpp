@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include <nn/activation.hpp>
-#include <nn/detail/gemm.hpp>
+#include <nn/detail/simd.hpp>
 #include <nn/matrix.hpp>
 
 namespace nn {

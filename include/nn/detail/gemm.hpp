@@ -10,93 +10,21 @@
 // pay (see "direct" below), and a long sum into a thin C (a weight gradient) is computed as C^T
 // when that takes half the tiles.
 //
-// The vectors are GCC/Clang vector extensions as wide as the target allows (AVX-512: 64 bytes,
-// AVX: 32, otherwise 16), chosen at compile time from the target's macros: build with
-// -march=native (or -mavx512f -mfma, -mavx2 -mfma) for full speed.
+// The vectors are this target's (nn/detail/simd.hpp): this file is read once per instruction set,
+// inside its namespace, by nn/detail/kernels.hpp, and so includes nothing itself.
 //
 // Threads: compiled with OpenMP (-fopenmp), products of at least 2^22 multiply-adds share their
 // packing and their tiles among OMP_NUM_THREADS threads. Each tile of C is still computed by one
 // thread, in the same order, so the results are bit-identical whatever the number of threads.
-#pragma once
-
-#include <bit>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <new>
-#include <type_traits>
-
-#include <nn/matrix.hpp>
-
-#if defined(_OPENMP)
-#include <omp.h>
+#if !defined(NN_DETAIL_TARGET_BYTES)
+#error "nn/detail/gemm.hpp is read by nn/detail/kernels.hpp, once per target: include <nn/detail/kernels.hpp>"
 #endif
-
-namespace nn::detail {
-
-#if defined(__AVX512F__)
-inline constexpr std::size_t vector_bytes = 64;
-#elif defined(__AVX__)
-inline constexpr std::size_t vector_bytes = 32;
-#else
-inline constexpr std::size_t vector_bytes = 16;
-#endif
-
-// The micro-kernel's multiply-adds become fused multiply-adds where the target has them, even in
-// strict ISO mode (GCC contracts a * b + c only with -ffp-contract=fast); and GCC vectorises the
-// copy of a partial tile at -O2 as at -O3 (its -O2 cost model leaves loops of unknown length scalar).
-#if defined(__clang__)
-#define NN_DETAIL_CONTRACT_PRAGMA _Pragma("clang fp contract(fast)")
-#define NN_DETAIL_CONTRACT_ATTRIBUTE
-#elif defined(__GNUC__)
-#define NN_DETAIL_CONTRACT_PRAGMA
-#define NN_DETAIL_CONTRACT_ATTRIBUTE __attribute__((optimize("fp-contract=fast", "vect-cost-model=dynamic")))
-#else
-#define NN_DETAIL_CONTRACT_PRAGMA
-#define NN_DETAIL_CONTRACT_ATTRIBUTE
-#endif
-
-// For parallel_for and the lambdas that hold an element loop: inlined where they are written, so
-// that the loop sees its restrict pointers and constant arguments. A lambda given to parallel_for
-// is also called from the OpenMP region, and GCC with -fopenmp then kept it as a function of its
-// own, whose loop no longer vectorised.
-#if defined(__GNUC__)
-#define NN_DETAIL_ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define NN_DETAIL_ALWAYS_INLINE
-#endif
-
-#if defined(_OPENMP)
-/// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
-/// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
-template <class Body>
-__attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
-#pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
-}
-#endif
-
-/// body(first, last) over [0, count): with OpenMP and `threaded`, split into one contiguous range
-/// per thread; otherwise in one call, with no OpenMP runtime call at all. Callers compute each
-/// index alone, so the split never changes a result.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body& body) {
-#if defined(_OPENMP)
-    if (threaded && count > 1 && omp_get_max_threads() > 1) return parallel_region(count, body);
-#endif
-    body(0, count);
-}
 
 template <Real T>
 struct GemmShape {
-    typedef T Vector __attribute__((vector_size(vector_bytes)));
-    using Lane = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-    typedef Lane Mask __attribute__((vector_size(vector_bytes))); // lanes of all ones or all zeros
-    static constexpr std::size_t lanes = vector_bytes / sizeof(T);
+    using Vector = typename Lanes<T>::Vector;
+    using Mask = typename Lanes<T>::Mask;
+    static constexpr std::size_t lanes = Lanes<T>::count;
     static constexpr std::size_t NV = 2;                           // vectors across a tile
     static constexpr std::size_t NR = NV * lanes;                  // columns of C per tile
     static constexpr std::size_t MR = vector_bytes == 64 ? 12 : 6; // rows of C per tile
@@ -104,18 +32,6 @@ struct GemmShape {
     static constexpr std::size_t MC = 96;                          // rows of a packed A block (L2)
     static constexpr std::size_t NC = 3072;                        // columns of a packed B block
 };
-
-/// One vector (or one element, for U = T) read from or written to any address.
-template <class U, class T>
-U load(const T* p) {
-    U u;
-    std::memcpy(&u, p, sizeof(U));
-    return u;
-}
-template <class U, class T>
-void store(T* p, const U& u) {
-    std::memcpy(p, &u, sizeof(U));
-}
 
 /// A grow-only, NN_ALIGNMENT-aligned scratch buffer: after the first call of a given size, no
 /// more allocations.
@@ -159,7 +75,7 @@ void pack_rows(T* dst, std::size_t pitch, const T* src, std::size_t stride, std:
     for (std::size_t r = 0; r < rows; ++r, src += stride, dst += pitch) {
         if (r * stride + Vectors * W <= extent) {
             for (std::size_t v = 0; v < Vectors; ++v)
-                store(dst + v * W, std::bit_cast<V>(load<Mask>(src + v * W) & keep[v]));
+                store(dst + v * W, NN_DETAIL_BIT_CAST(V, load<Mask>(src + v * W) & keep[v]));
             continue;
         }
         for (std::size_t j = 0; j < pitch; ++j) dst[j] = j < count ? src[j] : T(0);
@@ -201,13 +117,14 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
     for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 4
         for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V{};
+#pragma GCC unroll 4
     for (std::size_t p = 0; p < kc; ++p) {
         V b[NV];
 #pragma GCC unroll 4
         for (std::size_t v = 0; v < NV; ++v) b[v] = load<V>(pb + p * NR + v * W);
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i) {
-            const V a = V{} + pa[i * rsa + p * csa]; // broadcast
+            const T a = pa[i * rsa + p * csa]; // broadcast by the vector operations: V{} + a would add a zero
 #pragma GCC unroll 4
             for (std::size_t v = 0; v < NV; ++v) acc[i][v] += a * b[v];
         }
@@ -330,5 +247,3 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         }
     }
 }
-
-} // namespace nn::detail
