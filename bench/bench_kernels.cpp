@@ -85,6 +85,7 @@ void register_form(const char* form_name, Form form, const char* type) {
 } // namespace
 
 int main(int argc, char** argv) {
+    std::printf("kernels: %s\n", nn::simd_path());
     for (auto [name, form] : {std::pair{"A*B", Form::AB}, {"At*B", Form::AtB}, {"A*Bt", Form::ABt}}) {
         register_form<float>(name, form, "float");
         register_form<double>(name, form, "double");

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "workloads.hpp"
 
@@ -124,11 +125,28 @@ void register_all(const char* type) {
     }
 }
 
+// How a float training step's cost grows: with the batch (32 to 4,096) at width 256, and with the
+// width (64 to 4,096) at batch 256, on networks {width, width, width} (two layers, sigmoid). The
+// FLOP/s counter shows where the step leaves the per-sample overheads behind and where it meets
+// the GEMM's rate.
+void register_sweep() {
+    static std::vector<bench::Workload> sweep; // the names must outlive the registration
+    for (std::size_t batch : {32, 128, 512, 1024, 4096}) sweep.push_back({"batch", {256, 256, 256}, batch});
+    for (std::size_t width : {64, 256, 1024, 4096}) sweep.push_back({"width", {width, width, width}, 256});
+    for (const bench::Workload& w : sweep) {
+        const std::string name = std::string("sweep/step/") + w.name + "/n:" + std::to_string(w.batch) +
+                                 "/width:" + std::to_string(w.arch[0]) + "/float";
+        benchmark::RegisterBenchmark(name.c_str(), step<float>, w)->Unit(benchmark::kMicrosecond);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    std::printf("kernels: %s\n", nn::simd_path());
     register_all<float>("float");
     register_all<double>("double");
+    register_sweep();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

@@ -1,5 +1,5 @@
 // nn: median microseconds per training step (backprop over the batch + learn) on each workload.
-// Float, sigmoid everywhere, the MSE cost; built with -march=native.
+// Float, sigmoid everywhere, the MSE cost; run.sh builds it with -march=native and with plain -O2.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +14,7 @@ extern "C" {
 
 int main(int argc, char** argv) {
     const char* only = argc > 1 ? argv[1] : nullptr;
+    std::printf("kernels %s\n", nn::simd_path()); // run.sh reads it as one line: name, then value
     using clock = std::chrono::steady_clock;
     for (const compare_workload& c : compare_workloads) {
         if (only && std::strcmp(only, c.name) != 0) continue;

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds and runs the four reference workloads (xor, adder, mnist, wide) with nn, FANN and
 # PyTorch, one training step each, and prints median microseconds per step, nn's ratio to the
-# fastest peer on one thread, and nn's and Eigen's GEMM rates. A peer that is not installed is
-# skipped with a note (Debian: libfann-dev, python3-torch, libeigen3-dev).
+# fastest peer on one thread, and the references every rate is held to: this core's measured
+# multiply-add peak (bench/fma_peak.cpp) and the GEMM rates of OpenBLAS (as PyTorch calls it) and
+# Eigen. nn is built twice: with -march=native, and with plain -O2 as most users build, where its
+# kernels are chosen at run time. A peer that is not installed is skipped with a note (Debian:
+# libfann-dev, python3-torch, libopenblas0-pthread, libeigen3-dev); run as root, the script
+# installs OpenBLAS itself, since PyTorch on the reference BLAS is no fair peer.
 # Usage: bench/compare/run.sh [workload]      (from anywhere; builds into build-compare/)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,14 +16,29 @@ mkdir -p "$out"
 only=${1:-}
 cxx=${CXX:-g++} cc=${CC:-gcc} python=${NN_PYTHON:-/usr/bin/python3}
 flags="-O3 -march=native -DNDEBUG" # as CMake's Release build, plus this machine's instruction set
-
-echo "building nn ($cxx $flags, and again with -fopenmp for two threads)"
-$cxx -std=c++20 $flags -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step"
-$cxx -std=c++20 $flags -fopenmp -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_omp"
-declare -A nn nn2 fann torch1 torch2 tuned1 tuned2
 notes=()
+
+blas_lib() { readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo none; }
+case $(blas_lib) in
+*openblas*) ;;
+*)
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing OpenBLAS for PyTorch (apt-get install libopenblas0-pthread)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null
+    fi
+    ;;
+esac
+
+echo "building nn ($cxx $flags; -O2 alone; -fopenmp for two threads)"
+$cxx -std=c++20 $flags -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step"
+$cxx -std=c++20 -O2 -DNDEBUG -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_o2"
+$cxx -std=c++20 $flags -fopenmp -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_omp"
+$cxx -std=c++20 -O2 -march=native -ffp-contract=fast "$root/bench/fma_peak.cpp" -o "$out/fma_peak"
+declare -A nn nn_o2 nn2 fann torch1 torch2
 while read -r name us; do nn[$name]=$us; done < <("$out/nn_step" $only)
+while read -r name us; do nn_o2[$name]=$us; done < <("$out/nn_step_o2" $only)
 while read -r name us; do nn2[$name]=$us; done < <(OMP_NUM_THREADS=2 OMP_PROC_BIND=spread "$out/nn_step_omp" $only)
+peak=$("$out/fma_peak" | awk '{print $2}')
 
 if [ -f /usr/include/floatfann.h ]; then
     echo "building FANN's runner ($cc)"
@@ -29,17 +48,31 @@ else
     notes+=("FANN skipped: not installed (apt-get install libfann-dev)")
 fi
 
+openblas=""
 if "$python" -c "import torch" 2>/dev/null; then
-    # As this machine's environment runs it (which may pin OpenBLAS's kernels with
-    # OPENBLAS_CORETYPE), and with OpenBLAS left to detect the CPU itself (its fastest kernels).
-    while read -r name us; do torch1[$name]=$us; done < <(OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 $only)
-    while read -r name us; do torch2[$name]=$us; done < <(OPENBLAS_NUM_THREADS=2 "$python" "$here/torch_step.py" 2 $only)
-    while read -r name us; do tuned1[$name]=$us; done < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 $only)
-    while read -r name us; do tuned2[$name]=$us; done < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 "$python" "$here/torch_step.py" 2 $only)
-    blas=$("$python" -c "import torch, re; print(re.search(r'BLAS_INFO=(\w+)', torch.__config__.show()).group(1))" 2>/dev/null || echo unknown)
-    lib=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown)
-    notes+=("PyTorch's BLAS: $lib; 'PyTorch*' columns: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (${OPENBLAS_CORETYPE:+here pinned to $OPENBLAS_CORETYPE}), OpenBLAS picks its kernels")
-    case $lib in *openblas*) ;; *) notes+=("PyTorch runs on the reference BLAS here: apt-get install libopenblas0-pthread for a fair comparison") ;; esac
+    # OpenBLAS left to detect the CPU itself (its fastest kernels): OPENBLAS_CORETYPE and
+    # OPENBLAS_L2_SIZE, which this machine's environment may set, unset.
+    torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+    while read -r name us; do torch1[$name]=$us; done < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 $only)
+    while read -r name us; do torch2[$name]=$us; done < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=2 "$python" "$here/torch_step.py" 2 $only)
+    # The BLAS the PyTorch process loaded, and its GEMM rate at the wide workload's forward shape.
+    read -r torch_blas openblas < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" - <<'PY'
+import statistics, time, torch
+torch.set_num_threads(1)
+a, b = torch.rand(256, 1024), torch.rand(1024, 1024)
+torch.mm(a, b)
+lib = next((l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower()), "none")
+rates = []
+for _ in range(15):
+    t0 = time.perf_counter()
+    for _ in range(5):
+        torch.mm(a, b)
+    rates.append(2 * 256 * 1024 * 1024 * 5 / (time.perf_counter() - t0) / 1e9)
+print(lib, "%.1f" % statistics.median(rates))
+PY
+)
+    notes+=("PyTorch $("$python" -c "import torch; print(torch.__version__)") ran on $torch_blas")
+    case $torch_blas in *openblas*) ;; *) notes+=("PyTorch is not on OpenBLAS here, an unfair peer: apt-get install libopenblas0-pthread") ;; esac
 else
     notes+=("PyTorch skipped: not installed for $python (apt-get install python3-torch)")
 fi
@@ -53,26 +86,35 @@ else
 fi
 notes+=("the classic single-header nn.h is not packaged by Debian: not measured")
 
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+isa=$(grep -m1 -o -w -E 'avx512f' /proc/cpuinfo || grep -m1 -o -w 'avx2' /proc/cpuinfo || echo sse2)
 echo
-echo "median microseconds per training step (float, sigmoid, one thread unless marked); $(date -u +%Y-%m-%d), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-printf "%-7s %10s %10s %10s %11s %11s %11s %11s %8s  %s\n" workload nn "nn 2t" FANN "PyTorch 1t" "PyTorch 2t" "PyTorch* 1t" "PyTorch* 2t" "nn/best" "target (one thread)"
-declare -A target=([xor]=0.5 [adder]=0.2 [mnist]=0.5 [wide]=0.5)
+echo "$(date -u +%Y-%m-%d), $cpu ($isa), $(nproc) cores; nn's kernels: ${nn[kernels]} (-march=native), ${nn_o2[kernels]} (-O2)"
+echo "median microseconds per training step (float, sigmoid, one thread unless marked)"
+printf "%-7s %10s %10s %8s %10s %10s %11s %11s %8s  %s\n" workload nn "nn -O2" "-O2/nat" "nn 2t" FANN "PyTorch 1t" "PyTorch 2t" "nn/best" "target (one thread)"
+declare -A target=([xor]=0.5 [adder]=0.2 [mnist]=0.85 [wide]=0.85)
 for w in xor adder mnist wide; do
     [ -n "${nn[$w]:-}" ] || continue
     best=""
-    for peer in "${fann[$w]:-}" "${torch1[$w]:-}" "${tuned1[$w]:-}"; do
+    for peer in "${fann[$w]:-}" "${torch1[$w]:-}"; do
         [ -n "$peer" ] && { [ -z "$best" ] || awk -v a="$peer" -v b="$best" 'BEGIN { exit !(a < b) }'; } && best=$peer
     done
     ratio=$([ -n "$best" ] && awk -v a="${nn[$w]}" -v b="$best" 'BEGIN { printf "%.3f", a / b }' || echo "-")
     verdict=$([ "$ratio" != "-" ] && awk -v r="$ratio" -v t="${target[$w]}" 'BEGIN { print (r <= t ? "<= " t " met" : "<= " t " MISSED") }' || echo "-")
-    printf "%-7s %10.4g %10.4g %10.4g %11.4g %11.4g %11.4g %11.4g %8s  %s\n" "$w" "${nn[$w]}" "${nn2[$w]:-0}" "${fann[$w]:-0}" "${torch1[$w]:-0}" "${torch2[$w]:-0}" "${tuned1[$w]:-0}" "${tuned2[$w]:-0}" "$ratio" "$verdict"
+    speed=$(awk -v a="${nn[$w]}" -v b="${nn_o2[$w]}" 'BEGIN { printf "%.2f", a / b }')
+    printf "%-7s %10.4g %10.4g %8s %10.4g %10.4g %11.4g %11.4g %8s  %s\n" "$w" "${nn[$w]}" "${nn_o2[$w]}" "$speed" "${nn2[$w]:-0}" "${fann[$w]:-0}" "${torch1[$w]:-0}" "${torch2[$w]:-0}" "$ratio" "$verdict"
 done
+echo
+echo "-O2/nat: the -O2 build's speed as a fraction of the -march=native one (target >= 0.80 on mnist and wide)"
+for w in xor adder mnist wide; do
+    [ -n "${nn2[$w]:-}" ] && printf "two threads on %-6s %.2fx one thread\n" "$w" "$(awk -v a="${nn[$w]}" -v b="${nn2[$w]}" 'BEGIN { print a / b }')"
+done
+echo "(target: >= 1.7x on wide, never below 1.0x)"
 if [ -n "${nn[wide]:-}" ]; then
     # 6 n sum_l n_l n_(l+1) flops per step: forward, and the two products of backprop.
     rate=$(awk -v us="${nn[wide]}" 'BEGIN { printf "%.1f", 6 * 256 * 3 * 1024 * 1024 / (us * 1e-6) / 1e9 }')
     echo
-    speedup=$(awk -v a="${nn[wide]}" -v b="${nn2[wide]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    echo "wide, two threads: ${speedup}x nn's one-thread rate (target 1.7x)"
-    echo "wide step: $rate GFLOP/s; Eigen's single-precision GEMM on one core: ${eigen:--} GFLOP/s$([ -n "$eigen" ] && awk -v a="$rate" -v b="$eigen" 'BEGIN { printf " (nn at %.0f%% of it; target 85%%)", 100 * a / b }')"
+    echo "GFLOP/s, one core, float: multiply-add peak $peak; nn's wide step $rate ($(awk -v a="$rate" -v b="$peak" 'BEGIN { printf "%.0f%%", 100 * a / b }') of the peak, target 80%)"
+    echo "GEMM 256x1024 . 1024x1024: OpenBLAS (PyTorch's torch.mm) ${openblas:--}, Eigen ${eigen:--}"
 fi
 for n in "${notes[@]}"; do echo "note: $n"; done
