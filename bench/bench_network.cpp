@@ -131,8 +131,8 @@ void register_all(const char* type) {
 // the GEMM's rate.
 void register_sweep() {
     static std::vector<bench::Workload> sweep; // the names must outlive the registration
-    for (std::size_t batch : {32, 128, 512, 1024, 4096}) sweep.push_back({"batch", {256, 256, 256}, batch});
-    for (std::size_t width : {64, 256, 1024, 4096}) sweep.push_back({"width", {width, width, width}, 256});
+    for (std::size_t batch : {32u, 128u, 512u, 1024u, 4096u}) sweep.push_back({"batch", {256, 256, 256}, batch});
+    for (std::size_t width : {64u, 256u, 1024u, 4096u}) sweep.push_back({"width", {width, width, width}, 256});
     for (const bench::Workload& w : sweep) {
         const std::string name = std::string("sweep/step/") + w.name + "/n:" + std::to_string(w.batch) +
                                  "/width:" + std::to_string(w.arch[0]) + "/float";
