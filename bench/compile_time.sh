@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Compile time of a small program that includes <nn/nn.hpp> and trains a step, against the
-# smallest Eigen programs (Debian libeigen3-dev), at -O2: the median of 7 runs each.
+# smallest Eigen programs (Debian libeigen3-dev), at -O2: the median of 7 runs each. nn twice:
+# header-only, and in the compiled mode (-DNN_COMPILED, linked with the library of
+# src/compiled.cpp, built once beforehand and not timed, as nn::compiled is).
 # Usage: bench/compile_time.sh [compiler]   (default g++)
 set -euo pipefail
 cxx=${1:-g++}
@@ -37,16 +39,22 @@ int main() {
 }
 CPP
 
-median() { # seconds to compile $1, median of 7
+median() { # seconds to compile $1 (and link the rest of the arguments), median of 7
+    local program=$1
+    shift
     for _ in 1 2 3 4 5 6 7; do
-        /usr/bin/time -f "%e" "$cxx" -std=c++20 -O2 -I"$root/include" -I"$eigen" "$work/$1.cpp" -o "$work/a.out" 2>&1 >/dev/null | tail -1
+        /usr/bin/time -f "%e" "$cxx" -std=c++20 -O2 -I"$root/include" -I"$eigen" "$work/$program.cpp" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
     done | sort -n | sed -n 4p
 }
 
+"$cxx" -std=c++20 -O2 -DNN_COMPILED -I"$root/include" -c "$root/src/compiled.cpp" -o "$work/compiled.o"
 nn=$(median nn)
+compiled=$(median nn -DNN_COMPILED "$work/compiled.o")
 printf "%-40s %6s s\n" "nn: train one step (<nn/nn.hpp>)" "$nn"
+printf "%-40s %6s s\n" "nn, compiled mode (nn::compiled)" "$compiled"
 for program in eigen_core eigen_dense eigen_product; do
     [ -d "$eigen" ] || { echo "$program: skipped, Eigen is not installed (apt-get install libeigen3-dev)"; continue; }
     t=$(median "$program")
-    printf "%-40s %6s s   nn / this = %s\n" "$program" "$t" "$(awk -v a="$nn" -v b="$t" 'BEGIN { printf "%.2f", a / b }')"
+    printf "%-40s %6s s   nn / this = %s, compiled mode / this = %s\n" "$program" "$t" \
+        "$(awk -v a="$nn" -v b="$t" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$compiled" -v b="$t" 'BEGIN { printf "%.2f", a / b }')"
 done

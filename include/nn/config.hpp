@@ -36,5 +36,16 @@
 // library then depends on nothing. With a BLAS, bit-identical results across thread counts are
 // that BLAS's business.
 
+// NN_COMPILED: the compiled mode. Defined by the CMake target nn::compiled, a static library that
+// holds the library's templates for float and double (NN, Gradient, Matrix and the run-time
+// dispatched kernels, src/compiled.cpp): each translation unit that includes the headers then
+// declares them `extern template` and does not compile them again, which cuts its compile time
+// by half or more. Header-only use (nn::nn, or the include path alone) does not define it. Build
+// the library and the program with the same flags.
+
+// NN_NO_DISPATCH: compile the kernels for the build's own instruction set only (see
+// nn/detail/simd.hpp), without the copies for AVX2 and AVX-512 that are otherwise chosen at run
+// time.
+
 // Threads: compile with -fopenmp and the large products and element-wise loops use
 // OMP_NUM_THREADS threads, with results bit-identical to one thread. Without it, one thread.

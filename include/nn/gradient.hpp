@@ -65,4 +65,9 @@ private:
     Workspace<T> workspace_; // backprop's scratch memory
 };
 
+#if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
+extern template class Gradient<float>;
+extern template class Gradient<double>;
+#endif
+
 } // namespace nn

@@ -272,4 +272,11 @@ private:
     Matrix<T> m_;
 };
 
+#if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
+extern template class Matrix<float>;
+extern template class Matrix<double>;
+extern template class ParameterMatrix<float>;
+extern template class ParameterMatrix<double>;
+#endif
+
 } // namespace nn

@@ -80,35 +80,8 @@ public:
     /// A network with one activation per layer, activations[l] for layer l (the last, the output's):
     ///     nn::NN<float> net({784, 256, 32, 10}, {nn::Activation::ReLU, nn::Activation::Tanh,
     ///                                            nn::Activation::Softmax}, nn::Loss::CrossEntropy);
-    NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss = Loss::MSE, InitOptions init = {})
-        : arch_(std::move(arch)), activations_(std::move(activations)), loss_(loss) {
-        check_arch(arch_);
-        if (activations_.size() != layers())
-            detail::fail("activations has %zu entr%s; the arch makes %zu layer%s, one activation each",
-                         activations_.size(), activations_.size() == 1 ? "y" : "ies", layers(),
-                         detail::plural(layers()));
-        for (std::size_t l = 0; l < layers(); ++l) {
-            if (!is_valid(activations_[l]))
-                detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations_[l]));
-            if (l + 1 < layers() && activations_[l] == Activation::Softmax)
-                detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
-        }
-        if (!is_valid(loss)) detail::fail("the loss is not an nn::Loss (value %d)", int(loss));
-        if (output() == Activation::Softmax && arch_.back() < 2)
-            detail::fail("a softmax output needs at least 2 outputs, arch.back() is %zu", arch_.back());
-        if (loss != Loss::MSE && output() != required_output(loss))
-            detail::fail("the %s loss needs a %s output, the output activation is %s", name(loss),
-                         name(required_output(loss)), name(output()));
-        if (!is_valid(init.scheme)) detail::fail("InitOptions.scheme is not an nn::Init (value %d)", int(init.scheme));
-        weights_.reserve(layers());
-        biases_.reserve(layers());
-        for (std::size_t l = 0; l < layers(); ++l) {
-            weights_.emplace_back(arch_[l], arch_[l + 1]);
-            biases_.emplace_back(std::size_t(1), arch_[l + 1]);
-        }
-        Rng rng(init.seed);
-        this->init(rng, init.scheme);
-    }
+    NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss = Loss::MSE,
+       InitOptions init = {});
 
     /// Copies take the other network's arch, activations, loss and parameters.
     NN(const NN&) = default;
@@ -129,14 +102,7 @@ public:
     Activation activation(std::size_t l) const { return activations_[checked_layer(l)]; }
     /// The activation every hidden layer shares; nn::Error for a network without hidden layers or
     /// whose hidden layers differ (then ask activation(l)).
-    Activation hidden() const {
-        if (layers() < 2) detail::fail("the network has no hidden layer; its one layer's activation is output()");
-        for (std::size_t l = 1; l + 1 < layers(); ++l)
-            if (activations_[l] != activations_[0])
-                detail::fail("the hidden layers' activations differ (layer 0: %s, layer %zu: %s); ask activation(l)",
-                             name(activations_[0]), l, name(activations_[l]));
-        return activations_[0];
-    }
+    Activation hidden() const;
     Activation output() const { return activations_.back(); }
     Loss loss() const { return loss_; }
 
@@ -156,42 +122,13 @@ public:
 
     /// Sets every weight and bias to a uniform draw between low and high, layer by layer, weights
     /// before biases, row by row: the same seed gives the same network everywhere.
-    void randomize(Rng& rng, T low, T high) {
-        if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high))
-            detail::fail("randomize needs finite low <= high, was given low = %.9g, high = %.9g", double(low),
-                         double(high));
-        for (std::size_t l = 0; l < layers(); ++l) {
-            for (T& w : weights_[l]) w = rng.uniform(low, high);
-            for (T& b : biases_[l]) b = rng.uniform(low, high);
-        }
-    }
+    void randomize(Rng& rng, T low, T high);
 
     /// Draws new starting weights with the chosen scheme (see nn::Init), layer by layer, row by row.
-    void init(Rng& rng, Init scheme = Init::Auto) {
-        if (!is_valid(scheme)) detail::fail("init was given an unknown nn::Init (value %d)", int(scheme));
-        if (scheme == Init::Uniform) return randomize(rng, T(-1), T(1));
-        for (std::size_t l = 0; l < layers(); ++l) {
-            biases_[l].fill(T(0));
-            if (scheme == Init::Zero) {
-                weights_[l].fill(T(0));
-                continue;
-            }
-            const Activation act = activation(l);
-            const bool he = scheme == Init::He ||
-                            (scheme == Init::Auto && (act == Activation::ReLU || act == Activation::LeakyReLU));
-            const double fan_in = double(arch_[l]), fan_out = double(arch_[l + 1]);
-            const T limit = static_cast<T>(std::sqrt(6.0 / (he ? fan_in : fan_in + fan_out)));
-            for (T& w : weights_[l]) w = rng.uniform(-limit, limit);
-        }
-    }
+    void init(Rng& rng, Init scheme = Init::Auto);
 
     /// The network's output for every sample: X is n x arch.front(), the result n x arch.back().
-    Matrix<T> forward(MatrixView<const T> X) const {
-        check_inputs(X);
-        Workspace<T> ws;
-        run_forward(X, ws);
-        return std::move(ws.outputs_.back());
-    }
+    Matrix<T> forward(MatrixView<const T> X) const;
 
     /// As above, computed in the caller's workspace, which is reused from call to call (no
     /// allocation once it is large enough). The view is into `ws`: valid until its next use.
@@ -229,179 +166,44 @@ public:
     ///     dC/dW(l)   = a(l)^T . delta(l),   dC/db(l) = column sums of delta(l)
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
     /// The notes' recurrence (eq. 61-64) multiplies by 2 again at every layer; this does not.
-    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
-        check_data(X, Y);
-        if (!g.matches(arch_)) g.resize(arch_);
-        Workspace<T>& ws = g.workspace_;
-        run_forward(X, ws);
-        const std::size_t n = X.rows();
-        const std::size_t L = layers();
-        ws.deltas_[(L - 1) % 2].resize_for_overwrite(n, outputs());
-        detail::output_delta<T>(loss_, output(), ws.outputs_.back(), Y, ws.deltas_[(L - 1) % 2]);
-        for (std::size_t l = L; l-- > 0;) {
-            const Matrix<T>& delta = ws.deltas_[l % 2];
-            const MatrixView<const T> in = l == 0 ? X : ws.outputs_[l - 1].view();
-            detail::matmul_at_b<T>(in, delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
-            detail::column_sums<T>(delta, g.biases(l));
-            if (l == 0) break;
-            Matrix<T>& below = ws.deltas_[(l - 1) % 2];
-            below.resize_for_overwrite(n, arch_[l]);
-            detail::matmul_a_bt<T>(delta, weights_[l], below); // n x arch[l]
-            detail::mul_derivative<T>(below, ws.outputs_[l - 1], activations_[l - 1]);
-        }
-        return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
-                              static_cast<double>(n));
-    }
+    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const;
 
     /// The gradient by finite differences (eq. 1), one parameter at a time: slow, for checking
     /// backprop. Each parameter is moved by eps and put back bit for bit. The quotient divides by
     /// the step actually taken, (p + eps) - p, which can differ from eps by rounding; an eps too
     /// small to move a parameter at all throws nn::Error.
-    Gradient<T> finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T eps, Diff diff = Diff::Forward) {
-        check_data(X, Y);
-        if (!std::isfinite(eps) || !(eps > T(0)))
-            detail::fail("finite_diff needs a finite eps > 0, was given %.9g", double(eps));
-        if (diff != Diff::Forward && diff != Diff::Central)
-            detail::fail("finite_diff was given an unknown nn::Diff (value %d)", int(diff));
-        Gradient<T> g(arch_);
-        Workspace<T> ws;
-        const double base = unchecked_cost(X, Y, ws); // costs stay in double: a float quotient keeps its digits
-        auto differentiate = [&](ParameterMatrix<T>& params, Matrix<T>& grads, const char* what, std::size_t l) {
-            for (std::size_t i = 0; i < params.size(); ++i) {
-                T& p = params.data()[i];
-                const T saved = p;
-                const T step_up = (saved + eps) - saved, step_down = saved - (saved - eps);
-                if (step_up == T(0) || (diff == Diff::Central && step_down == T(0)))
-                    detail::fail("finite_diff: eps = %.9g is too small to move %s(%zu)(%zu, %zu) = %.9g (p + eps "
-                                 "rounds to p); use a larger eps",
-                                 double(eps), what, l, i / params.cols(), i % params.cols(), double(saved));
-                p = saved + eps;
-                const double up = unchecked_cost(X, Y, ws);
-                if (diff == Diff::Forward) {
-                    grads.data()[i] = static_cast<T>((up - base) / static_cast<double>(step_up));
-                } else {
-                    p = saved - eps;
-                    const double down = unchecked_cost(X, Y, ws);
-                    grads.data()[i] = static_cast<T>((up - down) / (static_cast<double>(step_up) + step_down));
-                }
-                p = saved;
-            }
-        };
-        for (std::size_t l = 0; l < layers(); ++l) {
-            differentiate(weights_[l], g.weights(l), "weights", l);
-            differentiate(biases_[l], g.biases(l), "biases", l);
-        }
-        return g;
-    }
+    Gradient<T> finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T eps, Diff diff = Diff::Forward);
 
     /// One step of gradient descent: p <- p - rate * g for every parameter.
-    void learn(const Gradient<T>& g, T rate) {
-        if (!std::isfinite(rate) || !(rate >= T(0)))
-            detail::fail("learn needs a finite rate >= 0, was given %.9g", double(rate));
-        check_gradient(g);
-        for (std::size_t l = 0; l < layers(); ++l) {
-            detail::axpy_step<T>(weights_[l], g.weights(l), rate);
-            detail::axpy_step<T>(biases_[l], g.biases(l), rate);
-        }
-    }
+    void learn(const Gradient<T>& g, T rate);
 
     /// Throws nn::Error unless X is n x inputs() with n > 0 and all finite; `name` is what the
     /// caller calls X in the message ("X_val has 3 columns, ...").
-    void check_inputs(MatrixView<const T> X, const char* name = "X") const {
-        if (X.cols() != inputs())
-            detail::fail("%s has %zu column%s, the network takes %zu input%s", name, X.cols(), detail::plural(X.cols()),
-                         inputs(), detail::plural(inputs()));
-        if (X.rows() == 0) detail::fail("%s has no rows; at least one sample is needed", name);
-        check_finite(X, name, name);
-    }
+    void check_inputs(MatrixView<const T> X, const char* name = "X") const;
 
     /// Throws nn::Error unless X and Y are a batch this network can take: X n x inputs() and Y n x
     /// outputs() with n > 0, all finite, and targets the loss can take (detail::check_targets).
     void check_data(MatrixView<const T> X, MatrixView<const T> Y, const char* x_name = "X",
-                    const char* y_name = "Y") const {
-        check_inputs(X, x_name);
-        if (Y.cols() != outputs())
-            detail::fail("%s has %zu column%s, the network gives %zu output%s", y_name, Y.cols(),
-                         detail::plural(Y.cols()), outputs(), detail::plural(outputs()));
-        if (Y.rows() != X.rows())
-            detail::fail("%s has %zu row%s, %s has %zu; %s and %s need one row per sample", y_name, Y.rows(),
-                         detail::plural(Y.rows()), x_name, X.rows(), x_name, y_name);
-        check_finite(Y, y_name, y_name);
-        detail::check_targets<T>(loss_, Y, y_name);
-    }
+                    const char* y_name = "Y") const;
 
     /// Throws nn::Error unless g has this network's shapes and only finite values.
-    void check_gradient(const Gradient<T>& g) const {
-        if (g.layers() != layers())
-            detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
-                         layers());
-        for (std::size_t l = 0; l < layers(); ++l) {
-            const Matrix<T>& w = g.weights(l);
-            const Matrix<T>& b = g.biases(l);
-            if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
-                detail::fail("gradient weights(%zu) is %zu x %zu, the network's arch makes it %zu x %zu", l, w.rows(),
-                             w.cols(), arch_[l], arch_[l + 1]);
-            if (b.rows() != 1 || b.cols() != arch_[l + 1])
-                detail::fail("gradient biases(%zu) is %zu x %zu, the network's arch makes it 1 x %zu", l, b.rows(),
-                             b.cols(), arch_[l + 1]);
-            check_finite(w, "gradient weights", "the gradient", l);
-            check_finite(b, "gradient biases", "the gradient", l);
-        }
-    }
+    void check_gradient(const Gradient<T>& g) const;
 
     /// True when every weight and bias is finite.
-    bool parameters_finite() const {
-        for (std::size_t l = 0; l < layers(); ++l)
-            if (!detail::all_finite<T>(weights_[l].data(), weights_[l].size()) ||
-                !detail::all_finite<T>(biases_[l].data(), biases_[l].size()))
-                return false;
-        return true;
-    }
+    bool parameters_finite() const;
 
     /// One line per layer (index, in -> out, activation, parameters), then the loss and the total:
     ///     std::cout << net;   // or net.summary()
-    std::string summary() const {
-        char line[128];
-        std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n",
-                      sizeof(T) == sizeof(float)    ? "float"
-                      : sizeof(T) == sizeof(double) ? "double"
-                                                    : "long double",
-                      layers(), detail::plural(layers()), name(loss_));
-        std::string out = line;
-        out += "  layer      in ->    out  activation    parameters\n";
-        for (std::size_t l = 0; l < layers(); ++l) {
-            std::snprintf(line, sizeof line, "  %5zu  %6zu -> %6zu  %-10s  %12zu\n", l, arch_[l], arch_[l + 1],
-                          name(activations_[l]), weights_[l].size() + biases_[l].size());
-            out += line;
-        }
-        std::snprintf(line, sizeof line, "  total  %6zu -> %6zu              %12zu\n", inputs(), outputs(),
-                      parameter_count());
-        return out += line;
-    }
+    std::string summary() const;
 
     friend std::ostream& operator<<(std::ostream& os, const NN& net) { return os << net.summary(); }
 
 private:
-    static void check_arch(const std::vector<std::size_t>& arch) {
-        if (arch.size() < 2)
-            detail::fail("arch has %zu %s; a network needs at least 2 (inputs and outputs)", arch.size(),
-                         arch.size() == 1 ? "entry" : "entries");
-        for (std::size_t l = 0; l < arch.size(); ++l)
-            if (arch[l] == 0) detail::fail("arch[%zu] is 0; every layer needs at least one neuron", l);
-    }
+    static void check_arch(const std::vector<std::size_t>& arch);
 
     /// `hidden` for every layer but the last, which gets `output` (the four-argument constructor).
     static std::vector<Activation> uniform_layers(const std::vector<std::size_t>& arch, Activation hidden,
-                                                  Activation output) {
-        check_arch(arch);
-        if (!is_valid(hidden)) detail::fail("the hidden activation is not an nn::Activation (value %d)", int(hidden));
-        if (!is_valid(output)) detail::fail("the output activation is not an nn::Activation (value %d)", int(output));
-        if (hidden == Activation::Softmax)
-            detail::fail("softmax can only be the output activation, not the hidden one");
-        std::vector<Activation> per_layer(arch.size() - 2, hidden);
-        per_layer.push_back(output);
-        return per_layer;
-    }
+                                                  Activation output);
 
     std::size_t checked_layer(std::size_t l) const {
         if (l >= layers()) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers());
@@ -411,38 +213,10 @@ private:
     /// Throws "X(r, c) is nan; X must be finite" for the first element that is not finite; with a
     /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
     static constexpr std::size_t no_layer = std::size_t(-1);
-    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
-        if (detail::all_finite<T>(M.data(), M.size())) return;
-        for (std::size_t i = 0; i < M.size(); ++i) {
-            const T x = M.data()[i];
-            if (std::isfinite(x)) continue;
-            const std::size_t r = i / M.cols(), c = i % M.cols();
-            if (layer == no_layer)
-                detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(x), whole);
-            detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(x), whole);
-        }
-    }
+    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer);
 
     /// Runs the layers over X into the workspace and returns the last layer's output.
-    MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const {
-        auto& outs = ws.outputs_;
-        outs.resize(layers());
-        for (std::size_t l = 0; l < layers(); ++l) {
-            const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
-            outs[l].resize_for_overwrite(X.rows(), arch_[l + 1]);
-            if (l + 1 < layers() || !keeps_pre_activation()) {
-                detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-                detail::add_bias_activate<T>(outs[l], biases_[l], activations_[l]);
-            } else { // the output layer keeps its pre-activation for the cost
-                auto& z = ws.z_out_;
-                z.resize_for_overwrite(X.rows(), arch_[l + 1]);
-                detail::matmul<T>(in, weights_[l], z);
-                detail::add_bias<T>(z, biases_[l]);
-                detail::activate_rows<T>(z, output(), outs[l]);
-            }
-        }
-        return outs.back();
-    }
+    MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const;
 
     double unchecked_cost(MatrixView<const T> X, MatrixView<const T> Y, Workspace<T>& ws) const {
         const MatrixView<const T> A = run_forward(X, ws);
@@ -465,5 +239,289 @@ private:
     std::vector<ParameterMatrix<T>> weights_;
     std::vector<ParameterMatrix<T>> biases_;
 };
+
+// The member functions of more than a few lines, defined outside the class so that they are not
+// inline: in the compiled mode (config.hpp) a translation unit then compiles none of them.
+
+template <Real T>
+NN<T>::NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss, InitOptions init)
+    : arch_(std::move(arch)), activations_(std::move(activations)), loss_(loss) {
+    check_arch(arch_);
+    if (activations_.size() != layers())
+        detail::fail("activations has %zu entr%s; the arch makes %zu layer%s, one activation each", activations_.size(),
+                     activations_.size() == 1 ? "y" : "ies", layers(), detail::plural(layers()));
+    for (std::size_t l = 0; l < layers(); ++l) {
+        if (!is_valid(activations_[l]))
+            detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations_[l]));
+        if (l + 1 < layers() && activations_[l] == Activation::Softmax)
+            detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
+    }
+    if (!is_valid(loss)) detail::fail("the loss is not an nn::Loss (value %d)", int(loss));
+    if (output() == Activation::Softmax && arch_.back() < 2)
+        detail::fail("a softmax output needs at least 2 outputs, arch.back() is %zu", arch_.back());
+    if (loss != Loss::MSE && output() != required_output(loss))
+        detail::fail("the %s loss needs a %s output, the output activation is %s", name(loss),
+                     name(required_output(loss)), name(output()));
+    if (!is_valid(init.scheme)) detail::fail("InitOptions.scheme is not an nn::Init (value %d)", int(init.scheme));
+    weights_.reserve(layers());
+    biases_.reserve(layers());
+    for (std::size_t l = 0; l < layers(); ++l) {
+        weights_.emplace_back(arch_[l], arch_[l + 1]);
+        biases_.emplace_back(std::size_t(1), arch_[l + 1]);
+    }
+    Rng rng(init.seed);
+    this->init(rng, init.scheme);
+}
+
+template <Real T>
+Activation NN<T>::hidden() const {
+    if (layers() < 2) detail::fail("the network has no hidden layer; its one layer's activation is output()");
+    for (std::size_t l = 1; l + 1 < layers(); ++l)
+        if (activations_[l] != activations_[0])
+            detail::fail("the hidden layers' activations differ (layer 0: %s, layer %zu: %s); ask activation(l)",
+                         name(activations_[0]), l, name(activations_[l]));
+    return activations_[0];
+}
+
+template <Real T>
+void NN<T>::randomize(Rng& rng, T low, T high) {
+    if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high))
+        detail::fail("randomize needs finite low <= high, was given low = %.9g, high = %.9g", double(low),
+                     double(high));
+    for (std::size_t l = 0; l < layers(); ++l) {
+        for (T& w : weights_[l]) w = rng.uniform(low, high);
+        for (T& b : biases_[l]) b = rng.uniform(low, high);
+    }
+}
+
+template <Real T>
+void NN<T>::init(Rng& rng, Init scheme) {
+    if (!is_valid(scheme)) detail::fail("init was given an unknown nn::Init (value %d)", int(scheme));
+    if (scheme == Init::Uniform) return randomize(rng, T(-1), T(1));
+    for (std::size_t l = 0; l < layers(); ++l) {
+        biases_[l].fill(T(0));
+        if (scheme == Init::Zero) {
+            weights_[l].fill(T(0));
+            continue;
+        }
+        const Activation act = activation(l);
+        const bool he =
+            scheme == Init::He || (scheme == Init::Auto && (act == Activation::ReLU || act == Activation::LeakyReLU));
+        const double fan_in = double(arch_[l]), fan_out = double(arch_[l + 1]);
+        const T limit = static_cast<T>(std::sqrt(6.0 / (he ? fan_in : fan_in + fan_out)));
+        for (T& w : weights_[l]) w = rng.uniform(-limit, limit);
+    }
+}
+
+template <Real T>
+Matrix<T> NN<T>::forward(MatrixView<const T> X) const {
+    check_inputs(X);
+    Workspace<T> ws;
+    run_forward(X, ws);
+    return std::move(ws.outputs_.back());
+}
+
+template <Real T>
+T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
+    check_data(X, Y);
+    if (!g.matches(arch_)) g.resize(arch_);
+    Workspace<T>& ws = g.workspace_;
+    run_forward(X, ws);
+    const std::size_t n = X.rows();
+    const std::size_t L = layers();
+    ws.deltas_[(L - 1) % 2].resize_for_overwrite(n, outputs());
+    detail::output_delta<T>(loss_, output(), ws.outputs_.back(), Y, ws.deltas_[(L - 1) % 2]);
+    for (std::size_t l = L; l-- > 0;) {
+        const Matrix<T>& delta = ws.deltas_[l % 2];
+        const MatrixView<const T> in = l == 0 ? X : ws.outputs_[l - 1].view();
+        detail::matmul_at_b<T>(in, delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
+        detail::column_sums<T>(delta, g.biases(l));
+        if (l == 0) break;
+        Matrix<T>& below = ws.deltas_[(l - 1) % 2];
+        below.resize_for_overwrite(n, arch_[l]);
+        detail::matmul_a_bt<T>(delta, weights_[l], below); // n x arch[l]
+        detail::mul_derivative<T>(below, ws.outputs_[l - 1], activations_[l - 1]);
+    }
+    return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
+                          static_cast<double>(n));
+}
+
+template <Real T>
+Gradient<T> NN<T>::finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T eps, Diff diff) {
+    check_data(X, Y);
+    if (!std::isfinite(eps) || !(eps > T(0)))
+        detail::fail("finite_diff needs a finite eps > 0, was given %.9g", double(eps));
+    if (diff != Diff::Forward && diff != Diff::Central)
+        detail::fail("finite_diff was given an unknown nn::Diff (value %d)", int(diff));
+    Gradient<T> g(arch_);
+    Workspace<T> ws;
+    const double base = unchecked_cost(X, Y, ws); // costs stay in double: a float quotient keeps its digits
+    auto differentiate = [&](ParameterMatrix<T>& params, Matrix<T>& grads, const char* what, std::size_t l) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            T& p = params.data()[i];
+            const T saved = p;
+            const T step_up = (saved + eps) - saved, step_down = saved - (saved - eps);
+            if (step_up == T(0) || (diff == Diff::Central && step_down == T(0)))
+                detail::fail("finite_diff: eps = %.9g is too small to move %s(%zu)(%zu, %zu) = %.9g (p + eps "
+                             "rounds to p); use a larger eps",
+                             double(eps), what, l, i / params.cols(), i % params.cols(), double(saved));
+            p = saved + eps;
+            const double up = unchecked_cost(X, Y, ws);
+            if (diff == Diff::Forward) {
+                grads.data()[i] = static_cast<T>((up - base) / static_cast<double>(step_up));
+            } else {
+                p = saved - eps;
+                const double down = unchecked_cost(X, Y, ws);
+                grads.data()[i] = static_cast<T>((up - down) / (static_cast<double>(step_up) + step_down));
+            }
+            p = saved;
+        }
+    };
+    for (std::size_t l = 0; l < layers(); ++l) {
+        differentiate(weights_[l], g.weights(l), "weights", l);
+        differentiate(biases_[l], g.biases(l), "biases", l);
+    }
+    return g;
+}
+
+template <Real T>
+void NN<T>::learn(const Gradient<T>& g, T rate) {
+    if (!std::isfinite(rate) || !(rate >= T(0)))
+        detail::fail("learn needs a finite rate >= 0, was given %.9g", double(rate));
+    check_gradient(g);
+    for (std::size_t l = 0; l < layers(); ++l) {
+        detail::axpy_step<T>(weights_[l], g.weights(l), rate);
+        detail::axpy_step<T>(biases_[l], g.biases(l), rate);
+    }
+}
+
+template <Real T>
+void NN<T>::check_inputs(MatrixView<const T> X, const char* name) const {
+    if (X.cols() != inputs())
+        detail::fail("%s has %zu column%s, the network takes %zu input%s", name, X.cols(), detail::plural(X.cols()),
+                     inputs(), detail::plural(inputs()));
+    if (X.rows() == 0) detail::fail("%s has no rows; at least one sample is needed", name);
+    check_finite(X, name, name);
+}
+
+template <Real T>
+void NN<T>::check_data(MatrixView<const T> X, MatrixView<const T> Y, const char* x_name, const char* y_name) const {
+    check_inputs(X, x_name);
+    if (Y.cols() != outputs())
+        detail::fail("%s has %zu column%s, the network gives %zu output%s", y_name, Y.cols(), detail::plural(Y.cols()),
+                     outputs(), detail::plural(outputs()));
+    if (Y.rows() != X.rows())
+        detail::fail("%s has %zu row%s, %s has %zu; %s and %s need one row per sample", y_name, Y.rows(),
+                     detail::plural(Y.rows()), x_name, X.rows(), x_name, y_name);
+    check_finite(Y, y_name, y_name);
+    detail::check_targets<T>(loss_, Y, y_name);
+}
+
+template <Real T>
+void NN<T>::check_gradient(const Gradient<T>& g) const {
+    if (g.layers() != layers())
+        detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
+                     layers());
+    for (std::size_t l = 0; l < layers(); ++l) {
+        const Matrix<T>& w = g.weights(l);
+        const Matrix<T>& b = g.biases(l);
+        if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
+            detail::fail("gradient weights(%zu) is %zu x %zu, the network's arch makes it %zu x %zu", l, w.rows(),
+                         w.cols(), arch_[l], arch_[l + 1]);
+        if (b.rows() != 1 || b.cols() != arch_[l + 1])
+            detail::fail("gradient biases(%zu) is %zu x %zu, the network's arch makes it 1 x %zu", l, b.rows(),
+                         b.cols(), arch_[l + 1]);
+        check_finite(w, "gradient weights", "the gradient", l);
+        check_finite(b, "gradient biases", "the gradient", l);
+    }
+}
+
+template <Real T>
+bool NN<T>::parameters_finite() const {
+    for (std::size_t l = 0; l < layers(); ++l)
+        if (!detail::all_finite<T>(weights_[l].data(), weights_[l].size()) ||
+            !detail::all_finite<T>(biases_[l].data(), biases_[l].size()))
+            return false;
+    return true;
+}
+
+template <Real T>
+std::string NN<T>::summary() const {
+    char line[128];
+    std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n",
+                  sizeof(T) == sizeof(float)    ? "float"
+                  : sizeof(T) == sizeof(double) ? "double"
+                                                : "long double",
+                  layers(), detail::plural(layers()), name(loss_));
+    std::string out = line;
+    out += "  layer      in ->    out  activation    parameters\n";
+    for (std::size_t l = 0; l < layers(); ++l) {
+        std::snprintf(line, sizeof line, "  %5zu  %6zu -> %6zu  %-10s  %12zu\n", l, arch_[l], arch_[l + 1],
+                      name(activations_[l]), weights_[l].size() + biases_[l].size());
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "  total  %6zu -> %6zu              %12zu\n", inputs(), outputs(),
+                  parameter_count());
+    return out += line;
+}
+
+template <Real T>
+void NN<T>::check_arch(const std::vector<std::size_t>& arch) {
+    if (arch.size() < 2)
+        detail::fail("arch has %zu %s; a network needs at least 2 (inputs and outputs)", arch.size(),
+                     arch.size() == 1 ? "entry" : "entries");
+    for (std::size_t l = 0; l < arch.size(); ++l)
+        if (arch[l] == 0) detail::fail("arch[%zu] is 0; every layer needs at least one neuron", l);
+}
+
+template <Real T>
+std::vector<Activation> NN<T>::uniform_layers(const std::vector<std::size_t>& arch, Activation hidden,
+                                              Activation output) {
+    check_arch(arch);
+    if (!is_valid(hidden)) detail::fail("the hidden activation is not an nn::Activation (value %d)", int(hidden));
+    if (!is_valid(output)) detail::fail("the output activation is not an nn::Activation (value %d)", int(output));
+    if (hidden == Activation::Softmax) detail::fail("softmax can only be the output activation, not the hidden one");
+    std::vector<Activation> per_layer(arch.size() - 2, hidden);
+    per_layer.push_back(output);
+    return per_layer;
+}
+
+template <Real T>
+void NN<T>::check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer) {
+    if (detail::all_finite<T>(M.data(), M.size())) return;
+    for (std::size_t i = 0; i < M.size(); ++i) {
+        const T x = M.data()[i];
+        if (std::isfinite(x)) continue;
+        const std::size_t r = i / M.cols(), c = i % M.cols();
+        if (layer == no_layer) detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(x), whole);
+        detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(x), whole);
+    }
+}
+
+template <Real T>
+MatrixView<const T> NN<T>::run_forward(MatrixView<const T> X, Workspace<T>& ws) const {
+    auto& outs = ws.outputs_;
+    outs.resize(layers());
+    for (std::size_t l = 0; l < layers(); ++l) {
+        const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
+        outs[l].resize_for_overwrite(X.rows(), arch_[l + 1]);
+        if (l + 1 < layers() || !keeps_pre_activation()) {
+            detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
+            detail::add_bias_activate<T>(outs[l], biases_[l], activations_[l]);
+        } else { // the output layer keeps its pre-activation for the cost
+            auto& z = ws.z_out_;
+            z.resize_for_overwrite(X.rows(), arch_[l + 1]);
+            detail::matmul<T>(in, weights_[l], z);
+            detail::add_bias<T>(z, biases_[l]);
+            detail::activate_rows<T>(z, output(), outs[l]);
+        }
+    }
+    return outs.back();
+}
+
+#if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
+extern template class NN<float>;
+extern template class NN<double>;
+#endif
 
 } // namespace nn

@@ -160,7 +160,7 @@ namespace nn::detail::baseline {
 #undef NN_DETAIL_TARGET_BYTES
 #undef NN_DETAIL_ENTRY
 
-#define NN_DETAIL_ENTRY inline
+#define NN_DETAIL_ENTRY // plain function templates: with NN_COMPILED, instantiated in the library only
 #if NN_DETAIL_AVX2
 #define NN_DETAIL_TARGET_BYTES 32
 NN_DETAIL_PUSH_TARGET("avx2,fma")
@@ -274,3 +274,40 @@ void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixVi
 #undef NN_DETAIL_DISPATCH_TO
 
 } // namespace nn::detail
+
+/// The entry points of one copy of the kernels for one type, as explicit instantiations
+/// (`kind` = template) or their declarations (extern template): the compiled mode's (config.hpp).
+#define NN_DETAIL_KERNEL_INSTANCES(kind, ns, T)                                                                        \
+    kind void nn::detail::ns::matmul<T>(MatrixView<const T>, MatrixView<const T>, MatrixView<T>);                      \
+    kind void nn::detail::ns::matmul_at_b<T>(MatrixView<const T>, MatrixView<const T>, MatrixView<T>);                 \
+    kind void nn::detail::ns::matmul_a_bt<T>(MatrixView<const T>, MatrixView<const T>, MatrixView<T>);                 \
+    kind bool nn::detail::ns::all_finite<T>(const T*, std::size_t);                                                    \
+    kind void nn::detail::ns::add_bias<T>(MatrixView<T>, MatrixView<const T>);                                         \
+    kind void nn::detail::ns::add_bias_activate<T>(MatrixView<T>, MatrixView<const T>, Activation);                    \
+    kind void nn::detail::ns::activate_rows<T>(MatrixView<const T>, Activation, MatrixView<T>);                        \
+    kind void nn::detail::ns::mul_derivative<T>(MatrixView<T>, MatrixView<const T>, Activation);                       \
+    kind void nn::detail::ns::column_sums<T>(MatrixView<const T>, MatrixView<T>);                                      \
+    kind void nn::detail::ns::axpy_step<T>(MatrixView<T>, MatrixView<const T>, T);                                     \
+    kind void nn::detail::ns::sgd_step<T>(MatrixView<T>, MatrixView<const T>, MatrixView<T>, T, T, bool, T);           \
+    kind void nn::detail::ns::adam_step<T>(MatrixView<T>, MatrixView<const T>, MatrixView<T>, MatrixView<T>, T, T, T,  \
+                                           T, T, T, T)
+
+/// Every instance the compiled mode holds in the library: the copies other than the baseline's
+/// (which is inlined where it is called), for float and double.
+#if NN_DETAIL_AVX2 && NN_DETAIL_AVX512
+#define NN_DETAIL_ALL_KERNEL_INSTANCES(kind)                                                                           \
+    NN_DETAIL_KERNEL_INSTANCES(kind, avx2, float);                                                                     \
+    NN_DETAIL_KERNEL_INSTANCES(kind, avx2, double);                                                                    \
+    NN_DETAIL_KERNEL_INSTANCES(kind, avx512, float);                                                                   \
+    NN_DETAIL_KERNEL_INSTANCES(kind, avx512, double)
+#elif NN_DETAIL_AVX512
+#define NN_DETAIL_ALL_KERNEL_INSTANCES(kind)                                                                           \
+    NN_DETAIL_KERNEL_INSTANCES(kind, avx512, float);                                                                   \
+    NN_DETAIL_KERNEL_INSTANCES(kind, avx512, double)
+#else
+#define NN_DETAIL_ALL_KERNEL_INSTANCES(kind) static_assert(true)
+#endif
+
+#if defined(NN_COMPILED)
+NN_DETAIL_ALL_KERNEL_INSTANCES(extern template);
+#endif

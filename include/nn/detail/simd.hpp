@@ -24,7 +24,6 @@
 #ifndef NN_DETAIL_SIMD_ONCE
 #define NN_DETAIL_SIMD_ONCE
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -125,23 +124,27 @@ inline Isa detect_isa() {
     return Isa::Baseline;
 }
 
+#if NN_DETAIL_DISPATCH
 /// The kernels' instruction set, chosen once: detect_isa(), or a lower one named by the
-/// environment variable NN_SIMD ("baseline", "avx2"), and changed only by select_isa().
-inline std::atomic<Isa>& isa_choice() {
-    static std::atomic<Isa> choice{[] {
+/// environment variable NN_SIMD ("baseline", "avx2"), and changed only by select_isa(). An int
+/// read and written with GCC's atomic built-ins (dispatch needs GCC or Clang anyway), which cost
+/// no include of <atomic>.
+inline int& isa_choice() {
+    static int choice = [] {
         const Isa best = detect_isa();
         const char* asked = std::getenv("NN_SIMD");
-        if (asked && std::strcmp(asked, "baseline") == 0) return Isa::Baseline;
-        if (asked && std::strcmp(asked, "avx2") == 0 && best == Isa::Avx512) return Isa::Avx2;
-        return best;
-    }()};
+        if (asked && std::strcmp(asked, "baseline") == 0) return static_cast<int>(Isa::Baseline);
+        if (asked && std::strcmp(asked, "avx2") == 0 && best == Isa::Avx512) return static_cast<int>(Isa::Avx2);
+        return static_cast<int>(best);
+    }();
     return choice;
 }
+#endif
 
 /// The copy of the kernels every call runs.
 inline Isa selected_isa() {
 #if NN_DETAIL_DISPATCH
-    return isa_choice().load(std::memory_order_relaxed);
+    return static_cast<Isa>(__atomic_load_n(&isa_choice(), __ATOMIC_RELAXED));
 #else
     return Isa::Baseline;
 #endif
@@ -149,11 +152,11 @@ inline Isa selected_isa() {
 
 /// Runs the kernels of `isa` from now on, or of the best this CPU has below it; returns the one
 /// chosen. For the tests and benchmarks, which compare the copies: not while kernels run.
-inline Isa select_isa(Isa isa) {
+inline Isa select_isa([[maybe_unused]] Isa isa) {
+#if NN_DETAIL_DISPATCH
     const Isa best = detect_isa();
     if (static_cast<int>(isa) > static_cast<int>(best)) isa = best;
-#if NN_DETAIL_DISPATCH
-    isa_choice().store(isa, std::memory_order_relaxed);
+    __atomic_store_n(&isa_choice(), static_cast<int>(isa), __ATOMIC_RELAXED);
     return isa;
 #else
     return Isa::Baseline;
