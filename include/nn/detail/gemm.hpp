@@ -82,6 +82,53 @@ void pack_rows(T* dst, std::size_t pitch, const T* src, std::size_t stride, std:
     }
 }
 
+/// Swaps the off-diagonal h x h blocks of lanes between rows a and b: one stage of transpose_block.
+template <std::size_t W, std::size_t h, class V, std::size_t... L>
+NN_DETAIL_ALWAYS_INLINE inline void swap_blocks(V& a, V& b, std::index_sequence<L...>) {
+    const V low = __builtin_shufflevector(a, b, ((L & h) == 0 ? L : W + L - h)...);
+    const V high = __builtin_shufflevector(a, b, ((L & h) == 0 ? L + h : W + L)...);
+    a = low;
+    b = high;
+}
+
+/// Transposes the W x W block held in the vectors r[0..W): log2(W) stages of shuffles that swap
+/// the off-diagonal blocks of half, a quarter, ... of the width.
+template <class V, std::size_t W, std::size_t h = W / 2>
+NN_DETAIL_ALWAYS_INLINE inline void transpose_block(V* r) {
+    if constexpr (h >= 1) {
+        for (std::size_t i = 0; i < W; ++i)
+            if ((i & h) == 0) swap_blocks<W, h>(r[i], r[i + h], std::make_index_sequence<W>{});
+        transpose_block<V, W, h / 2>(r);
+    }
+}
+
+/// dst[p * Rows + i] = src[i * stride + p] for i < rows, p < kc, and zeros for rows <= i < Rows:
+/// `rows` contiguous rows of kc elements packed as kc columns of Rows. Blocks of W x W are
+/// transposed in vectors; the last slots, from where a vector would cross the end, one at a time.
+/// A group of rows whose vectors reach past Rows writes into the next slot, which the next store
+/// (the next q, or the scalar tail) overwrites.
+template <Real T, std::size_t Rows>
+void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t stride, std::size_t rows,
+                     std::size_t kc) {
+    using V = typename Lanes<T>::Vector;
+    constexpr std::size_t W = Lanes<T>::count, groups = (Rows + W - 1) / W;
+    std::size_t p = 0;
+    for (; p + W < kc; p += W) {
+        V r[groups][W];
+        for (std::size_t g = 0; g < groups; ++g) {
+            for (std::size_t l = 0; l < W; ++l) {
+                const std::size_t i = g * W + l;
+                r[g][l] = i < rows ? load<V>(src + i * stride + p) : V{};
+            }
+            transpose_block<V, W>(r[g]);
+        }
+        for (std::size_t q = 0; q < W; ++q)
+            for (std::size_t g = 0; g < groups; ++g) store(dst + (p + q) * Rows + g * W, r[g][q]);
+    }
+    for (; p < kc; ++p)
+        for (std::size_t i = 0; i < Rows; ++i) dst[p * Rows + i] = i < rows ? src[i * stride + p] : T(0);
+}
+
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
 /// of a partial tile, one function for all the micro-kernels.
 template <Real T>
@@ -182,7 +229,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
                     if (csb == 1) { // rows of op(B) are contiguous; op(B)'s last element is b[(k - 1) * rsb + n - 1]
                         pack_rows<T, NV>(dst, NR, b + pc * rsb + j0, rsb, kc, w, (k - 1 - pc) * rsb + n - j0);
-                    } else { // columns of op(B) are contiguous (B^T): read along them
+                    } else if (rsb == 1) { // columns of op(B) are contiguous (B^T): transposed in blocks
+                        pack_transposed<T, NR>(dst, b + pc + j0 * csb, csb, w, kc);
+                    } else {
                         for (std::size_t j = 0; j < w; ++j) {
                             const T* src = b + pc * rsb + (j0 + j) * csb;
                             for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p * rsb];
@@ -214,7 +263,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                                     std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, MR * sizeof(T));
                             else // the last panel; op(A)'s last element is a[(k - 1) * csa + m - 1]
                                 pack_rows<T, NA>(dst, MR, a + i0 + pc * csa, csa, kc, h, (k - 1 - pc) * csa + m - i0);
-                        } else { // rows of op(A) are contiguous: read along them
+                        } else if (csa == 1) { // rows of op(A) are contiguous: transposed in blocks
+                            pack_transposed<T, MR>(dst, a + i0 * rsa + pc, rsa, h, kc);
+                        } else {
                             for (std::size_t i = 0; i < h; ++i) {
                                 const T* src = a + (i0 + i) * rsa + pc * csa;
                                 for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p * csa];

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <new>
 #include <type_traits>
+#include <utility>
 
 #include <nn/activation.hpp>
 #include <nn/detail/simd.hpp>
