@@ -262,8 +262,11 @@ TEST_CASE_TEMPLATE("sgd_step and adam_step match their naive references on every
 }
 
 TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, float, double) {
-    for (std::size_t n : {0u, 1u, 3u, 16u, 17u, 64u, 100u}) {
-        std::vector<T> x(n, T(1e30));
+    using lim = std::numeric_limits<T>;
+    const T extremes[] = {lim::max(), lim::lowest(), lim::denorm_min(), -lim::denorm_min(), T(-0.0), lim::min()};
+    for (std::size_t n : {0u, 1u, 3u, 8u, 9u, 16u, 17u, 64u, 100u}) { // 8 and less: tested inline
+        std::vector<T> x(n);
+        for (std::size_t i = 0; i < n; ++i) x[i] = extremes[i % std::size(extremes)];
         CHECK(nn::detail::all_finite(x.data(), n));
         for (std::size_t at = 0; at < n; ++at)
             for (T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
@@ -272,7 +275,7 @@ TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, fl
                 CAPTURE(n);
                 CAPTURE(at);
                 REQUIRE_FALSE(nn::detail::all_finite(x.data(), n));
-                x[at] = T(-1e30);
+                x[at] = extremes[at % std::size(extremes)];
             }
     }
 }

@@ -213,7 +213,11 @@ private:
     /// Throws "X(r, c) is nan; X must be finite" for the first element that is not finite; with a
     /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
     static constexpr std::size_t no_layer = std::size_t(-1);
-    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer);
+    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
+        if (!detail::all_finite<T>(M.data(), M.size())) report_not_finite(M, name, whole, layer);
+    }
+    [[noreturn]] static void report_not_finite(MatrixView<const T> M, const char* name, const char* whole,
+                                               std::size_t layer);
 
     /// Runs the layers over X into the workspace and returns the last layer's output.
     MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const;
@@ -487,8 +491,7 @@ std::vector<Activation> NN<T>::uniform_layers(const std::vector<std::size_t>& ar
 }
 
 template <Real T>
-void NN<T>::check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer) {
-    if (detail::all_finite<T>(M.data(), M.size())) return;
+void NN<T>::report_not_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer) {
     for (std::size_t i = 0; i < M.size(); ++i) {
         const T x = M.data()[i];
         if (std::isfinite(x)) continue;
@@ -496,6 +499,7 @@ void NN<T>::check_finite(MatrixView<const T> M, const char* name, const char* wh
         if (layer == no_layer) detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(x), whole);
         detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(x), whole);
     }
+    detail::fail("%s is not finite; %s must be finite", name, whole); // std::isfinite folded away (-ffast-math)
 }
 
 template <Real T>
