@@ -95,6 +95,26 @@ TEST_CASE_TEMPLATE("repeated inference in a Workspace allocates nothing", T, flo
     CHECK(std::isfinite(sum));
 }
 
+TEST_CASE_TEMPLATE("predicting one sample allocates nothing after a thread's first call", T, float, double) {
+    using A = nn::Activation;
+    for (const nn::NN<T>& net : {nn::NN<T>({2, 3, 3, 1}), nn::NN<T>({8, 16, 16, 1}, A::Tanh, A::Linear),
+                                 nn::NN<T>({32, 64, 64, 8}, A::ReLU, A::Linear)}) {
+        std::vector<T> x(net.inputs(), T(0.5)), y(net.outputs());
+        net.predict(x, y); // the first call sizes this thread's scratch
+        (void)net.predict_class(x);
+        const long before = allocations.load();
+        std::size_t classes = 0;
+        for (int i = 0; i < 5; ++i) {
+            net.predict(x, y);
+            classes += net.predict_class(x);
+        }
+        CAPTURE(net.inputs());
+        CHECK(allocations.load() - before == 0);
+        CHECK(std::isfinite(y[0]));
+        CHECK(classes < 5 * net.outputs() + 5);
+    }
+}
+
 TEST_CASE("the counter counts") {
     const long before = allocations.load();
     nn::Matrix<float> m(3, 3);

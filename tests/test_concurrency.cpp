@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,12 @@ std::vector<T> results(const nn::NN<T>& net, const nn::Matrix<T>& X, const nn::M
     for (double d : grad) out.push_back(static_cast<T>(d));
     const auto fresh = test::flatten(net.backprop(X, Y));
     for (double d : fresh) out.push_back(static_cast<T>(d));
+    for (std::size_t i = 0; i < X.rows(); ++i) { // one sample at a time, in each thread's own scratch
+        const std::span<const T> row(X.data() + i * X.cols(), X.cols());
+        const std::vector<T> y = net.predict(row);
+        out.insert(out.end(), y.begin(), y.end());
+        out.push_back(static_cast<T>(net.predict_class(row)));
+    }
     return out;
 }
 

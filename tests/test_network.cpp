@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -214,6 +215,45 @@ TEST_CASE_TEMPLATE("forward and cost on hand-computed values", T, float, double)
     CHECK(net.forward(X<T>.row(1))(0, 0) == out(1, 0));
     const double mean = (double(net.cost(X<T>.row(0), Y<T>.row(0))) + double(net.cost(X<T>.row(1), Y<T>.row(1)))) / 2;
     CHECK(double(net.cost(X<T>, Y<T>)) == doctest::Approx(mean).epsilon(eps_for<T>()));
+}
+
+TEST_CASE_TEMPLATE("predict gives forward's bits for one sample, and its class", T, float, double) {
+    using A = nn::Activation;
+    nn::Rng rng(3);
+    for (nn::NN<T> net : {nn::NN<T>({2, 3, 3, 1}), nn::NN<T>({8, 16, 16, 1}, A::Tanh, A::Linear),
+                          nn::NN<T>({32, 64, 64, 8}, A::ReLU, A::Linear),
+                          nn::NN<T>({5, 40, 3}, {A::LeakyReLU, A::Softmax}, nn::Loss::CrossEntropy)}) {
+        net.init(rng);
+        const nn::Matrix<T> X = test::random_matrix<T>(rng, 9, net.inputs());
+        const nn::Matrix<T> batch = net.forward(X);
+        const std::vector<std::size_t> classes = net.predict_classes(X);
+        REQUIRE(classes.size() == 9);
+        for (std::size_t i = 0; i < X.rows(); ++i) {
+            const std::span<const T> x(X.data() + i * X.cols(), X.cols());
+            const nn::Matrix<T> one = net.forward(X.row(i));
+            const std::vector<T> y = net.predict(x);
+            REQUIRE(y.size() == net.outputs());
+            CAPTURE(i);
+            CHECK(std::equal(y.begin(), y.end(), one.begin())); // bit for bit
+            const std::size_t k = net.outputs() == 1 ? std::size_t(y[0] > T(0.5)) : nn::argmax(y);
+            CHECK(net.predict_class(x) == k);
+            CHECK(classes[i] == k);
+            if (net.outputs() > 1) // a row of a large batch may take other kernels, so the batch's own argmax
+                CHECK(classes[i] == nn::argmax(std::span<const T>(batch.data() + i * batch.cols(), batch.cols())));
+        }
+    }
+    const auto net = small_net<T>();
+    CHECK(net.predict({1, 2})[0] == doctest::Approx(0.7573432882284745).epsilon(eps_for<T>()));
+    CHECK(net.predict_class(std::vector<T>{1, 2}) == 1);
+    T out[2];
+    CHECK_THROWS_WITH_AS(net.predict(std::vector<T>{1, 2, 3}), "predict was given 3 inputs, the network takes 2",
+                         nn::Error);
+    CHECK_THROWS_WITH_AS(net.predict(std::vector<T>{1, 2}, out),
+                         "predict was given room for 2 outputs, the network gives 1", nn::Error);
+    CHECK_THROWS_WITH_AS(net.predict({1, std::numeric_limits<T>::quiet_NaN()}),
+                         "input(0, 1) is nan; the input must be finite", nn::Error);
+    CHECK_THROWS_WITH_AS(net.predict_classes(nn::Matrix<T>(2, 3)), "X has 3 columns, the network takes 2 inputs",
+                         nn::Error);
 }
 
 TEST_CASE_TEMPLATE("finite_diff: forward and central differences on the linear model", T, float, double) {

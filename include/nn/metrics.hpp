@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
+#include <vector>
 
+#include <nn/error.hpp>
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 
@@ -16,7 +19,26 @@ std::size_t argmax(const T* row, std::size_t n) {
         if (row[j] > row[best]) best = j;
     return best;
 }
+
+/// The class an output row names: with several outputs the index of the largest, with one output
+/// 1 when it is above 0.5 and 0 otherwise.
+template <Real T>
+std::size_t class_of(const T* row, std::size_t n) {
+    return n == 1 ? std::size_t(row[0] > T(0.5)) : argmax(row, n);
+}
 } // namespace detail
+
+/// The index of the largest value, the first of equal ones; nn::Error for no values.
+///     std::size_t k = nn::argmax(std::span<const float>(out));
+template <Real T>
+std::size_t argmax(std::span<const T> values) {
+    if (values.empty()) detail::fail("argmax was given no values; at least one is needed");
+    return detail::argmax(values.data(), values.size());
+}
+template <Real T>
+std::size_t argmax(const std::vector<T>& values) {
+    return argmax(std::span<const T>(values));
+}
 
 /// The fraction of samples classified right: with several outputs, the largest output must be
 /// where the target row has its largest value (one-hot labels); with one output, the output and
@@ -30,7 +52,7 @@ double accuracy(MatrixView<const T> outputs, MatrixView<const T> targets) {
     for (std::size_t i = 0; i < n; ++i) {
         const T* a = outputs.data() + i * k;
         const T* y = targets.data() + i * k;
-        right += k == 1 ? (a[0] > T(0.5)) == (y[0] > T(0.5)) : detail::argmax(a, k) == detail::argmax(y, k);
+        right += detail::class_of(a, k) == detail::class_of(y, k);
     }
     return double(right) / double(n);
 }

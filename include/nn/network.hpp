@@ -3,11 +3,14 @@
 // and a printed summary.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +20,7 @@
 #include <nn/gradient.hpp>
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
+#include <nn/metrics.hpp>
 #include <nn/rng.hpp>
 #include <nn/workspace.hpp>
 
@@ -136,6 +140,30 @@ public:
         check_inputs(X);
         return run_forward(X, ws);
     }
+
+    /// One sample: output = the network's output for input, the same bits as forward on a
+    /// one-row batch. input has inputs() values, output outputs(); nn::Error otherwise, or for an
+    /// input that is not finite. Safe from any number of threads at once; the scratch memory is
+    /// the calling thread's own, so no call after a thread's first (for a network no larger)
+    /// allocates.
+    ///     float out[1];
+    ///     net.predict(std::array{0.0f, 1.0f}, out);
+    void predict(std::span<const T> input, std::span<T> output) const;
+    /// As above, into a new vector.
+    std::vector<T> predict(std::span<const T> input) const {
+        std::vector<T> output(outputs());
+        predict(input, output);
+        return output;
+    }
+    /// As above, for a braced list: auto y = net.predict({0.0f, 1.0f});
+    std::vector<T> predict(std::initializer_list<T> input) const {
+        return predict(std::span<const T>(input.begin(), input.size()));
+    }
+    /// The class the network gives one sample: the index of its largest output or, for a network
+    /// with one output, 1 when the output is above 0.5 and 0 otherwise (as nn::accuracy counts).
+    std::size_t predict_class(std::span<const T> input) const;
+    /// The class of every sample (row) of X.
+    std::vector<std::size_t> predict_classes(MatrixView<const T> X) const;
 
     /// The cost of the batch under the network's loss; for MSE, C = (1/n) sum_i sum_j (a_ij - y_ij)^2.
     T cost(MatrixView<const T> X, MatrixView<const T> Y) const {
@@ -323,6 +351,38 @@ Matrix<T> NN<T>::forward(MatrixView<const T> X) const {
     Workspace<T> ws;
     run_forward(X, ws);
     return std::move(ws.outputs_.back());
+}
+
+template <Real T>
+void NN<T>::predict(std::span<const T> input, std::span<T> output) const {
+    if (input.size() != inputs())
+        detail::fail("predict was given %zu input%s, the network takes %zu", input.size(), detail::plural(input.size()),
+                     inputs());
+    if (output.size() != outputs())
+        detail::fail("predict was given room for %zu output%s, the network gives %zu", output.size(),
+                     detail::plural(output.size()), outputs());
+    const MatrixView<const T> x(input.data(), 1, input.size());
+    check_finite(x, "input", "the input");
+    thread_local Workspace<T> ws; // this thread's, reused: after the first call no allocation
+    const MatrixView<const T> out = run_forward(x, ws);
+    std::copy(out.data(), out.data() + out.size(), output.data());
+}
+
+template <Real T>
+std::size_t NN<T>::predict_class(std::span<const T> input) const {
+    thread_local std::vector<T> out;
+    out.resize(outputs());
+    predict(input, out);
+    return detail::class_of(out.data(), out.size());
+}
+
+template <Real T>
+std::vector<std::size_t> NN<T>::predict_classes(MatrixView<const T> X) const {
+    Workspace<T> ws;
+    const MatrixView<const T> out = forward(X, ws);
+    std::vector<std::size_t> classes(X.rows());
+    for (std::size_t i = 0; i < X.rows(); ++i) classes[i] = detail::class_of(out.data() + i * out.cols(), out.cols());
+    return classes;
 }
 
 template <Real T>
