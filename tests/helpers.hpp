@@ -4,7 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <nn/nn.hpp>
 
@@ -74,6 +80,31 @@ std::vector<T> parameters(const nn::NN<T>& net) {
         out.insert(out.end(), net.biases(l).begin(), net.biases(l).end());
     }
     return out;
+}
+
+// A fresh folder for one test, removed at the end.
+struct Folder {
+    Folder()
+        : path(std::filesystem::temp_directory_path() /
+               ("nn_test_" + std::to_string(::getpid()) + "_" + std::to_string(count()++))) {
+        std::filesystem::create_directories(path);
+    }
+    ~Folder() { std::filesystem::remove_all(path); }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+    static int& count() {
+        static int n = 0;
+        return n;
+    }
+    std::filesystem::path path;
+};
+
+inline std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
 }
 
 } // namespace test

@@ -26,29 +26,7 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh folder for one test, removed at the end.
-struct Folder {
-    Folder()
-        : path(fs::temp_directory_path() /
-               ("nn_test_io_" + std::to_string(::getpid()) + "_" + std::to_string(count()++))) {
-        fs::create_directories(path);
-    }
-    ~Folder() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-    static int& count() {
-        static int n = 0;
-        return n;
-    }
-    fs::path path;
-};
-
-std::string read_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+using test::Folder, test::read_bytes, test::write_bytes;
 
 // A safetensors file from a header and a data section.
 std::string safetensors(const std::string& header, const std::string& data) {

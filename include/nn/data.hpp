@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -364,6 +365,23 @@ public:
         return s;
     }
 
+    /// A Standardizer from saved numbers: each column's mean and scale (1 / standard deviation),
+    /// both 1 x columns, finite, and the scales > 0; nn::Error otherwise.
+    Standardizer(Matrix<T> mean, Matrix<T> scale) : mean_(std::move(mean)), scale_(std::move(scale)) {
+        if (mean_.rows() != 1 || scale_.rows() != 1 || mean_.cols() != scale_.cols() || mean_.cols() == 0)
+            detail::fail(
+                "a Standardizer needs a mean and a scale of 1 x n each, n > 0; was given %zu x %zu and %zu x %zu",
+                mean_.rows(), mean_.cols(), scale_.rows(), scale_.cols());
+        for (std::size_t c = 0; c < mean_.cols(); ++c)
+            if (!std::isfinite(mean_(0, c)) || !std::isfinite(scale_(0, c)) || !(scale_(0, c) > T(0)))
+                detail::fail("a Standardizer needs a finite mean and a finite scale > 0; column %zu has mean %.9g, "
+                             "scale %.9g",
+                             c, double(mean_(0, c)), double(scale_(0, c)));
+    }
+
+    /// The number of columns (features) it scales.
+    std::size_t columns() const { return mean_.cols(); }
+
     /// X(:, c) = (X(:, c) - mean(c)) / sd(c), in place.
     void apply(MatrixView<T> X) const {
         if (X.cols() != mean_.cols())
@@ -372,11 +390,16 @@ public:
             for (std::size_t c = 0; c < X.cols(); ++c) X(r, c) = (X(r, c) - mean_(0, c)) * scale_(0, c);
     }
 
+    void apply(Matrix<T>& X) const { apply(X.view()); }
+    /// One sample, in place: as apply on a one-row X.
+    void apply(std::span<T> sample) const { apply(MatrixView<T>(sample.data(), 1, sample.size())); }
+
     const Matrix<T>& mean() const { return mean_; }
     /// 1 / standard deviation of each column (1 for a constant column).
     const Matrix<T>& scale() const { return scale_; }
 
 private:
+    Standardizer() = default;
     Matrix<T> mean_, scale_;
 };
 

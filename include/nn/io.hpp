@@ -355,9 +355,15 @@ LoadSettings read_settings(const json::Value* metadata, const std::vector<std::s
     return meta;
 }
 
-/// Builds a network from the bytes of a safetensors file (`file` names it in errors).
-template <Real T>
-NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSettings& settings) {
+/// What parse_safetensors does with the metadata besides the network's own keys: nothing.
+struct IgnoreMetadata {
+    void operator()(const json::Value*, const std::vector<std::size_t>&) const {}
+};
+
+/// Builds a network from the bytes of a safetensors file (`file` names it in errors); `more` is
+/// given the metadata (or nullptr) and the arch once they are checked, to read keys of its own.
+template <Real T, class More = IgnoreMetadata>
+NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSettings& settings, const More& more = {}) {
     const SafetensorsParts parts = split_safetensors<T>(bytes, file);
     const json::Value* metadata = nullptr;
     auto tensors = read_tensor_table<T>(parts.root, parts.data.size(), file, metadata);
@@ -365,6 +371,7 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
     std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
     const std::vector<std::size_t> arch = read_layers<T>(tensors, file, layer_tensors);
     const LoadSettings chosen = read_settings<T>(metadata, arch, settings, file);
+    more(metadata, arch);
 
     // Step 6: the parameters, converted to T.
     NN<T> net(arch, chosen.per_layer(arch.size() - 1), chosen.loss, {.scheme = Init::Zero});
@@ -392,9 +399,10 @@ NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSett
     return net;
 }
 
-/// The bytes of a safetensors file holding `net`.
+/// The bytes of a safetensors file holding `net`; `more` holds metadata members of its own,
+/// each written as ,"key":"value" (quoted already).
 template <Real T>
-std::string to_safetensors(const NN<T>& net) {
+std::string to_safetensors(const NN<T>& net, std::string_view more = {}) {
     const char* dtype = sizeof(T) == 8 ? "F64" : "F32";
     std::string header = "{\"__metadata__\":{\"arch\":" + json::quote(join_arch(net.arch())) +
                          ",\"activations\":" + json::quote(join_activations(net.activations()));
@@ -406,7 +414,9 @@ std::string to_safetensors(const NN<T>& net) {
         header +=
             ",\"hidden\":" + json::quote(name(net.activation(0))) + ",\"output\":" + json::quote(name(net.output()));
     header += ",\"loss\":" + json::quote(name(net.loss())) + ",\"nn_version\":\"" + std::to_string(NN_VERSION_MAJOR) +
-              "." + std::to_string(NN_VERSION_MINOR) + "." + std::to_string(NN_VERSION_PATCH) + "\"}";
+              "." + std::to_string(NN_VERSION_MINOR) + "." + std::to_string(NN_VERSION_PATCH) + "\"";
+    header += more;
+    header += "}";
     std::uint64_t offset = 0;
     for (std::size_t l = 0; l < net.layers(); ++l) {
         const std::size_t in = net.arch()[l], out = net.arch()[l + 1];

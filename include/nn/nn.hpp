@@ -10,6 +10,7 @@
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 #include <nn/metrics.hpp>
+#include <nn/model.hpp>
 #include <nn/network.hpp>
 #include <nn/optim.hpp>
 #include <nn/rng.hpp>
