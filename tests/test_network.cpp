@@ -46,6 +46,7 @@ constexpr bool can_make_network = requires {
 
 static_assert(can_make_network<float> && can_make_network<double>);
 static_assert(!can_make_network<int>, "NN<int> must be rejected by the Real concept");
+static_assert(!can_make_network<long double>, "NN<long double> does not compile, so Real rejects it");
 
 TEST_CASE_TEMPLATE("construction: shapes and accessors", T, float, double) {
     nn::NN<T> net({3, 5, 4, 2}, nn::Activation::Tanh, nn::Activation::Linear);

@@ -14,9 +14,10 @@
 
 namespace nn {
 
-/// The element types the library computes in.
+/// The element types the library computes in: float and double (the activations' bit tricks
+/// know these two formats; long double, whose format varies by platform, is not one of them).
 template <class T>
-concept Real = std::floating_point<T>;
+concept Real = std::same_as<T, float> || std::same_as<T, double>;
 
 namespace detail {
 
@@ -76,7 +77,7 @@ private:
 ///     X(3, 1) = 0.5f;
 template <class T>
 class Matrix {
-    static_assert(std::floating_point<T>, "nn::Matrix<T> needs a floating-point T (float or double)");
+    static_assert(Real<T>, "nn::Matrix<T> needs T = float or double");
 
 public:
     using value_type = T;

@@ -512,10 +512,7 @@ bool NN<T>::parameters_finite() const {
 template <Real T>
 std::string NN<T>::summary() const {
     char line[128];
-    std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n",
-                  sizeof(T) == sizeof(float)    ? "float"
-                  : sizeof(T) == sizeof(double) ? "double"
-                                                : "long double",
+    std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n", sizeof(T) == sizeof(float) ? "float" : "double",
                   layers(), detail::plural(layers()), name(loss_));
     std::string out = line;
     out += "  layer      in ->    out  activation    parameters\n";

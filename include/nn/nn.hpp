@@ -5,6 +5,7 @@
 #include <nn/config.hpp>
 #include <nn/data.hpp>
 #include <nn/error.hpp>
+#include <nn/export.hpp>
 #include <nn/gradient.hpp>
 #include <nn/io.hpp>
 #include <nn/loss.hpp>
