@@ -82,6 +82,60 @@ std::vector<T> parameters(const nn::NN<T>& net) {
     return out;
 }
 
+/// The networks of the deployment tests: the three shapes of issue 11 and a softmax classifier,
+/// with random parameters (biases too).
+template <class T>
+std::vector<nn::NN<T>> deploy_networks() {
+    using A = nn::Activation;
+    std::vector<nn::NN<T>> nets{nn::NN<T>({2, 3, 3, 1}), nn::NN<T>({8, 16, 16, 1}, A::Tanh, A::Linear),
+                                nn::NN<T>({32, 64, 64, 8}, A::ReLU, A::Linear),
+                                nn::NN<T>({5, 40, 3}, {A::LeakyReLU, A::Softmax}, nn::Loss::CrossEntropy)};
+    nn::Rng rng(4);
+    for (auto& net : nets) {
+        net.init(rng);
+        for (std::size_t l = 0; l < net.layers(); ++l)
+            for (T& b : net.biases(l)) b = rng.uniform(T(-0.5), T(0.5)); // biases that matter
+    }
+    return nets;
+}
+
+/// How far another implementation's outputs (`other`, n x outputs, row by row) are from the
+/// network's forward pass on X and from the exact outputs (the network in double; for a double
+/// network, forward itself), and forward from the exact ones: the largest relative difference,
+/// relative to the output or, where the output is smaller, to its column's root mean square (a
+/// sum that cancels to near 0 keeps the rounding of its terms, which is relative to them).
+struct Differences {
+    double other_forward = 0, other_exact = 0, forward_exact = 0;
+};
+
+template <class T>
+Differences differences(const nn::NN<T>& net, const nn::Matrix<T>& X, const std::vector<double>& other) {
+    const nn::Matrix<T> forward = net.forward(X);
+    const nn::Matrix<double> exact = convert<double>(net).forward(convert<double>(X));
+    std::vector<double> rms(exact.cols());
+    for (std::size_t i = 0; i < exact.size(); ++i)
+        rms[i % exact.cols()] += exact.data()[i] * exact.data()[i] / double(exact.rows());
+    const auto relative = [&](double a, double b, std::size_t i) {
+        return std::abs(a - b) / std::max(std::abs(b), std::sqrt(rms[i % exact.cols()]));
+    };
+    Differences worst;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+        const double c = other.at(i), f = double(forward.data()[i]), e = exact.data()[i];
+        worst.other_forward = std::max(worst.other_forward, relative(c, f, i));
+        worst.other_exact = std::max(worst.other_exact, relative(c, e, i));
+        worst.forward_exact = std::max(worst.forward_exact, relative(f, e, i));
+    }
+    return worst;
+}
+
+/// Another implementation of the network is as good as forward: within `tolerance` of forward and
+/// of the exact outputs or, where forward itself is further than that from them (float rounding in
+/// wide layers), as close to them as forward.
+inline bool as_good_as_forward(const Differences& d, double tolerance) {
+    return d.other_exact <= std::max(tolerance, 1.5 * d.forward_exact) &&
+           d.other_forward <= std::max(tolerance, 2 * d.forward_exact);
+}
+
 // A fresh folder for one test, removed at the end.
 struct Folder {
     Folder()

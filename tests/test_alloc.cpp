@@ -115,6 +115,16 @@ TEST_CASE_TEMPLATE("predicting one sample allocates nothing after a thread's fir
     }
 }
 
+TEST_CASE("a StaticNN allocates nothing, built from a network or predicting") {
+    const nn::NN<float> net({8, 16, 16, 1}, nn::Activation::Tanh, nn::Activation::Linear);
+    const long before = allocations.load();
+    const nn::StaticNN<float, 8, 16, 16, 1> fixed(net);
+    float sum = 0;
+    for (int i = 0; i < 5; ++i) sum += fixed.forward({1, 2, 3, 4, 5, 6, 7, float(i)})[0];
+    CHECK(allocations.load() - before == 0);
+    CHECK(std::isfinite(sum));
+}
+
 TEST_CASE("the counter counts") {
     const long before = allocations.load();
     nn::Matrix<float> m(3, 3);

@@ -14,15 +14,10 @@
 
 namespace {
 
-// How far the exported C is from forward and from the exact outputs (the network in double; for a
-// double network, forward itself), and forward from the exact ones, on random samples in [-2, 2]: the largest relative
-// difference.
-struct Differences {
-    double c_forward = 0, c_exact = 0, forward_exact = 0;
-};
-
+// The exported C's outputs on 32 random samples in [-2, 2] (X), compiled and run as a program.
 template <class T>
-Differences differences(const nn::NN<T>& net, const test::Folder& folder, const std::string& name) {
+std::vector<double> c_outputs(const nn::NN<T>& net, const nn::Matrix<T>& X, const test::Folder& folder,
+                              const std::string& name) {
     nn::export_c(net, folder.file(name + ".h"), name);
     const bool single = sizeof(T) == sizeof(float);
     const std::string type = single ? "float" : "double", in = std::to_string(net.inputs()),
@@ -39,8 +34,6 @@ Differences differences(const nn::NN<T>& net, const test::Folder& folder, const 
                                 folder.file(name + "_main.c") + " -o " + program + " -lm";
     REQUIRE_MESSAGE(std::system(compile.c_str()) == 0, compile);
 
-    nn::Rng rng(11);
-    const nn::Matrix<T> X = test::random_matrix<T>(rng, 32, net.inputs(), T(-2), T(2));
     std::string inputs;
     char number[64];
     for (T x : X) {
@@ -51,43 +44,10 @@ Differences differences(const nn::NN<T>& net, const test::Folder& folder, const 
     const std::string run = program + " < " + folder.file(name + "_in.txt") + " > " + folder.file(name + "_out.txt");
     REQUIRE(std::system(run.c_str()) == 0);
     std::istringstream lines(test::read_bytes(folder.file(name + "_out.txt")));
-    const nn::Matrix<T> expected = net.forward(X);
-    const nn::Matrix<double> exact = test::convert<double>(net).forward(test::convert<double>(X));
-    // Relative to the output, or to its column's root mean square where the output is smaller: a
-    // sum that cancels to near 0 keeps the rounding of its terms, which is relative to them.
-    std::vector<double> rms(exact.cols());
-    for (std::size_t i = 0; i < exact.size(); ++i)
-        rms[i % exact.cols()] += double(exact.data()[i]) * double(exact.data()[i]) / double(exact.rows());
-    const auto relative = [&](double a, double b, std::size_t i) {
-        return std::abs(a - b) / std::max(std::abs(b), std::sqrt(rms[i % exact.cols()]));
-    };
-    Differences worst;
-    std::size_t count = 0;
-    for (std::string line; std::getline(lines, line); ++count) {
-        REQUIRE(count < expected.size());
-        const double c = std::strtod(line.c_str(), nullptr), f = double(expected.data()[count]),
-                     e = double(exact.data()[count]);
-        worst.c_forward = std::max(worst.c_forward, relative(c, f, count));
-        worst.c_exact = std::max(worst.c_exact, relative(c, e, count));
-        worst.forward_exact = std::max(worst.forward_exact, relative(f, e, count));
-    }
-    CHECK(count == expected.size());
-    return worst;
-}
-
-template <class T>
-std::vector<nn::NN<T>> networks() {
-    using A = nn::Activation;
-    std::vector<nn::NN<T>> nets{nn::NN<T>({2, 3, 3, 1}), nn::NN<T>({8, 16, 16, 1}, A::Tanh, A::Linear),
-                                nn::NN<T>({32, 64, 64, 8}, A::ReLU, A::Linear),
-                                nn::NN<T>({5, 40, 3}, {A::LeakyReLU, A::Softmax}, nn::Loss::CrossEntropy)};
-    nn::Rng rng(4);
-    for (auto& net : nets) {
-        net.init(rng);
-        for (std::size_t l = 0; l < net.layers(); ++l)
-            for (T& b : net.biases(l)) b = rng.uniform(T(-0.5), T(0.5)); // biases that matter
-    }
-    return nets;
+    std::vector<double> outputs;
+    for (std::string line; std::getline(lines, line);) outputs.push_back(std::strtod(line.c_str(), nullptr));
+    CHECK(outputs.size() == X.rows() * net.outputs());
+    return outputs;
 }
 
 } // namespace
@@ -96,15 +56,15 @@ TEST_CASE_TEMPLATE("the exported C header compiles as C99 and gives forward's ou
     test::Folder folder;
     const double tolerance = sizeof(T) == sizeof(float) ? 1e-6 : 1e-14;
     int k = 0;
-    for (const nn::NN<T>& net : networks<T>()) {
+    for (const nn::NN<T>& net : test::deploy_networks<T>()) {
         const std::string name = "net" + std::to_string(k++);
         CAPTURE(name);
-        const Differences d = differences(net, folder, name);
-        MESSAGE(name, ": C - forward ", d.c_forward, ", C - exact ", d.c_exact, ", forward - exact ", d.forward_exact);
-        // Within 1e-6 of forward and of the exact outputs, or, where forward itself is further than
-        // that from them (float rounding in 64-wide layers), as close to them as forward.
-        CHECK(d.c_exact <= std::max(tolerance, 1.5 * d.forward_exact));
-        CHECK(d.c_forward <= std::max(tolerance, 2 * d.forward_exact));
+        nn::Rng rng(11);
+        const nn::Matrix<T> X = test::random_matrix<T>(rng, 32, net.inputs(), T(-2), T(2));
+        const test::Differences d = test::differences(net, X, c_outputs(net, X, folder, name));
+        MESSAGE(name, ": C - forward ", d.other_forward, ", C - exact ", d.other_exact, ", forward - exact ",
+                d.forward_exact);
+        CHECK(test::as_good_as_forward(d, tolerance));
     }
 }
 

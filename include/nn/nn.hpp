@@ -15,4 +15,5 @@
 #include <nn/network.hpp>
 #include <nn/optim.hpp>
 #include <nn/rng.hpp>
+#include <nn/static_network.hpp>
 #include <nn/train.hpp>

@@ -1,0 +1,157 @@
+// nn/static_network.hpp: a network whose layer widths are template parameters, for inference
+// in real time: no heap, no locks, no checks at run time, a noexcept forward pass the compiler
+// sees whole (every loop bound a constant).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <nn/activation.hpp>
+#include <nn/detail/kernels.hpp>
+#include <nn/error.hpp>
+#include <nn/io.hpp>
+#include <nn/network.hpp>
+
+namespace nn {
+
+/// A network of widths Widths... (inputs first), built from a trained NN of that arch or loaded
+/// from a file nn::save wrote; its parameters live inside the object, so it can sit on the stack,
+/// in a static, or in an array. forward computes what NN::forward computes for one sample, in the
+/// same order (each output a sum over the inputs in order, then the bias, then the activation), a
+/// vector of outputs at a time with the vectors the program is compiled for.
+///     const nn::StaticNN<float, 8, 16, 16, 1> net(trained);   // or StaticNN<...>::load(path)
+///     std::array<float, 1> y = net.forward({...});
+template <Real T, std::size_t... Widths>
+class StaticNN {
+    static_assert(sizeof...(Widths) >= 2, "a StaticNN needs at least two widths: its inputs and its outputs");
+    static_assert(((Widths > 0) && ...), "every width of a StaticNN must be at least 1");
+    static constexpr std::size_t widths_[] = {Widths...};
+
+    /// Where layer l's parameters start: each layer's weights (in x out, row by row), then its biases.
+    static constexpr std::size_t offset(std::size_t l) {
+        std::size_t at = 0;
+        for (std::size_t k = 0; k < l; ++k) at += widths_[k] * widths_[k + 1] + widths_[k + 1];
+        return at;
+    }
+    static constexpr std::size_t widest() {
+        std::size_t most = 0;
+        for (std::size_t w : widths_) most = w > most ? w : most;
+        return most;
+    }
+
+public:
+    static constexpr std::size_t layers = sizeof...(Widths) - 1;
+    static constexpr std::size_t inputs = widths_[0];
+    static constexpr std::size_t outputs = widths_[layers];
+    static constexpr std::size_t parameter_count = offset(layers);
+    using Input = std::array<T, inputs>;
+    using Output = std::array<T, outputs>;
+
+    /// Every parameter 0 and every layer linear: a placeholder to assign a real network to.
+    constexpr StaticNN() noexcept { acts_.fill(Activation::Linear); }
+
+    /// The parameters and activations of `net`, whose arch must be Widths...; nn::Error otherwise.
+    explicit StaticNN(const NN<T>& net) {
+        if (!std::equal(net.arch().begin(), net.arch().end(), std::begin(widths_), std::end(widths_)))
+            detail::fail("a StaticNN of arch %s cannot take a network of arch %s",
+                         detail::join_arch({std::begin(widths_), std::end(widths_)}).c_str(),
+                         detail::join_arch(net.arch()).c_str());
+        T* p = params_.data();
+        for (std::size_t l = 0; l < layers; ++l) {
+            for (T w : net.weights(l)) *p++ = w;
+            for (T b : net.biases(l)) *p++ = b;
+            acts_[l] = net.activation(l);
+        }
+    }
+
+    /// The network in a file nn::save wrote (see nn::load); nn::Error when the file's arch is not
+    /// Widths... (or the file is not a network).
+    static StaticNN load(const std::string& path) { return StaticNN(nn::load<T>(path)); }
+
+    /// The network's output for one sample; input holds `inputs` values, output room for `outputs`.
+    void forward(const T* input, T* output) const noexcept {
+        T even[widest()], odd[widest()]; // layer l writes even[] for l even, odd[] for l odd
+        [&]<std::size_t... L>(std::index_sequence<L...>) NN_DETAIL_ALWAYS_INLINE {
+            (layer<L>(L == 0 ? input : L % 2 ? even : odd, L + 1 == layers ? output : L % 2 ? odd : even), ...);
+        }
+        (std::make_index_sequence<layers>{});
+    }
+    Output forward(const Input& input) const noexcept {
+        Output output;
+        forward(input.data(), output.data());
+        return output;
+    }
+    void forward(std::span<const T, inputs> input, std::span<T, outputs> output) const noexcept {
+        forward(input.data(), output.data());
+    }
+
+    Activation activation(std::size_t l) const {
+        if (l >= layers) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers);
+        return acts_[l];
+    }
+    /// Every parameter, layer by layer: the weights (arch[l] x arch[l+1], row by row), then the biases.
+    const std::array<T, parameter_count>& parameters() const noexcept { return params_; }
+
+private:
+    template <std::size_t L>
+    NN_DETAIL_ALWAYS_INLINE void layer(const T* __restrict x, T* __restrict y) const noexcept {
+        using A = Activation;
+        switch (acts_[L]) {
+        case A::Sigmoid: return dense<L, A::Sigmoid>(x, y);
+        case A::Tanh: return dense<L, A::Tanh>(x, y);
+        case A::ReLU: return dense<L, A::ReLU>(x, y);
+        case A::LeakyReLU: return dense<L, A::LeakyReLU>(x, y);
+        case A::Linear: return dense<L, A::Linear>(x, y);
+        case A::Softmax: dense<L, A::Linear>(x, y); return softmax<widths_[L + 1]>(y);
+        }
+    }
+
+    /// y = act(x . W(L) + b(L)), a vector of outputs at a time, then the outputs left one by one.
+    template <std::size_t L, Activation act>
+    NN_DETAIL_ALWAYS_INLINE void dense(const T* __restrict x, T* __restrict y) const noexcept {
+        namespace simd = detail::baseline;
+        using V = typename simd::Lanes<T>::Vector;
+        using Mask = typename simd::Lanes<T>::Mask;
+        constexpr std::size_t in = widths_[L], out = widths_[L + 1], W = simd::Lanes<T>::count;
+        const T* w = params_.data() + offset(L);
+        const T* b = w + in * out;
+        for (std::size_t o = 0; o + W <= out; o += W) {
+            V z{};
+            for (std::size_t i = 0; i < in; ++i) z += x[i] * simd::load<V>(w + i * out + o);
+            z += simd::load<V>(b + o);
+            detail::activate_lanes<T, V, Mask>(act, z);
+            simd::store(y + o, z);
+        }
+        for (std::size_t o = out / W * W; o < out; ++o) {
+            T z = 0;
+            for (std::size_t i = 0; i < in; ++i) z += x[i] * w[i * out + o];
+            z += b[o];
+            detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, z);
+            y[o] = z;
+        }
+    }
+
+    /// y = e^(y - max y) / sum e^(y - max y), in place, the sum in order (as NN's softmax).
+    template <std::size_t out>
+    NN_DETAIL_ALWAYS_INLINE static void softmax(T* y) noexcept {
+        T top = y[0];
+        for (std::size_t j = 1; j < out; ++j) top = y[j] > top ? y[j] : top;
+        T sum = 0;
+        for (std::size_t j = 0; j < out; ++j) {
+            T e = y[j] - top;
+            detail::exp_lanes<T, T, detail::SameSizeInt<T>>(e);
+            sum += y[j] = e;
+        }
+        for (std::size_t j = 0; j < out; ++j) y[j] /= sum;
+    }
+
+    std::array<T, parameter_count> params_{};
+    std::array<Activation, layers> acts_{};
+};
+
+} // namespace nn
