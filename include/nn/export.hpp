@@ -4,7 +4,8 @@
 // The header holds the weights as static const arrays, written as hexadecimal floating literals
 // (exact), and one function, <name>_predict(const float* in, float* out) (double for an
 // NN<double>), which computes what NN::forward computes, in the same order: each z a sum over
-// the inputs in order, then the bias, then the activation, with <math.h>'s exp and tanh. It
+// the inputs in order, then the bias, then the activation, with <math.h>'s exp and tanh. The
+// sums of a layer run side by side, input after input, so that a C compiler can vectorise them. It
 // compiles with gcc -std=c99 -Wall -Wextra -Werror -pedantic and allocates nothing.
 #pragma once
 
@@ -115,9 +116,12 @@ std::string to_c(const NN<T>& net, const std::string& name) {
         const std::size_t in = net.arch()[l], out = net.arch()[l + 1];
         const std::string x = l == 0 ? "in" : hidden(l - 1), y = l + 1 == net.layers() ? "out" : hidden(l);
         const std::string w = name + "_w" + num(l), b = name + "_b" + num(l);
-        c += "    for (o = 0; o < " + num(out) + "; ++o) {\n        " + type + " z = 0;\n        for (i = 0; i < " +
-             num(in) + "; ++i) z += " + x + "[i] * " + w + "[i * " + num(out) + " + o];\n        z += " + b +
-             "[o];\n        " + y + "[o] = " + detail::c_activation<T>(net.activation(l)) + ";\n    }\n";
+        // Input after input, every output at once: independent sums (which a C compiler can put in
+        // vectors), each in the order forward adds it.
+        c += "    for (o = 0; o < " + num(out) + "; ++o) " + y + "[o] = 0;\n    for (i = 0; i < " + num(in) +
+             "; ++i)\n        for (o = 0; o < " + num(out) + "; ++o) " + y + "[o] += " + x + "[i] * " + w + "[i * " +
+             num(out) + " + o];\n    for (o = 0; o < " + num(out) + "; ++o) {\n        const " + type + " z = " + y +
+             "[o] + " + b + "[o];\n        " + y + "[o] = " + detail::c_activation<T>(net.activation(l)) + ";\n    }\n";
         if (net.activation(l) == Activation::Softmax)
             c += "    {\n        " + type + " top = " + y + "[0], sum = 0;\n        for (o = 1; o < " + num(out) +
                  "; ++o) top = " + y + "[o] > top ? " + y + "[o] : top;\n        for (o = 0; o < " + num(out) +

@@ -21,9 +21,9 @@ namespace nn {
 
 /// A network of widths Widths... (inputs first), built from a trained NN of that arch or loaded
 /// from a file nn::save wrote; its parameters live inside the object, so it can sit on the stack,
-/// in a static, or in an array. forward computes what NN::forward computes for one sample, in the
-/// same order (each output a sum over the inputs in order, then the bias, then the activation), a
-/// vector of outputs at a time with the vectors the program is compiled for.
+/// in a static, or in an array. forward computes what NN::forward computes for one sample (to
+/// rounding: its sums are split into independent parts for speed), a vector of outputs at a time
+/// with the vectors the program is compiled for.
 ///     const nn::StaticNN<float, 8, 16, 16, 1> net(trained);   // or StaticNN<...>::load(path)
 ///     std::array<float, 1> y = net.forward({...});
 template <Real T, std::size_t... Widths>
@@ -111,28 +111,49 @@ private:
         }
     }
 
-    /// y = act(x . W(L) + b(L)), a vector of outputs at a time, then the outputs left one by one.
+    /// y = act(x . W(L) + b(L)): the outputs in vectors (and the few left over one by one), all
+    /// summed at once, input after input, as independent chains: at least eight of them, a layer
+    /// with fewer output vectors splitting each sum over the inputs i mod `parts` and adding the
+    /// parts pairwise at the end (so that a sum is never one long chain of dependent adds).
     template <std::size_t L, Activation act>
     NN_DETAIL_ALWAYS_INLINE void dense(const T* __restrict x, T* __restrict y) const noexcept {
         namespace simd = detail::baseline;
         using V = typename simd::Lanes<T>::Vector;
         using Mask = typename simd::Lanes<T>::Mask;
         constexpr std::size_t in = widths_[L], out = widths_[L + 1], W = simd::Lanes<T>::count;
+        constexpr std::size_t vectors = out / W, whole = vectors * W, rest = out - whole;
+        constexpr std::size_t chains = vectors + rest, parts = chains >= 8 || in < 8 ? 1
+                                                               : chains >= 4         ? 2
+                                                               : chains >= 2         ? 4
+                                                                                     : 8;
         const T* w = params_.data() + offset(L);
         const T* b = w + in * out;
-        for (std::size_t o = 0; o + W <= out; o += W) {
-            V z{};
-            for (std::size_t i = 0; i < in; ++i) z += x[i] * simd::load<V>(w + i * out + o);
-            z += simd::load<V>(b + o);
-            detail::activate_lanes<T, V, Mask>(act, z);
-            simd::store(y + o, z);
+        V z[parts][vectors > 0 ? vectors : 1] = {};
+        T t[parts][rest > 0 ? rest : 1] = {};
+        const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
+            const T xi = x[i];
+            const T* row = w + i * out;
+            for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * simd::load<V>(row + k * W);
+            for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[whole + k];
+        };
+        constexpr std::size_t whole_rounds = in / parts * parts;
+        for (std::size_t i = 0; i < whole_rounds; i += parts)
+            for (std::size_t q = 0; q < parts; ++q) add_input(q, i + q);
+        for (std::size_t q = 0; q < in - whole_rounds; ++q) add_input(q, whole_rounds + q);
+        for (std::size_t half = parts / 2; half > 0; half /= 2) // (0 + 1) + (2 + 3), ...
+            for (std::size_t q = 0; q < half; ++q) {
+                for (std::size_t k = 0; k < vectors; ++k) z[q][k] = z[2 * q][k] + z[2 * q + 1][k];
+                for (std::size_t k = 0; k < rest; ++k) t[q][k] = t[2 * q][k] + t[2 * q + 1][k];
+            }
+        for (std::size_t k = 0; k < vectors; ++k) {
+            V v = z[0][k] + simd::load<V>(b + k * W);
+            detail::activate_lanes<T, V, Mask>(act, v);
+            simd::store(y + k * W, v);
         }
-        for (std::size_t o = out / W * W; o < out; ++o) {
-            T z = 0;
-            for (std::size_t i = 0; i < in; ++i) z += x[i] * w[i * out + o];
-            z += b[o];
-            detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, z);
-            y[o] = z;
+        for (std::size_t k = 0; k < rest; ++k) {
+            T v = t[0][k] + b[whole + k];
+            detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, v);
+            y[whole + k] = v;
         }
     }
 
@@ -150,7 +171,7 @@ private:
         for (std::size_t j = 0; j < out; ++j) y[j] /= sum;
     }
 
-    std::array<T, parameter_count> params_{};
+    alignas(64) std::array<T, parameter_count> params_{}; // whole cache lines: rows of whole vectors load in one
     std::array<Activation, layers> acts_{};
 };
 

@@ -79,22 +79,41 @@ void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std
         }
 }
 
+/// C(i, j .. j + v W) = sum over p of A(i, p) B(p, j .. j + v W), in order: v vectors of a row of
+/// C in registers, independent sums (not a chain through memory).
+template <std::size_t v, Real T>
+NN_DETAIL_ALWAYS_INLINE inline void row_vectors(const T* __restrict a, const T* b, std::size_t k, std::size_t n,
+                                                T* __restrict c) {
+    using V = typename Lanes<T>::Vector;
+    constexpr std::size_t W = Lanes<T>::count;
+    V s[v] = {};
+    for (std::size_t p = 0; p < k; ++p, b += n)
+        for (std::size_t q = 0; q < v; ++q) s[q] += a[p] * load<V>(b + q * W);
+    for (std::size_t q = 0; q < v; ++q) store(c + q * W, s[q]);
+}
+
 /// C = A . B          A: m x k, B: k x n -> C: m x n
-/// Small: row of C += A(i, p) * row p of B, the inner loop along contiguous rows; a narrow C by
-/// dot products.
+/// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the row
+/// at a time (then four, two, one, and the last elements one by one); a narrow C by dot products.
 template <Real T>
 NN_DETAIL_ENTRY void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
     NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
     const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
     if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
     if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
+    constexpr std::size_t W = Lanes<T>::count;
     for (std::size_t i = 0; i < m; ++i) {
+        const T* __restrict a = A.data() + i * k;
         T* __restrict c = C.data() + i * n;
-        for (std::size_t j = 0; j < n; ++j) c[j] = T(0);
-        for (std::size_t p = 0; p < k; ++p) {
-            const T a = A.data()[i * k + p];
-            const T* __restrict b = B.data() + p * n;
-            for (std::size_t j = 0; j < n; ++j) c[j] += a * b[j];
+        std::size_t j = 0;
+        for (; j + 8 * W <= n; j += 8 * W) row_vectors<8>(a, B.data() + j, k, n, c + j);
+        if (j + 4 * W <= n) row_vectors<4>(a, B.data() + j, k, n, c + j), j += 4 * W;
+        if (j + 2 * W <= n) row_vectors<2>(a, B.data() + j, k, n, c + j), j += 2 * W;
+        if (j + W <= n) row_vectors<1>(a, B.data() + j, k, n, c + j), j += W;
+        for (; j < n; ++j) {
+            T s = 0;
+            for (std::size_t p = 0; p < k; ++p) s += a[p] * B.data()[p * n + j];
+            c[j] = s;
         }
     }
 }
