@@ -111,17 +111,27 @@ private:
         }
     }
 
-    /// y = act(x . W(L) + b(L)): the outputs in vectors (and the few left over one by one), all
-    /// summed at once, input after input, as independent chains: at least eight of them, a layer
-    /// with fewer output vectors splitting each sum over the inputs i mod `parts` and adding the
-    /// parts pairwise at the end (so that a sum is never one long chain of dependent adds).
+    /// y = act(x . W(L) + b(L)): the outputs in vectors (and the few left over one by one), up to
+    /// eight vectors at once (dense_block), each summed input after input as an independent chain.
     template <std::size_t L, Activation act>
     NN_DETAIL_ALWAYS_INLINE void dense(const T* __restrict x, T* __restrict y) const noexcept {
+        dense_block<L, act, 0>(x, y);
+    }
+
+    /// Output vectors first .. first + 8 (fewer at the end; the last block also takes the outputs
+    /// left over), summed at once input after input: at least eight independent chains, a block with
+    /// fewer outputs splitting each sum over the inputs i mod `parts` and adding the parts pairwise
+    /// at the end (so that no sum is one long chain of dependent adds).
+    template <std::size_t L, Activation act, std::size_t first>
+    NN_DETAIL_ALWAYS_INLINE void dense_block(const T* __restrict x, T* __restrict y) const noexcept {
         namespace simd = detail::baseline;
         using V = typename simd::Lanes<T>::Vector;
         using Mask = typename simd::Lanes<T>::Mask;
         constexpr std::size_t in = widths_[L], out = widths_[L + 1], W = simd::Lanes<T>::count;
-        constexpr std::size_t vectors = out / W, whole = vectors * W, rest = out - whole;
+        constexpr std::size_t all_vectors = out / W, whole = all_vectors * W;
+        constexpr std::size_t vectors = all_vectors - first < 8 ? all_vectors - first : 8;
+        constexpr bool last_block = first + vectors == all_vectors;
+        constexpr std::size_t rest = last_block ? out - whole : 0;
         constexpr std::size_t chains = vectors + rest, parts = chains >= 8 || in < 8 ? 1
                                                                : chains >= 4         ? 2
                                                                : chains >= 2         ? 4
@@ -133,7 +143,7 @@ private:
         const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
             const T xi = x[i];
             const T* row = w + i * out;
-            for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * simd::load<V>(row + k * W);
+            for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * simd::load<V>(row + (first + k) * W);
             for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[whole + k];
         };
         constexpr std::size_t whole_rounds = in / parts * parts;
@@ -146,15 +156,16 @@ private:
                 for (std::size_t k = 0; k < rest; ++k) t[q][k] = t[2 * q][k] + t[2 * q + 1][k];
             }
         for (std::size_t k = 0; k < vectors; ++k) {
-            V v = z[0][k] + simd::load<V>(b + k * W);
+            V v = z[0][k] + simd::load<V>(b + (first + k) * W);
             detail::activate_lanes<T, V, Mask>(act, v);
-            simd::store(y + k * W, v);
+            simd::store(y + (first + k) * W, v);
         }
         for (std::size_t k = 0; k < rest; ++k) {
             T v = t[0][k] + b[whole + k];
             detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, v);
             y[whole + k] = v;
         }
+        if constexpr (!last_block) dense_block<L, act, first + vectors>(x, y);
     }
 
     /// y = e^(y - max y) / sum e^(y - max y), in place, the sum in order (as NN's softmax).
