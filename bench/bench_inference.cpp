@@ -180,10 +180,12 @@ void register_shape(std::size_t shape, CFunction c) {
     const std::pair<Impl, const char*> impls[] = {
         {Impl::Predict, "predict"}, {Impl::Static, "static"}, {Impl::C, "c"}, {Impl::Eigen, "eigen"}};
     for (bool latency : {true, false})
-        for (const auto& [impl, label] : impls)
+        for (const auto& entry : impls) { // (not a structured binding: Clang 14 cannot capture one)
+            const Impl impl = entry.first;
             benchmark::RegisterBenchmark(
-                ((latency ? "latency/" : "throughput/") + name + "/" + label).c_str(),
+                ((latency ? "latency/" : "throughput/") + name + "/" + entry.second).c_str(),
                 [=](benchmark::State& state) { run<In, H1, H2, Out>(state, shape, c, impl, latency); });
+        }
 }
 
 } // namespace

@@ -19,6 +19,34 @@
 
 namespace nn {
 
+namespace detail {
+
+/// Width l of a StaticNN's Widths..., and where layer l's parameters start: each layer's weights
+/// (in x out, row by row), then its biases. (Functions at namespace scope: a class's own static
+/// members are not constant expressions inside its body for every compiler.)
+template <std::size_t... Widths>
+constexpr std::size_t static_width(std::size_t l) {
+    constexpr std::size_t w[] = {Widths...};
+    return w[l];
+}
+
+template <std::size_t... Widths>
+constexpr std::size_t static_offset(std::size_t l) {
+    constexpr std::size_t w[] = {Widths...};
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < l; ++k) at += w[k] * w[k + 1] + w[k + 1];
+    return at;
+}
+
+template <std::size_t... Widths>
+constexpr std::size_t static_widest() {
+    std::size_t most = 0;
+    for (std::size_t w : {Widths...}) most = w > most ? w : most;
+    return most;
+}
+
+} // namespace detail
+
 /// A network of widths Widths... (inputs first), built from a trained NN of that arch or loaded
 /// from a file nn::save wrote; its parameters live inside the object, so it can sit on the stack,
 /// in a static, or in an array. forward computes what NN::forward computes for one sample (to
@@ -30,25 +58,14 @@ template <Real T, std::size_t... Widths>
 class StaticNN {
     static_assert(sizeof...(Widths) >= 2, "a StaticNN needs at least two widths: its inputs and its outputs");
     static_assert(((Widths > 0) && ...), "every width of a StaticNN must be at least 1");
-    static constexpr std::size_t widths_[] = {Widths...};
-
-    /// Where layer l's parameters start: each layer's weights (in x out, row by row), then its biases.
-    static constexpr std::size_t offset(std::size_t l) {
-        std::size_t at = 0;
-        for (std::size_t k = 0; k < l; ++k) at += widths_[k] * widths_[k + 1] + widths_[k + 1];
-        return at;
-    }
-    static constexpr std::size_t widest() {
-        std::size_t most = 0;
-        for (std::size_t w : widths_) most = w > most ? w : most;
-        return most;
-    }
+    static constexpr std::size_t width(std::size_t l) { return detail::static_width<Widths...>(l); }
+    static constexpr std::size_t offset(std::size_t l) { return detail::static_offset<Widths...>(l); }
 
 public:
     static constexpr std::size_t layers = sizeof...(Widths) - 1;
-    static constexpr std::size_t inputs = widths_[0];
-    static constexpr std::size_t outputs = widths_[layers];
-    static constexpr std::size_t parameter_count = offset(layers);
+    static constexpr std::size_t inputs = detail::static_width<Widths...>(0);
+    static constexpr std::size_t outputs = detail::static_width<Widths...>(layers);
+    static constexpr std::size_t parameter_count = detail::static_offset<Widths...>(layers);
     using Input = std::array<T, inputs>;
     using Output = std::array<T, outputs>;
 
@@ -57,9 +74,10 @@ public:
 
     /// The parameters and activations of `net`, whose arch must be Widths...; nn::Error otherwise.
     explicit StaticNN(const NN<T>& net) {
-        if (!std::equal(net.arch().begin(), net.arch().end(), std::begin(widths_), std::end(widths_)))
+        constexpr std::size_t arch[] = {Widths...};
+        if (!std::equal(net.arch().begin(), net.arch().end(), std::begin(arch), std::end(arch)))
             detail::fail("a StaticNN of arch %s cannot take a network of arch %s",
-                         detail::join_arch({std::begin(widths_), std::end(widths_)}).c_str(),
+                         detail::join_arch({std::begin(arch), std::end(arch)}).c_str(),
                          detail::join_arch(net.arch()).c_str());
         T* p = params_.data();
         for (std::size_t l = 0; l < layers; ++l) {
@@ -75,7 +93,8 @@ public:
 
     /// The network's output for one sample; input holds `inputs` values, output room for `outputs`.
     void forward(const T* input, T* output) const noexcept {
-        T even[widest()], odd[widest()]; // layer l writes even[] for l even, odd[] for l odd
+        T even[detail::static_widest<Widths...>()],
+            odd[detail::static_widest<Widths...>()]; // layer l writes even[] for l even, odd[] for l odd
         [&]<std::size_t... L>(std::index_sequence<L...>) NN_DETAIL_ALWAYS_INLINE {
             (layer<L>(L == 0 ? input : L % 2 ? even : odd, L + 1 == layers ? output : L % 2 ? odd : even), ...);
         }
@@ -107,7 +126,7 @@ private:
         case A::ReLU: return dense<L, A::ReLU>(x, y);
         case A::LeakyReLU: return dense<L, A::LeakyReLU>(x, y);
         case A::Linear: return dense<L, A::Linear>(x, y);
-        case A::Softmax: dense<L, A::Linear>(x, y); return softmax<widths_[L + 1]>(y);
+        case A::Softmax: dense<L, A::Linear>(x, y); return softmax<width(L + 1)>(y);
         }
     }
 
@@ -127,7 +146,7 @@ private:
         namespace simd = detail::baseline;
         using V = typename simd::Lanes<T>::Vector;
         using Mask = typename simd::Lanes<T>::Mask;
-        constexpr std::size_t in = widths_[L], out = widths_[L + 1], W = simd::Lanes<T>::count;
+        constexpr std::size_t in = width(L), out = width(L + 1), W = simd::Lanes<T>::count;
         constexpr std::size_t all_vectors = out / W, whole = all_vectors * W;
         constexpr std::size_t vectors = all_vectors - first < 8 ? all_vectors - first : 8;
         constexpr bool last_block = first + vectors == all_vectors;
