@@ -20,6 +20,9 @@ std::size_t argmax(const T* row, std::size_t n) {
     return best;
 }
 
+/// How many classes n outputs tell apart: n, or 2 for one output (see class_of).
+inline std::size_t class_count(std::size_t n) { return n == 1 ? 2 : n; }
+
 /// The class an output row names: with several outputs the index of the largest, with one output
 /// 1 when it is above 0.5 and 0 otherwise.
 template <Real T>

@@ -25,6 +25,7 @@
 #include <nn/detail/json.hpp>
 #include <nn/error.hpp>
 #include <nn/io.hpp>
+#include <nn/metrics.hpp>
 #include <nn/network.hpp>
 
 namespace nn {
@@ -54,7 +55,7 @@ struct Model {
     }
 
     /// How many classes the network tells apart: its outputs, or 2 for one output.
-    std::size_t class_count() const { return net.outputs() == 1 ? 2 : net.outputs(); }
+    std::size_t class_count() const { return detail::class_count(net.outputs()); }
 
     /// The network's output for one raw sample (scaled first); safe from many threads at once, and
     /// no allocation after a thread's first call.
@@ -172,7 +173,7 @@ Model<T> parse_model(std::string_view bytes, const char* file) {
         }
         if (const json::Value* names = metadata->find("classes")) {
             const json::Value list = json::parse(names->text, file);
-            const std::size_t k = arch.back() == 1 ? 2 : arch.back();
+            const std::size_t k = class_count(arch.back());
             if (list.kind != json::Value::Kind::Array || list.items().size() != k)
                 fail("%s: the metadata's classes '%.60s' is not a JSON array of %zu names, one per class", file,
                      names->text.c_str(), k);

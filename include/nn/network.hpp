@@ -247,6 +247,10 @@ private:
     [[noreturn]] static void report_not_finite(MatrixView<const T> M, const char* name, const char* whole,
                                                std::size_t layer);
 
+    /// One sample through the layers, in the calling thread's own workspace: the output row, valid
+    /// until the thread's next call. nn::Error for an input of another size or not finite.
+    MatrixView<const T> predict_row(std::span<const T> input) const;
+
     /// Runs the layers over X into the workspace and returns the last layer's output.
     MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const;
 
@@ -354,25 +358,28 @@ Matrix<T> NN<T>::forward(MatrixView<const T> X) const {
 }
 
 template <Real T>
-void NN<T>::predict(std::span<const T> input, std::span<T> output) const {
+MatrixView<const T> NN<T>::predict_row(std::span<const T> input) const {
     if (input.size() != inputs())
         detail::fail("predict was given %zu input%s, the network takes %zu", input.size(), detail::plural(input.size()),
                      inputs());
-    if (output.size() != outputs())
-        detail::fail("predict was given room for %zu output%s, the network gives %zu", output.size(),
-                     detail::plural(output.size()), outputs());
     const MatrixView<const T> x(input.data(), 1, input.size());
     check_finite(x, "input", "the input");
     thread_local Workspace<T> ws; // this thread's, reused: after the first call no allocation
-    const MatrixView<const T> out = run_forward(x, ws);
+    return run_forward(x, ws);
+}
+
+template <Real T>
+void NN<T>::predict(std::span<const T> input, std::span<T> output) const {
+    if (output.size() != outputs())
+        detail::fail("predict was given room for %zu output%s, the network gives %zu", output.size(),
+                     detail::plural(output.size()), outputs());
+    const MatrixView<const T> out = predict_row(input);
     std::copy(out.data(), out.data() + out.size(), output.data());
 }
 
 template <Real T>
 std::size_t NN<T>::predict_class(std::span<const T> input) const {
-    thread_local std::vector<T> out;
-    out.resize(outputs());
-    predict(input, out);
+    const MatrixView<const T> out = predict_row(input);
     return detail::class_of(out.data(), out.size());
 }
 

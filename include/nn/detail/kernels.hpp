@@ -228,15 +228,13 @@ NN_DETAIL_ALWAYS_INLINE inline void matmul_a_bt(MatrixView<const T> A, MatrixVie
 /// tiny network's every matrix) is tested here, by its exponent bits, without a call.
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline bool all_finite(const T* x, std::size_t count) {
-    if constexpr (sizeof(T) == 4 || sizeof(T) == 8) {
-        if (count <= 8) {
-            using I = SameSizeInt<T>;
-            constexpr I mantissa = (I(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-            constexpr I exponent = std::numeric_limits<I>::max() ^ mantissa; // all ones for inf and NaN
-            bool finite = true;
-            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(I, x[i]) & exponent) != exponent;
-            return finite;
-        }
+    if (count <= 8) {
+        using I = SameSizeInt<T>;
+        constexpr I mantissa = (I(1) << (std::numeric_limits<T>::digits - 1)) - 1;
+        constexpr I exponent = std::numeric_limits<I>::max() ^ mantissa; // all ones for inf and NaN
+        bool finite = true;
+        for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(I, x[i]) & exponent) != exponent;
+        return finite;
     }
     NN_DETAIL_DISPATCH_TO(all_finite<T>(x, count));
 }
