@@ -34,27 +34,57 @@ $cxx -std=c++20 $flags -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step"
 $cxx -std=c++20 -O2 -DNDEBUG -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_o2"
 $cxx -std=c++20 $flags -fopenmp -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_omp"
 $cxx -std=c++20 -O2 -march=native -ffp-contract=fast "$root/bench/fma_peak.cpp" -o "$out/fma_peak"
-declare -A nn nn_o2 nn2 fann torch1 torch2
-while read -r name us; do nn[$name]=$us; done < <("$out/nn_step" $only)
-while read -r name us; do nn_o2[$name]=$us; done < <("$out/nn_step_o2" $only)
-while read -r name us; do nn2[$name]=$us; done < <(OMP_NUM_THREADS=2 OMP_PROC_BIND=spread "$out/nn_step_omp" $only)
 peak=$("$out/fma_peak" | awk '{print $2}')
-
+have_fann=false have_torch=false
 if [ -f /usr/include/floatfann.h ]; then
     echo "building FANN's runner ($cc)"
     $cc -std=c11 $flags "$here/fann_step.c" -o "$out/fann_step" -lfloatfann -lm
-    while read -r name us; do fann[$name]=$us; done < <("$out/fann_step" $only)
+    have_fann=true
 else
     notes+=("FANN skipped: not installed (apt-get install libfann-dev)")
 fi
+"$python" -c "import torch" 2>/dev/null && have_torch=true
+# OpenBLAS left to detect the CPU itself (its fastest kernels): OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE, which this machine's environment may set, unset.
+torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+
+# Every runner on the selected workloads, one process each; the tiny workloads, whose steps last
+# under a millisecond, again in further rounds, the runners alternating, since on a shared machine
+# one process's median can be off by half. Each workload's figure is the median over the rounds.
+declare -A runs nn nn_o2 nn2 fann torch1 torch2
+collect() { # collect RUNNER COMMAND...: adds each "workload microseconds" line the command prints
+    local runner=$1 name us
+    shift
+    while read -r name us; do
+        if [ "$name" = kernels ]; then runs[$runner kernels]=$us; else runs[$runner $name]+="$us "; fi
+    done < <("$@")
+}
+measure() { # measure [workload]
+    collect nn "$out/nn_step" "$@"
+    collect nn_o2 "$out/nn_step_o2" "$@"
+    collect nn2 env OMP_NUM_THREADS=2 OMP_PROC_BIND=spread "$out/nn_step_omp" "$@"
+    if $have_fann; then collect fann "$out/fann_step" "$@"; fi
+    if $have_torch; then
+        collect torch1 "${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 "$@"
+        collect torch2 "${torch_env[@]}" OPENBLAS_NUM_THREADS=2 "$python" "$here/torch_step.py" 2 "$@"
+    fi
+}
+rounds=${NN_COMPARE_ROUNDS:-5}
+echo "measuring (every workload once, xor and adder $rounds times)"
+measure $only
+for ((r = 1; r < rounds; ++r)); do
+    for w in xor adder; do [ -z "$only" ] || [ "$only" = "$w" ] && measure $w; done
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+for key in "${!runs[@]}"; do
+    read -r runner name <<<"$key"
+    declare -n into=$runner
+    if [ "$name" = kernels ]; then into[kernels]=${runs[$key]}; else into[$name]=$(median <<<"${runs[$key]}"); fi
+    unset -n into
+done
 
 openblas=""
-if "$python" -c "import torch" 2>/dev/null; then
-    # OpenBLAS left to detect the CPU itself (its fastest kernels): OPENBLAS_CORETYPE and
-    # OPENBLAS_L2_SIZE, which this machine's environment may set, unset.
-    torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
-    while read -r name us; do torch1[$name]=$us; done < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 $only)
-    while read -r name us; do torch2[$name]=$us; done < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=2 "$python" "$here/torch_step.py" 2 $only)
+if $have_torch; then
     # The BLAS the PyTorch process loaded, and its GEMM rate at the wide workload's forward shape.
     read -r torch_blas openblas < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" - <<'PY'
 import statistics, time, torch
@@ -95,24 +125,32 @@ printf "%-7s %10s %10s %8s %10s %10s %11s %11s %8s  %s\n" workload nn "nn -O2" "
 declare -A target=([xor]=0.5 [adder]=0.2 [mnist]=0.85 [wide]=0.85)
 for w in xor adder mnist wide; do
     [ -n "${nn[$w]:-}" ] || continue
-    best=""
-    for peer in "${fann[$w]:-}" "${torch1[$w]:-}"; do
-        [ -n "$peer" ] && { [ -z "$best" ] || awk -v a="$peer" -v b="$best" 'BEGIN { exit !(a < b) }'; } && best=$peer
-    done
-    ratio=$([ -n "$best" ] && awk -v a="${nn[$w]}" -v b="$best" 'BEGIN { printf "%.3f", a / b }' || echo "-")
+    # nn over the faster peer of the same round, the median over the rounds: pairs measured
+    # seconds apart, which the machine's drift between rounds does not skew.
+    ratio=$(awk -v nn="${runs[nn $w]}" -v fann="${runs[fann $w]:-}" -v torch="${runs[torch1 $w]:-}" 'BEGIN {
+        r = split(nn, a, " "); split(fann, f, " "); split(torch, t, " "); k = 0
+        for (i = 1; i <= r; ++i) {
+            best = (i in f) ? f[i] : ""; if ((i in t) && (best == "" || t[i] < best)) best = t[i]
+            if (best != "") q[++k] = a[i] / best
+        }
+        if (k == 0) { print "-"; exit }
+        for (i = 1; i <= k; ++i) for (j = i + 1; j <= k; ++j) if (q[j] < q[i]) { x = q[i]; q[i] = q[j]; q[j] = x }
+        printf "%.3f", q[int((k + 1) / 2)] }')
     verdict=$([ "$ratio" != "-" ] && awk -v r="$ratio" -v t="${target[$w]}" 'BEGIN { print (r <= t ? "<= " t " met" : "<= " t " MISSED") }' || echo "-")
     speed=$(awk -v a="${nn[$w]}" -v b="${nn_o2[$w]}" 'BEGIN { printf "%.2f", a / b }')
     printf "%-7s %10.4g %10.4g %8s %10.4g %10.4g %11.4g %11.4g %8s  %s\n" "$w" "${nn[$w]}" "${nn_o2[$w]}" "$speed" "${nn2[$w]:-0}" "${fann[$w]:-0}" "${torch1[$w]:-0}" "${torch2[$w]:-0}" "$ratio" "$verdict"
 done
 echo
+echo "nn/best: nn's step over the faster peer's in the same round, the median over the rounds"
 echo "-O2/nat: the -O2 build's speed as a fraction of the -march=native one (target >= 0.80 on mnist and wide)"
 for w in xor adder mnist wide; do
     [ -n "${nn2[$w]:-}" ] && printf "two threads on %-6s %.2fx one thread\n" "$w" "$(awk -v a="${nn[$w]}" -v b="${nn2[$w]}" 'BEGIN { print a / b }')"
 done
 echo "(target: >= 1.7x on wide, never below 1.0x)"
 if [ -n "${nn[wide]:-}" ]; then
-    # 6 n sum_l n_l n_(l+1) flops per step: forward, and the two products of backprop.
-    rate=$(awk -v us="${nn[wide]}" 'BEGIN { printf "%.1f", 6 * 256 * 3 * 1024 * 1024 / (us * 1e-6) / 1e9 }')
+    # 2 n n_l n_(l+1) flops per product: the forward's three, the weight gradient's three, and
+    # the deltas passed down from the two upper layers (none to the inputs): eight products.
+    rate=$(awk -v us="${nn[wide]}" 'BEGIN { printf "%.1f", 2 * 256 * 8 * 1024 * 1024 / (us * 1e-6) / 1e9 }')
     echo
     echo "GFLOP/s, one core, float: multiply-add peak $peak; nn's wide step $rate ($(awk -v a="$rate" -v b="$peak" 'BEGIN { printf "%.0f%%", 100 * a / b }') of the peak, target 80%)"
     echo "GEMM 256x1024 . 1024x1024: OpenBLAS (PyTorch's torch.mm) ${openblas:--}, Eigen ${eigen:--}"

@@ -108,8 +108,7 @@ NN_DETAIL_ALWAYS_INLINE inline void transpose_block(V* r) {
 /// A group of rows whose vectors reach past Rows writes into the next slot, which the next store
 /// (the next q, or the scalar tail) overwrites.
 template <Real T, std::size_t Rows>
-void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t stride, std::size_t rows,
-                     std::size_t kc) {
+void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t stride, std::size_t rows, std::size_t kc) {
     using V = typename Lanes<T>::Vector;
     constexpr std::size_t W = Lanes<T>::count, groups = (Rows + W - 1) / W;
     std::size_t p = 0;
@@ -164,6 +163,10 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
     for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 4
         for (std::size_t v = 0; v < NV; ++v) acc[i][v] = V{};
+    for (std::size_t i = 0; i < mr; ++i) { // C's tile on its way to L1 while the sums run
+        __builtin_prefetch(c + i * rsc, 1);
+        __builtin_prefetch(c + i * rsc + (nr - 1) * csc, 1);
+    }
 #pragma GCC unroll 4
     for (std::size_t p = 0; p < kc; ++p) {
         V b[NV];

@@ -59,6 +59,19 @@
 #define NN_DETAIL_CONTRACT_ATTRIBUTE
 #endif
 
+// Loops over a handful of elements, best left scalar: GCC and Clang otherwise vectorise them along
+// a dimension of 1 or 2, behind run-time tests of the strides that cost more than the sums.
+#if defined(__clang__)
+#define NN_DETAIL_SCALAR_ATTRIBUTE
+#define NN_DETAIL_SCALAR_LOOP _Pragma("clang loop vectorize(disable) interleave(disable)")
+#elif defined(__GNUC__)
+#define NN_DETAIL_SCALAR_ATTRIBUTE __attribute__((optimize("no-tree-vectorize")))
+#define NN_DETAIL_SCALAR_LOOP
+#else
+#define NN_DETAIL_SCALAR_ATTRIBUTE
+#define NN_DETAIL_SCALAR_LOOP
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
