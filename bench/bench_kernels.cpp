@@ -3,10 +3,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <nn/detail/kernels.hpp>
 #include <nn/rng.hpp>
@@ -82,6 +84,27 @@ void register_form(const char* form_name, Form form, const char* type) {
     }
 }
 
+// The GEMM's micro-kernel alone (the build's own instruction set: -march=native by default), on
+// one packed panel of A and one of B that stay in L1, accumulating into one tile of C: the rate
+// the whole GEMM would reach if its memory traffic cost nothing. fma_peak is the core's ceiling.
+template <class T>
+void micro_kernel(benchmark::State& state) {
+    using Shape = nn::detail::baseline::GemmShape<T>;
+    constexpr std::size_t MR = Shape::MR, NR = Shape::NR, kc = Shape::KC;
+    std::vector<T> pa(MR * kc), pb(NR * kc + NN_ALIGNMENT), c(MR * NR);
+    T* b = pb.data() +
+           (NN_ALIGNMENT - reinterpret_cast<std::uintptr_t>(pb.data()) % NN_ALIGNMENT) % NN_ALIGNMENT / sizeof(T);
+    nn::Rng rng(1);
+    for (T& x : pa) x = rng.uniform(T(-1), T(1));
+    for (std::size_t i = 0; i < NR * kc; ++i) b[i] = rng.uniform(T(-1), T(1));
+    for (auto _ : state) {
+        nn::detail::baseline::gemm_micro_kernel<T, false>(kc, pa.data(), 0, 0, b, c.data(), NR, 1, MR, NR, true);
+        benchmark::DoNotOptimize(c.data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["FLOP/s"] = benchmark::Counter(2.0 * MR * NR * kc, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +113,8 @@ int main(int argc, char** argv) {
         register_form<float>(name, form, "float");
         register_form<double>(name, form, "double");
     }
+    benchmark::RegisterBenchmark("micro_kernel/float", micro_kernel<float>);
+    benchmark::RegisterBenchmark("micro_kernel/double", micro_kernel<double>);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();
