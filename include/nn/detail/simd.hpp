@@ -45,8 +45,9 @@
 #define NN_DETAIL_ALWAYS_INLINE
 #endif
 
-// The micro-kernel's multiply-adds become fused multiply-adds where the target has them, even in
-// strict ISO mode (GCC contracts a * b + c only with -ffp-contract=fast); and GCC vectorises the
+// The micro-kernel's multiply-adds become fused multiply-adds where the target has them, whatever
+// -ffp-contract the program is built with (GCC's C++ default is fast; Clang's is on, which fuses
+// within one expression only, not across the statements of the loop); and GCC vectorises the
 // copy of a partial tile at -O2 as at -O3 (its -O2 cost model leaves loops of unknown length scalar).
 #if defined(__clang__)
 #define NN_DETAIL_CONTRACT_PRAGMA _Pragma("clang fp contract(fast)")
