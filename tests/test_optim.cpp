@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
+#include <utility>
 
 #include "helpers.hpp"
 #include <nn/optim.hpp>
@@ -118,4 +120,91 @@ TEST_CASE("Adam and momentum SGD both learn XOR (tanh hidden layer, binary cross
         CAPTURE(which);
         CHECK(net.cost(X, Y) < 0.05);
     }
+}
+
+TEST_CASE_TEMPLATE("iRPROP-: step sizes and moves follow its rules, step by step", T, float, double) {
+    // Defaults: initial step 0.01, eta- 0.5, eta+ 1.2. Powers of two where they can be, so
+    // every expected value is the exact result of the same float or double operations.
+    SUBCASE("grow on the same sign, shrink and hold still on a flip, start afresh after it") {
+        auto net = two_parameters<T>(1, 0);
+        nn::IRprop<T> rprop;
+        const auto w = [&] { return net.weights(0)(0, 0); };
+        const auto step = [&] { return rprop.step_sizes().weights(0)(0, 0); };
+        T expected = 1;
+        rprop.step(net, gradient<T>(2, 0)); // no sign before: step stays 0.01, w -= 0.01
+        expected -= T(0.01);
+        CHECK(step() == T(0.01));
+        CHECK(w() == expected);
+        rprop.step(net, gradient<T>(1, 0)); // same sign: step 0.01 * 1.2, w -= it
+        const T grown = T(0.01) * T(1.2);
+        expected -= grown;
+        CHECK(step() == grown);
+        CHECK(w() == expected);
+        rprop.step(net, gradient<T>(-3, 0)); // flip: step halves, w stays, the gradient counts as 0
+        const T shrunk = grown * T(0.5);
+        CHECK(step() == shrunk);
+        CHECK(w() == expected);
+        rprop.step(net, gradient<T>(-1, 0)); // after a flip no sign to compare: same step, w += it
+        expected += shrunk;
+        CHECK(step() == shrunk);
+        CHECK(w() == expected);
+        rprop.step(net, gradient<T>(-1, 0)); // same sign again: grows
+        expected += shrunk * T(1.2);
+        CHECK(step() == shrunk * T(1.2));
+        CHECK(w() == expected);
+        // The bias's gradient was 0 throughout: it never moved and its step never changed.
+        CHECK(net.biases(0)(0, 0) == T(0));
+        CHECK(rprop.step_sizes().biases(0)(0, 0) == T(0.01));
+    }
+    SUBCASE("steps stay within [min_step, max_step]") {
+        auto net = two_parameters<T>(0, 0);
+        nn::IRprop<T> rprop({.initial_step = 32, .eta_minus = T(0.5), .eta_plus = 2, .min_step = 4, .max_step = 50});
+        for (T expected : {T(32), T(50), T(50)}) { // 32, min(64, 50), min(100, 50)
+            rprop.step(net, gradient<T>(1, -1));
+            CHECK(rprop.step_sizes().weights(0)(0, 0) == expected);
+        }
+        CHECK(net.weights(0)(0, 0) == T(-132));
+        CHECK(net.biases(0)(0, 0) == T(132)); // the bias went the other way
+        // Signs -, -, +, +, ...: each pair is a flip (shrink, hold still) and a fresh start (keep).
+        const std::pair<T, T> sign_then_step[] = {{-1, 25},      {-1, 25}, {1, T(12.5)}, {1, T(12.5)}, {-1, T(6.25)},
+                                                  {-1, T(6.25)}, {1, 4},   {1, 4}}; // 3.125 < min_step
+        for (const auto& [sign, expected] : sign_then_step) {
+            rprop.step(net, gradient<T>(sign, 0));
+            CHECK(rprop.step_sizes().weights(0)(0, 0) == expected);
+        }
+    }
+}
+
+TEST_CASE("iRPROP- checks its settings and the gradient before changing anything") {
+    CHECK_THROWS_WITH_AS(nn::IRprop<float>({.eta_minus = 1.5f}),
+                         "IRprop needs 0 < eta_minus < 1 < eta_plus, was given eta_minus 1.5, eta_plus 1.20000005",
+                         nn::Error);
+    CHECK_THROWS_AS(nn::IRprop<float>({.eta_plus = 1.0f}), nn::Error);
+    CHECK_THROWS_WITH_AS(nn::IRprop<float>({.initial_step = 100.0f}),
+                         "IRprop needs 0 <= min_step <= initial_step <= max_step, all finite, was given "
+                         "9.99999997e-07, 100, 50",
+                         nn::Error);
+    CHECK_THROWS_AS(nn::IRprop<float>({.max_step = std::numeric_limits<float>::infinity()}), nn::Error);
+    auto net = two_parameters<float>(1, 2);
+    const auto before = test::parameters(net);
+    nn::IRprop<float> rprop;
+    CHECK_THROWS_AS(rprop.step(net, gradient<float>(std::numeric_limits<float>::quiet_NaN(), 0)), nn::Error);
+    CHECK_THROWS_AS(rprop.step(net, nn::Gradient<float>({2, 1})), nn::Error);
+    CHECK(test::parameters(net) == before);
+    CHECK(rprop.step_sizes().layers() == 0);
+}
+
+TEST_CASE("iRPROP- through nn::train on the whole batch solves XOR and lowers its cost") {
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<double> net({2, 4, 1}, nn::Activation::Tanh, nn::Activation::Sigmoid);
+    nn::Rng rng(2);
+    net.init(rng);
+    const double untrained = net.cost(X, Y);
+    nn::IRprop<double> rprop;
+    const auto history = nn::train(net, X, Y, rprop,
+                                   {.epochs = 300, .batch_size = 4, .shuffle = false, .progress = nn::Progress::Quiet});
+    CHECK(history.epochs.size() == 300);
+    CHECK(net.cost(X, Y) < untrained / 100);
+    const auto out = net.forward(X);
+    for (std::size_t i = 0; i < 4; ++i) CHECK((out(i, 0) > 0.5) == (Y(i, 0) > 0.5));
 }

@@ -317,3 +317,140 @@ TEST_CASE("the 5-bit adder trains to 1024/1024 with minibatches over row views")
     MESSAGE("adder: 1024/1024 after " << epoch << " epochs");
     CHECK(count_correct(net.forward(X), Y) == n);
 }
+
+TEST_CASE("iRPROP- trains the 5-bit adder on the whole batch to 1024/1024, stopping by on_epoch") {
+    constexpr std::size_t bits = 5, n = 1 << (2 * bits);
+    nn::Matrix<float> X(n, 2 * bits), Y(n, bits + 1);
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::size_t a = r % 32, b = r / 32;
+        for (std::size_t k = 0; k < bits; ++k) {
+            X(r, k) = static_cast<float>((a >> k) & 1);
+            X(r, bits + k) = static_cast<float>((b >> k) & 1);
+        }
+        for (std::size_t k = 0; k <= bits; ++k) Y(r, k) = static_cast<float>(((a + b) >> k) & 1);
+    }
+    nn::NN<float> net({2 * bits, 20, bits + 1});
+    nn::Rng rng(3);
+    net.init(rng);
+    const float untrained = net.cost(X, Y);
+    nn::IRprop<float> rprop;
+    std::size_t solved_at = 0;
+    const auto history = nn::train(net, X, Y, rprop,
+                                   {.epochs = 3000,
+                                    .batch_size = n,
+                                    .shuffle = false,
+                                    .progress = nn::Progress::Quiet,
+                                    .on_epoch = [&](const nn::EpochStats& e) {
+                                        if (count_correct(net.forward(X), Y) < n) return nn::Next::Continue;
+                                        solved_at = e.epoch;
+                                        return nn::Next::Stop;
+                                    }});
+    MESSAGE("adder with iRPROP-: 1024/1024 after " << solved_at << " epochs");
+    REQUIRE(solved_at > 0);
+    CHECK(history.epochs.size() == solved_at); // Next::Stop ended training at that epoch
+    CHECK(history.stopped_early);
+    CHECK(history.best_epoch == solved_at);
+    CHECK(count_correct(net.forward(X), Y) == n);
+    CHECK(net.cost(X, Y) < untrained / 10);
+}
+
+TEST_CASE("Schedule: the factors of warm-up, step, exponential and cosine, by hand") {
+    using S = nn::Schedule;
+    CHECK(S::constant().factor(7.5, 10) == 1);
+    const S step = S::step(2, 0.5);
+    for (auto [t, f] : {std::pair{0.0, 1.0}, {1.5, 1.0}, {2.0, 0.5}, {3.9, 0.5}, {4.0, 0.25}})
+        CHECK(step.factor(t, 10) == f);
+    const S exponential = S::exponential(0.5);
+    for (auto [t, f] : {std::pair{0.0, 1.0}, {0.5, 1.0}, {1.0, 0.5}, {2.5, 0.25}})
+        CHECK(exponential.factor(t, 10) == f);
+    const S cosine = S::cosine(4);
+    CHECK(cosine.factor(0, 10) == 1);
+    CHECK(cosine.factor(2, 10) == doctest::Approx(0.5).epsilon(1e-15));
+    CHECK(cosine.factor(4, 10) == 0);
+    CHECK(cosine.factor(6, 10) == 0); // past its period it stays at the floor
+    CHECK(S::cosine(4, 0.1).factor(4, 10) == doctest::Approx(0.1).epsilon(1e-15));
+    CHECK(S::cosine().factor(5, 10) == doctest::Approx(0.5).epsilon(1e-15)); // period: the whole run
+    const S warm = S::step(1, 0.5).warm_up(2);
+    for (auto [t, f] : {std::pair{0.0, 0.0}, {1.0, 0.5}, {2.0, 1.0}, {2.5, 1.0}, {3.0, 0.5}})
+        CHECK(warm.factor(t, 10) == f);
+    CHECK(S::cosine().warm_up(2).factor(6, 10) == doctest::Approx(0.5).epsilon(1e-15)); // half of the 8 epochs left
+
+    CHECK_THROWS_WITH_AS(S::step(0, 0.5).check(), "Schedule::step needs every >= 1 epoch, was given 0", nn::Error);
+    CHECK_THROWS_WITH_AS(S::exponential(0).check(), "Schedule needs a finite gamma > 0, was given 0", nn::Error);
+    CHECK_THROWS_AS(S::cosine(4, 1.5).check(), nn::Error);
+    CHECK_THROWS_AS(S::constant().warm_up(-1).check(), nn::Error);
+}
+
+namespace {
+// SGD that records the rate of every step it takes: what nn::train's schedule set.
+struct RecordingSGD {
+    nn::SGD<double> sgd{0.1};
+    std::vector<double>* rates;
+    double rate() const { return sgd.rate(); }
+    void set_rate(double r) { sgd.set_rate(r); }
+    void step(nn::NN<double>& net, const nn::Gradient<double>& g) {
+        rates->push_back(sgd.rate());
+        sgd.step(net, g);
+    }
+};
+} // namespace
+
+TEST_CASE("nn::train sets the scheduled rate before every batch and puts the optimizer's rate back") {
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<double> net({2, 3, 1});
+    nn::Rng rng(1);
+    net.init(rng);
+    std::vector<double> rates;
+    RecordingSGD optimizer{.rates = &rates};
+    const nn::TrainOptions options{.epochs = 3,
+                                   .batch_size = 2,
+                                   .shuffle = false,
+                                   .progress = nn::Progress::Quiet,
+                                   .schedule = nn::Schedule::cosine().warm_up(1)};
+    nn::train(net, X, Y, optimizer, options);
+    // t = 0, 0.5 in the warm-up; then u = 0, 0.5, 1, 1.5 of a cosine over the 2 epochs left.
+    const double pi = 3.14159265358979323846;
+    const double expected[] = {0, 0.05, 0.1, 0.05 * (1 + std::cos(pi / 4)), 0.05, 0.05 * (1 + std::cos(3 * pi / 4))};
+    REQUIRE(rates.size() == 6);
+    for (std::size_t i = 0; i < 6; ++i) CHECK(rates[i] == doctest::Approx(expected[i]).epsilon(1e-15));
+    CHECK(optimizer.rate() == 0.1);
+
+    nn::IRprop<double> rprop; // no learning rate to schedule
+    CHECK_THROWS_WITH_AS(nn::train(net, X, Y, rprop, options),
+                         "TrainOptions.schedule changes the learning rate, and this optimizer has none (rate() and "
+                         "set_rate(): nn::SGD, nn::Adam)",
+                         nn::Error);
+    CHECK_THROWS_AS(nn::train(net, X, Y, optimizer, {.schedule = nn::Schedule::step(0, 0.5)}), nn::Error);
+}
+
+TEST_CASE("on_epoch returning Next::Stop ends training after that epoch; void callbacks go on") {
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<double> net({2, 3, 1});
+    nn::Rng rng(1);
+    net.init(rng);
+    nn::SGD<double> sgd(0.5);
+    std::size_t calls = 0;
+    auto history = nn::train(
+        net, X, Y, sgd,
+        {.epochs = 10, .batch_size = 4, .progress = nn::Progress::Quiet, .on_epoch = [&](const nn::EpochStats& e) {
+             ++calls;
+             return e.epoch == 3 ? nn::Next::Stop : nn::Next::Continue;
+         }});
+    CHECK(calls == 3);
+    CHECK(history.epochs.size() == 3);
+    CHECK(history.stopped_early);
+    history = nn::train(
+        net, X, Y, sgd,
+        {.epochs = 4, .batch_size = 4, .progress = nn::Progress::Quiet, .on_epoch = [&](const nn::EpochStats&) {
+             ++calls;
+         }});
+    CHECK(calls == 7);
+    CHECK(history.epochs.size() == 4);
+    CHECK_FALSE(history.stopped_early);
+    history = nn::train(
+        net, X, Y, sgd,
+        {.epochs = 2, .batch_size = 4, .progress = nn::Progress::Quiet, .on_epoch = [&](const nn::EpochStats&) {
+             return nn::Next::Stop;
+         }});
+    CHECK(history.epochs.size() == 1);
+}

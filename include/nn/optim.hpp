@@ -1,6 +1,7 @@
 // nn/optim.hpp: optimizers, which turn a gradient into a step of the parameters.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -114,6 +115,78 @@ private:
     T rate_ = 0, beta1_, beta2_, eps_, weight_decay_;
     Gradient<T> m_, v_;
     std::uint64_t t_ = 0;
+};
+
+/// iRPROP- (Igel and Huesken, 2000), the sign-based full-batch method of FANN's default trainer:
+/// every parameter has its own step size, which grows (times eta_plus, up to max_step) while its
+/// gradient keeps its sign and shrinks (times eta_minus, down to min_step) when the sign flips;
+/// after a flip the parameter stays put and its gradient counts as 0 for the next step. The
+/// parameter moves by its step size against the sign of its gradient:
+///     same sign as g_prev:     step = min(step eta_plus, max_step);
+///     opposite sign:           step = max(step eta_minus, min_step), g = 0;
+///     p -= sign(g) step;  g_prev = g
+/// as torch.optim.Rprop, whose defaults these are. Only signs count, so the scale of the cost does
+/// not matter and there is no learning rate. Made for the whole training set at once:
+///     nn::IRprop<float> rprop;
+///     nn::train(net, X, Y, rprop, {.epochs = 500, .batch_size = X.rows(), .shuffle = false});
+/// The update is a plain loop: once per pass over the data, it costs nothing beside the pass.
+template <Real T>
+class IRprop {
+public:
+    struct Options {
+        T initial_step = T(0.01), eta_minus = T(0.5), eta_plus = T(1.2), min_step = T(1e-6), max_step = T(50);
+    };
+    IRprop() : IRprop(Options{}) {}
+    explicit IRprop(const Options& options) : o_(options) {
+        if (!(o_.eta_minus > T(0) && o_.eta_minus < T(1) && T(1) < o_.eta_plus) || !std::isfinite(o_.eta_plus))
+            detail::fail("IRprop needs 0 < eta_minus < 1 < eta_plus, was given eta_minus %.9g, eta_plus %.9g",
+                         double(o_.eta_minus), double(o_.eta_plus));
+        if (!(T(0) <= o_.min_step && o_.min_step <= o_.initial_step && o_.initial_step <= o_.max_step) ||
+            !std::isfinite(o_.max_step))
+            detail::fail("IRprop needs 0 <= min_step <= initial_step <= max_step, all finite, was given %.9g, %.9g, "
+                         "%.9g",
+                         double(o_.min_step), double(o_.initial_step), double(o_.max_step));
+    }
+
+    /// Every parameter's current step size, shaped like the network's parameters (empty before
+    /// the first step).
+    const Gradient<T>& step_sizes() const { return steps_; }
+
+    void step(NN<T>& net, const Gradient<T>& g) {
+        net.check_gradient(g);
+        if (!steps_.matches(net.arch())) {
+            steps_.resize(net.arch());
+            previous_.resize(net.arch()); // zeros: no sign to compare with yet
+            for (std::size_t l = 0; l < net.layers(); ++l) {
+                for (T& x : steps_.weights(l)) x = o_.initial_step;
+                for (T& x : steps_.biases(l)) x = o_.initial_step;
+            }
+        }
+        for (std::size_t l = 0; l < net.layers(); ++l) {
+            update(net.weights(l), g.weights(l), steps_.weights(l), previous_.weights(l));
+            update(net.biases(l), g.biases(l), steps_.biases(l), previous_.biases(l));
+        }
+    }
+
+private:
+    void update(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> S, MatrixView<T> previous) const {
+        for (std::size_t i = 0; i < P.size(); ++i) {
+            T g = G.data()[i], &step = S.data()[i];
+            const T before = previous.data()[i];
+            const int sign = (g > T(0)) - (g < T(0)), sign_before = (before > T(0)) - (before < T(0));
+            if (sign * sign_before > 0) {
+                step = std::min(step * o_.eta_plus, o_.max_step);
+            } else if (sign * sign_before < 0) {
+                step = std::max(step * o_.eta_minus, o_.min_step);
+                g = T(0);
+            }
+            P.data()[i] -= g > T(0) ? step : g < T(0) ? -step : T(0);
+            previous.data()[i] = g;
+        }
+    }
+
+    Options o_;
+    Gradient<T> steps_, previous_;
 };
 
 } // namespace nn

@@ -2,7 +2,9 @@
 // stopping and progress output.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -40,6 +42,104 @@ struct EpochStats {
     double seconds = 0; ///< wall-clock time of the epoch, validation included
 };
 
+/// What an on_epoch callback may return: go on training, or stop after this epoch.
+enum class Next { Continue, Stop };
+
+/// The callback nn::train calls after every epoch: any callable taking `const EpochStats&` and
+/// returning void (training goes on) or nn::Next (Next::Stop ends training after this epoch, as
+/// early stopping does).
+class EpochCallback {
+public:
+    EpochCallback() = default;
+    EpochCallback(std::nullptr_t) {}
+    template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, EpochCallback> && std::is_invocable_v<F&, const EpochStats&>)
+        EpochCallback(F f) {
+        using R = std::invoke_result_t<F&, const EpochStats&>;
+        static_assert(std::is_void_v<R> || std::is_same_v<R, Next>,
+                      "an on_epoch callback returns void or nn::Next (Next::Stop to stop training), not bool");
+        if constexpr (std::is_void_v<R>)
+            call_ = [f = std::move(f)](const EpochStats& stats) mutable {
+                f(stats);
+                return Next::Continue;
+            };
+        else
+            call_ = std::move(f);
+    }
+    explicit operator bool() const { return static_cast<bool>(call_); }
+    Next operator()(const EpochStats& stats) const { return call_(stats); }
+
+private:
+    std::function<Next(const EpochStats&)> call_;
+};
+
+/// A learning-rate schedule for nn::train: the optimizer's rate during a batch is the rate it had
+/// when nn::train began times factor(t), where t is the number of epochs done so far, counting the
+/// batches of the current epoch as fractions (t = e + b / batches in batch b of epoch e + 1,
+/// both from 0):
+///   - a linear warm-up first: factor t / warmup while t < warmup;
+///   - then, with u = t - warmup the epochs since the warm-up ended,
+///     constant: 1;  step: gamma^floor(u / every);  exponential: gamma^floor(u);
+///     cosine: floor + (1 - floor) (1 + cos(pi min(u, period) / period)) / 2, period 0 meaning
+///     every epoch left after the warm-up.
+/// Step and exponential change the rate between epochs, as torch.optim.lr_scheduler's StepLR and
+/// ExponentialLR; warm-up and cosine change it between batches. The optimizer needs rate() and
+/// set_rate() (nn::SGD, nn::Adam):
+///     nn::train(net, X, Y, sgd, {.epochs = 100, .schedule = nn::Schedule::cosine().warm_up(5)});
+struct Schedule {
+    enum class Kind { Constant, Step, Exponential, Cosine };
+    Kind kind = Kind::Constant;
+    double gamma = 1;       ///< step, exponential: the factor per `every` epochs, per epoch
+    std::size_t every = 1;  ///< step: epochs between two decays
+    std::size_t period = 0; ///< cosine: epochs from the full rate to `floor`; 0: all that are left
+    double floor = 0;       ///< cosine: the last factor
+    double warmup = 0;      ///< epochs of linear warm-up from 0, before the schedule proper
+
+    static Schedule constant() { return {}; }
+    static Schedule step(std::size_t every, double gamma) {
+        return {.kind = Kind::Step, .gamma = gamma, .every = every};
+    }
+    static Schedule exponential(double gamma) { return {.kind = Kind::Exponential, .gamma = gamma}; }
+    static Schedule cosine(std::size_t period = 0, double floor = 0) {
+        return {.kind = Kind::Cosine, .period = period, .floor = floor};
+    }
+    /// This schedule after `epochs` epochs (fractions allowed) of linear warm-up.
+    Schedule warm_up(double epochs) const {
+        Schedule s = *this;
+        s.warmup = epochs;
+        return s;
+    }
+
+    /// Throws nn::Error unless the numbers make a schedule.
+    void check() const {
+        if (!(gamma > 0) || !std::isfinite(gamma))
+            detail::fail("Schedule needs a finite gamma > 0, was given %.9g", gamma);
+        if (kind == Kind::Step && every == 0) detail::fail("Schedule::step needs every >= 1 epoch, was given 0");
+        if (!(floor >= 0 && floor <= 1)) detail::fail("Schedule::cosine needs 0 <= floor <= 1, was given %.9g", floor);
+        if (!(warmup >= 0) || !std::isfinite(warmup))
+            detail::fail("Schedule needs a finite warm-up >= 0 epochs, was given %.9g", warmup);
+    }
+    bool is_constant() const { return kind == Kind::Constant && warmup == 0; }
+
+    /// The factor after t epochs of a run of `epochs`.
+    double factor(double t, std::size_t epochs) const {
+        if (t < warmup) return t / warmup;
+        const double u = t - warmup;
+        switch (kind) {
+        case Kind::Constant: break;
+        case Kind::Step: return std::pow(gamma, std::floor(u / double(every)));
+        case Kind::Exponential: return std::pow(gamma, std::floor(u));
+        case Kind::Cosine: {
+            const double left = double(epochs) - warmup, p = period > 0 ? double(period) : left;
+            if (!(p > 0)) return floor;
+            const double pi = 3.14159265358979323846;
+            return floor + (1 - floor) * (1 + std::cos(pi * std::min(u, p) / p)) / 2;
+        }
+        }
+        return 1;
+    }
+};
+
 /// How nn::train trains. A plain aggregate: nn::TrainOptions{.epochs = 100, .batch_size = 32}.
 struct TrainOptions {
     std::size_t epochs = 10;
@@ -55,15 +155,17 @@ struct TrainOptions {
     /// A time budget: no new epoch starts once this many seconds have passed. 0: no limit.
     double max_seconds = 0;
     Progress progress = Progress::Auto;
-    /// Called after every epoch.
-    std::function<void(const EpochStats&)> on_epoch = nullptr;
+    /// Called after every epoch; returning nn::Next::Stop ends training there.
+    EpochCallback on_epoch = nullptr;
+    /// The learning rate over the run (see nn::Schedule); the default keeps the optimizer's rate.
+    Schedule schedule = {};
 };
 
 /// What nn::train did: one entry per epoch trained.
 struct History {
     std::vector<EpochStats> epochs;
     std::size_t best_epoch = 0; ///< the epoch whose parameters the network holds at the end, counted from 1
-    bool stopped_early = false; ///< by patience or by the time budget
+    bool stopped_early = false; ///< by patience, by the time budget or by on_epoch
 };
 
 namespace detail {
@@ -131,6 +233,14 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
     if (!std::isfinite(options.min_delta) || options.min_delta < 0)
         fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
+    options.schedule.check();
+    constexpr bool has_rate = requires(Optimizer & o) {
+        T(o.rate());
+        o.set_rate(T());
+    };
+    if (!has_rate && !options.schedule.is_constant())
+        fail("TrainOptions.schedule changes the learning rate, and this optimizer has none (rate() and set_rate(): "
+             "nn::SGD, nn::Adam)");
     net.check_data(X, Y);
     if (validate) net.check_data(X_val, Y_val, "X_val", "Y_val");
     const bool classify = validate && is_classification(Y_val);
@@ -163,6 +273,22 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     std::size_t waited = 0;
     const double started = now_seconds();
     std::size_t epoch = 1, b = 0; // where training is, for the messages
+    // The schedule sets the optimizer's rate batch by batch; the rate it came with is put back
+    // however nn::train ends.
+    const bool scheduled = has_rate && !options.schedule.is_constant();
+    struct RateGuard {
+        Optimizer& optimizer;
+        bool active;
+        T rate;
+        ~RateGuard() {
+            if constexpr (has_rate)
+                if (active) optimizer.set_rate(rate);
+        }
+    };
+    const RateGuard rate_guard{optimizer, scheduled, [&] {
+                                   if constexpr (has_rate) return T(optimizer.rate());
+                                   return T(0);
+                               }()};
 
     auto diverged = [&](const char* what) {
         fail("training diverged at epoch %zu, batch %zu of %zu: %s; lower the learning rate", epoch, b + 1, batches,
@@ -182,6 +308,11 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     xb = gather_rows<T>(X, order.data() + first, count, Xb);
                     yb = gather_rows<T>(Y, order.data() + first, count, Yb);
                 }
+                if constexpr (has_rate)
+                    if (scheduled) {
+                        const double t = double(epoch - 1) + double(b) / double(batches);
+                        optimizer.set_rate(T(double(rate_guard.rate) * options.schedule.factor(t, options.epochs)));
+                    }
                 const double cost = double(net.backprop(xb, yb, g));
                 if (!std::isfinite(cost))
                     diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
@@ -218,7 +349,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 if (classify) std::fprintf(stderr, "  val_accuracy %.4f", stats.val_accuracy);
                 std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
             }
-            if (options.on_epoch) options.on_epoch(stats);
+            const bool stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
 
             const double monitored = validate ? stats.val_cost : stats.train_cost;
             if (monitored < best_cost - options.min_delta) {
@@ -230,7 +361,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 history.stopped_early = true;
                 break;
             }
-            if (options.max_seconds > 0 && now_seconds() - started >= options.max_seconds) {
+            if (stop || (options.max_seconds > 0 && now_seconds() - started >= options.max_seconds)) {
                 history.stopped_early = epoch < options.epochs;
                 break;
             }
