@@ -208,3 +208,84 @@ TEST_CASE("iRPROP- through nn::train on the whole batch solves XOR and lowers it
     const auto out = net.forward(X);
     for (std::size_t i = 0; i < 4; ++i) CHECK((out(i, 0) > 0.5) == (Y(i, 0) > 0.5));
 }
+
+namespace {
+// The least-squares w, b of y ~ x.w + b: the normal equations (A^T A) p = A^T y for A = [X 1],
+// solved by Gaussian elimination with partial pivoting, in double.
+std::vector<double> least_squares(const nn::Matrix<double>& X, const nn::Matrix<double>& Y) {
+    const std::size_t k = X.cols() + 1;
+    std::vector<std::vector<double>> M(k, std::vector<double>(k + 1, 0.0));
+    for (std::size_t r = 0; r < X.rows(); ++r)
+        for (std::size_t i = 0; i < k; ++i) {
+            const double ai = i < X.cols() ? X(r, i) : 1.0;
+            for (std::size_t j = 0; j < k; ++j) M[i][j] += ai * (j < X.cols() ? X(r, j) : 1.0);
+            M[i][k] += ai * Y(r, 0);
+        }
+    for (std::size_t c = 0; c < k; ++c) {
+        std::size_t pivot = c;
+        for (std::size_t r = c + 1; r < k; ++r)
+            if (std::abs(M[r][c]) > std::abs(M[pivot][c])) pivot = r;
+        std::swap(M[c], M[pivot]);
+        for (std::size_t r = 0; r < k; ++r)
+            if (r != c) {
+                const double f = M[r][c] / M[c][c];
+                for (std::size_t j = c; j <= k; ++j) M[r][j] -= f * M[c][j];
+            }
+    }
+    std::vector<double> p(k);
+    for (std::size_t i = 0; i < k; ++i) p[i] = M[i][k] / M[i][i];
+    return p;
+}
+} // namespace
+
+TEST_CASE("L-BFGS reaches the minimum of a convex quadratic (least squares) to 1e-10") {
+    // The notes' linear model with a bias, y = x.w + b plus noise: the MSE is a convex quadratic
+    // in (w, b), whose minimum is the least-squares solution.
+    nn::Rng rng(4);
+    nn::Matrix<double> X(40, 3), Y(40, 1);
+    for (double& x : X) x = rng.uniform(-2.0, 2.0);
+    for (std::size_t r = 0; r < 40; ++r)
+        Y(r, 0) = 0.5 * X(r, 0) - 1.5 * X(r, 1) + 2 * X(r, 2) + 0.25 + 0.1 * rng.uniform(-1.0, 1.0);
+    const std::vector<double> best = least_squares(X, Y);
+    nn::NN<double> net({3, 1}, nn::Activation::Linear, nn::Activation::Linear);
+    nn::LBFGS<double> lbfgs;
+    const auto history = nn::train(net, X, Y, lbfgs,
+                                   {.epochs = 50, .batch_size = 40, .shuffle = false, .progress = nn::Progress::Quiet});
+    for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(net.weights(0)(i, 0) - best[i]) <= 1e-10);
+    CHECK(std::abs(net.biases(0)(0, 0) - best[3]) <= 1e-10);
+    // The cost fell at every step until it could not fall further, and training ended there.
+    for (std::size_t e = 1; e < history.epochs.size(); ++e)
+        CHECK(history.epochs[e].train_cost <= history.epochs[e - 1].train_cost);
+    CHECK(lbfgs.stalled());
+    CHECK(history.stopped_early);
+    MESSAGE("L-BFGS on least squares: at the minimum after " << history.epochs.size() << " steps");
+}
+
+TEST_CASE("L-BFGS checks its settings, and nn::train refuses it minibatches") {
+    CHECK_THROWS_WITH_AS(nn::LBFGS<float>({.memory = 0}), "LBFGS needs a memory of at least 1 pair, was given 0",
+                         nn::Error);
+    CHECK_THROWS_AS(nn::LBFGS<float>({.c1 = 1.0}), nn::Error);
+    CHECK_THROWS_AS(nn::LBFGS<float>({.max_evaluations = 0}), nn::Error);
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<double> net({2, 3, 1});
+    const auto before = test::parameters(net);
+    nn::LBFGS<double> lbfgs;
+    CHECK_THROWS_WITH_AS(nn::train(net, X, Y, lbfgs, {.batch_size = 2, .progress = nn::Progress::Quiet}),
+                         "this optimizer works on the whole training set at once: TrainOptions.batch_size is 2, it "
+                         "must be at least the number of samples, 4",
+                         nn::Error);
+    CHECK(test::parameters(net) == before);
+}
+
+TEST_CASE("L-BFGS through nn::train solves XOR") {
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<double> net({2, 4, 1}, nn::Activation::Tanh, nn::Activation::Sigmoid);
+    nn::Rng rng(2);
+    net.init(rng);
+    const double untrained = net.cost(X, Y);
+    nn::LBFGS<double> lbfgs;
+    nn::train(net, X, Y, lbfgs, {.epochs = 100, .batch_size = 4, .shuffle = false, .progress = nn::Progress::Quiet});
+    CHECK(net.cost(X, Y) < untrained / 100);
+    const auto out = net.forward(X);
+    for (std::size_t i = 0; i < 4; ++i) CHECK((out(i, 0) > 0.5) == (Y(i, 0) > 0.5));
+}

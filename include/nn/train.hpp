@@ -165,7 +165,7 @@ struct TrainOptions {
 struct History {
     std::vector<EpochStats> epochs;
     std::size_t best_epoch = 0; ///< the epoch whose parameters the network holds at the end, counted from 1
-    bool stopped_early = false; ///< by patience, by the time budget or by on_epoch
+    bool stopped_early = false; ///< by patience, the time budget, on_epoch or a stalled optimizer
 };
 
 namespace detail {
@@ -247,6 +247,11 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
 
     const std::size_t n = X.rows(), batch = options.batch_size < n ? options.batch_size : n;
     const std::size_t batches = (n + batch - 1) / batch;
+    if constexpr (requires { Optimizer::full_batch; })
+        if (Optimizer::full_batch && batches > 1)
+            fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be "
+                 "at least the number of samples, %zu",
+                 options.batch_size, n);
     const bool bar = options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal());
     const bool lines = options.progress != Progress::Quiet;
 
@@ -317,7 +322,15 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 if (!std::isfinite(cost))
                     diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
                 try {
-                    optimizer.step(net, g);
+                    // An optimizer that searches along its step (nn::LBFGS) also gets the cost
+                    // and a way to measure the batch's cost and gradient at trial parameters.
+                    const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
+                        return double(trial.backprop(xb, yb, at));
+                    };
+                    if constexpr (requires { optimizer.step(net, g, cost, cost_at); })
+                        optimizer.step(net, g, cost, cost_at);
+                    else
+                        optimizer.step(net, g);
                 } catch (const Error& e) { // a gradient that overflowed: say where
                     diverged(e.what());
                 }
@@ -349,7 +362,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 if (classify) std::fprintf(stderr, "  val_accuracy %.4f", stats.val_accuracy);
                 std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
             }
-            const bool stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
+            bool stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
+            if constexpr (requires { bool(optimizer.stalled()); })
+                stop = stop || optimizer.stalled(); // nn::LBFGS found no lower cost: converged
 
             const double monitored = validate ? stats.val_cost : stats.train_cost;
             if (monitored < best_cost - options.min_delta) {
@@ -386,7 +401,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
 
 /// Trains `net` on X, Y with minibatches: each epoch, in a new order when options.shuffle is
 /// set, backprop over a batch and one optimizer step per batch. The optimizer is anything
-/// copyable with step(net, gradient), such as nn::SGD or nn::Adam. The same seed gives
+/// copyable with step(net, gradient), such as nn::SGD, nn::Adam or nn::IRprop, or with
+/// step(net, gradient, cost, cost_at), such as nn::LBFGS, which measures trial steps with
+/// cost_at(net, gradient), the batch's cost at net's parameters (and its gradient, filled in). The same seed gives
 /// bit-identical weights. X and Y are matrices or views of them.
 ///
 /// When training cannot go on (a NaN or infinite cost, gradient or parameter: nn::Error naming
