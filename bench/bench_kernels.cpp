@@ -91,14 +91,13 @@ template <class T>
 void micro_kernel(benchmark::State& state) {
     using Shape = nn::detail::baseline::GemmShape<T>;
     constexpr std::size_t MR = Shape::MR, NR = Shape::NR, kc = Shape::KC;
-    std::vector<T> pa(MR * kc), pb(NR * kc + NN_ALIGNMENT), c(MR * NR);
-    T* b = pb.data() +
-           (NN_ALIGNMENT - reinterpret_cast<std::uintptr_t>(pb.data()) % NN_ALIGNMENT) % NN_ALIGNMENT / sizeof(T);
+    nn::Matrix<T> pa(kc, MR), pb(kc, NR), c(MR, NR); // aligned as the packing buffers are
     nn::Rng rng(1);
     for (T& x : pa) x = rng.uniform(T(-1), T(1));
-    for (std::size_t i = 0; i < NR * kc; ++i) b[i] = rng.uniform(T(-1), T(1));
+    for (T& x : pb) x = rng.uniform(T(-1), T(1));
     for (auto _ : state) {
-        nn::detail::baseline::gemm_micro_kernel<T, false>(kc, pa.data(), 0, 0, b, c.data(), NR, 1, MR, NR, true);
+        nn::detail::baseline::gemm_micro_kernel<T, false>(kc, pa.data(), 0, 0, pb.data(), c.data(), NR, 1, MR, NR,
+                                                          true);
         benchmark::DoNotOptimize(c.data());
         benchmark::ClobberMemory();
     }

@@ -160,8 +160,8 @@ public:
             steps_.resize(net.arch());
             previous_.resize(net.arch()); // zeros: no sign to compare with yet
             for (std::size_t l = 0; l < net.layers(); ++l) {
-                for (T& x : steps_.weights(l)) x = o_.initial_step;
-                for (T& x : steps_.biases(l)) x = o_.initial_step;
+                steps_.weights(l).fill(o_.initial_step);
+                steps_.biases(l).fill(o_.initial_step);
             }
         }
         for (std::size_t l = 0; l < net.layers(); ++l) {
@@ -250,13 +250,11 @@ public:
         stalled_ = false;
         for (int attempt = 0; attempt < 2; ++attempt) {
             std::vector<double> d = direction(grad);
-            double slope = 0; // g.d
-            for (std::size_t i = 0; i < d.size(); ++i) slope += double(grad[i]) * d[i];
+            double slope = dot(grad, d);
             if (!(slope < 0)) { // not a descent direction: from the gradient alone
                 forget();
                 d = direction(grad);
-                slope = 0;
-                for (std::size_t i = 0; i < d.size(); ++i) slope += double(grad[i]) * d[i];
+                slope = dot(grad, d);
                 if (!(slope < 0)) break; // a zero gradient: nowhere to go
             }
             if (line_search(net, x, d, cost, slope, cost_at)) return;
