@@ -379,3 +379,85 @@ TEST_CASE("two hidden layers: we compute the chain rule, not the per-layer doubl
     CHECK(std::abs(first) > 1e-6);
     CHECK(std::abs(notes.weights(0)(0, 0) - fd.weights(0)(0, 0)) > 2 * std::abs(first));
 }
+
+namespace {
+// d a(i, o) / d p for every parameter p, by the central differences of forward at h and h / 2
+// combined as in central_differences: J's layout, (samples x outputs) x parameters.
+std::vector<double> jacobian_by_differences(nn::NN<double>& net, const nn::Matrix<double>& X) {
+    const std::size_t rows = X.rows() * net.outputs(), P = net.parameter_count();
+    std::vector<double> J(rows * P);
+    std::size_t p = 0;
+    const auto column = [&](double& param) {
+        const double kept = param;
+        const auto at = [&](double step) {
+            param = kept + step;
+            const auto up = net.forward(X);
+            param = kept - step;
+            const auto down = net.forward(X);
+            param = kept;
+            std::vector<double> d(rows);
+            for (std::size_t r = 0; r < rows; ++r) d[r] = (up.data()[r] - down.data()[r]) / (2 * step);
+            return d;
+        };
+        const auto coarse = at(h), fine = at(h / 2);
+        for (std::size_t r = 0; r < rows; ++r) J[r * P + p] = (4 * fine[r] - coarse[r]) / 3;
+        ++p;
+    };
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        for (double& w : net.weights(l)) column(w);
+        for (double& b : net.biases(l)) column(b);
+    }
+    return J;
+}
+} // namespace
+
+TEST_CASE("output_jacobian equals central finite differences of forward on random networks (double)") {
+    // Every hidden activation with every output activation (Softmax too), hidden layers mixed on
+    // the second round; small batches, as the reference costs four forward passes a parameter.
+    const std::uint64_t seed = 20261202;
+    INFO("seed " << seed);
+    nn::Rng rng(seed);
+    double worst = 0;
+    int networks = 0;
+    for (bool mixed : {false, true})
+        for (Activation hidden : hidden_activations)
+            for (Activation output : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
+                                      Activation::Linear, Activation::Softmax}) {
+                Case c = random_case(rng, {hidden, output, Loss::MSE}, mixed);
+                while (smallest_preactivation(c) < 1e-3 || c.X.rows() > 8)
+                    c = random_case(rng, {hidden, output, Loss::MSE}, mixed);
+                nn::Matrix<double> J(c.X.rows() * c.net.outputs(), c.net.parameter_count());
+                c.net.output_jacobian(c.X, J);
+                const std::vector<double> analytic(J.begin(), J.end());
+                const auto numeric = jacobian_by_differences(c.net, c.X);
+                CAPTURE(networks);
+                CAPTURE(nn::name(output));
+                REQUIRE(test::max_abs(analytic) > 0);
+                const double err = test::max_relative_error(analytic, numeric, 1e-4);
+                CHECK(err <= 1e-6);
+                worst = std::max(worst, err);
+                ++networks;
+            }
+    MESSAGE("output_jacobian: " << networks << " networks, worst relative error " << worst);
+}
+
+TEST_CASE("output_jacobian: J^T (2/n)(a - y) is backprop's MSE gradient, and J's shape is checked") {
+    nn::Rng rng(8);
+    nn::NN<double> net({4, 6, 5, 3}, {Activation::Tanh, Activation::ReLU, Activation::Sigmoid});
+    net.randomize(rng, -1.0, 1.0);
+    const auto X = test::random_matrix(rng, 7, 4, -1.0, 1.0);
+    const auto Y = test::random_matrix(rng, 7, 3, 0.0, 1.0);
+    nn::Matrix<double> J(21, net.parameter_count());
+    net.output_jacobian(X, J);
+    const auto a = net.forward(X);
+    std::vector<double> g(net.parameter_count(), 0.0);
+    for (std::size_t r = 0; r < 21; ++r)
+        for (std::size_t p = 0; p < g.size(); ++p) g[p] += J(r, p) * 2 * (a.data()[r] - Y.data()[r]) / 7;
+    const auto backprop = test::flatten(net.backprop(X, Y));
+    CHECK(test::max_relative_error(g, backprop, 1e-12) <= 1e-12);
+
+    nn::Matrix<double> wrong(21, net.parameter_count() - 1);
+    CHECK_THROWS_WITH_AS(net.output_jacobian(X, wrong),
+                         "output_jacobian needs J of 21 x 83 (7 samples x 3 outputs, 83 parameters), was given 21 x 82",
+                         nn::Error);
+}

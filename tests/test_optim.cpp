@@ -290,3 +290,92 @@ TEST_CASE("L-BFGS through nn::train solves XOR") {
     nn::LBFGS<double> lbfgs;
     solve_xor(lbfgs, 100);
 }
+
+TEST_CASE("Gauss-Newton (Levenberg-Marquardt without damping) solves the linear model in one step") {
+    // The notes' linear model y = x.w (with a bias), noisy: the residuals are linear in (w, b), so
+    // the Gauss-Newton model is the cost itself and one step lands on the least-squares solution.
+    nn::Rng rng(5);
+    nn::Matrix<double> X(30, 4), Y(30, 1);
+    for (double& x : X) x = rng.uniform(-2.0, 2.0);
+    for (std::size_t r = 0; r < 30; ++r)
+        Y(r, 0) = 1.5 * X(r, 0) - 0.5 * X(r, 1) + 0.75 * X(r, 2) - 2 * X(r, 3) - 1 + 0.1 * rng.uniform(-1.0, 1.0);
+    const std::vector<double> best = least_squares(X, Y);
+    nn::NN<double> net({4, 1}, nn::Activation::Linear, nn::Activation::Linear);
+    const double before = net.cost(X, Y);
+    nn::LevenbergMarquardt<double> gauss_newton({.damping = 0, .decrease = 0});
+    const auto history = nn::train(net, X, Y, gauss_newton,
+                                   {.epochs = 1, .batch_size = 30, .shuffle = false, .progress = nn::Progress::Quiet});
+    REQUIRE(history.epochs.size() == 1);
+    for (std::size_t i = 0; i < 4; ++i) CHECK(std::abs(net.weights(0)(i, 0) - best[i]) <= 1e-10);
+    CHECK(std::abs(net.biases(0)(0, 0) - best[4]) <= 1e-10);
+    CHECK(net.cost(X, Y) < before / 100);
+    CHECK(gauss_newton.damping() == 0);
+}
+
+TEST_CASE("Levenberg-Marquardt with damping also reaches the least-squares minimum, and stalls there") {
+    nn::Rng rng(6);
+    nn::Matrix<double> X(25, 3), Y(25, 1);
+    for (double& x : X) x = rng.uniform(-1.0, 1.0);
+    for (std::size_t r = 0; r < 25; ++r) Y(r, 0) = X(r, 0) - 2 * X(r, 1) + 0.5 * X(r, 2) + 0.3 * rng.uniform(-1.0, 1.0);
+    const std::vector<double> best = least_squares(X, Y);
+    nn::NN<double> net({3, 1}, nn::Activation::Linear, nn::Activation::Linear);
+    nn::LevenbergMarquardt<double> lm({.damping = 10}); // a heavily damped first step
+    const auto history =
+        nn::train(net, X, Y, lm, {.epochs = 100, .batch_size = 25, .shuffle = false, .progress = nn::Progress::Quiet});
+    for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(net.weights(0)(i, 0) - best[i]) <= 1e-10);
+    CHECK(std::abs(net.biases(0)(0, 0) - best[3]) <= 1e-10);
+    for (std::size_t e = 1; e < history.epochs.size(); ++e)
+        CHECK(history.epochs[e].train_cost <= history.epochs[e - 1].train_cost);
+    CHECK(lm.stalled());
+    CHECK(history.stopped_early);
+    MESSAGE("Levenberg-Marquardt on least squares: at the minimum after " << history.epochs.size() << " steps");
+}
+
+TEST_CASE("Levenberg-Marquardt refuses other losses, bad settings and networks too large for its memory") {
+    CHECK_THROWS_WITH_AS(nn::LevenbergMarquardt<float>({.damping = -1}),
+                         "LevenbergMarquardt needs a finite damping >= 0, was given -1", nn::Error);
+    CHECK_THROWS_AS(nn::LevenbergMarquardt<float>({.decrease = 1}), nn::Error);
+    CHECK_THROWS_AS(nn::LevenbergMarquardt<float>({.increase = 1}), nn::Error);
+    CHECK_THROWS_AS(nn::LevenbergMarquardt<float>({.max_damping = 1e-4}), nn::Error);
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    const nn::TrainOptions options{.batch_size = 4, .shuffle = false, .progress = nn::Progress::Quiet};
+
+    nn::NN<double> bce({2, 3, 1}, nn::Activation::Tanh, nn::Activation::Sigmoid, nn::Loss::BinaryCrossEntropy);
+    const auto before = test::parameters(bce);
+    nn::LevenbergMarquardt<double> lm;
+    CHECK_THROWS_WITH_AS(nn::train(bce, X, Y, lm, options),
+                         "LevenbergMarquardt minimises a sum of squares: it needs a network with the mse loss, this "
+                         "one has binary_cross_entropy",
+                         nn::Error);
+    CHECK(test::parameters(bce) == before);
+
+    // {2, 100, 1}: 401 parameters, 3 x 401^2 doubles = 3.86 MB for J^T J and its companions.
+    nn::NN<double> big({2, 100, 1});
+    const auto big_before = test::parameters(big);
+    nn::LevenbergMarquardt<double> small({.max_memory = 1 << 20});
+    CHECK_THROWS_WITH_AS(nn::train(big, X, Y, small, options),
+                         "LevenbergMarquardt needs 3.866 MB for a network of 401 parameters (J^T J, its Cholesky "
+                         "factor and the Jacobian of one sample), more than Options.max_memory, 1.049 MB; train a "
+                         "network this large with nn::LBFGS or nn::IRprop",
+                         nn::Error);
+    CHECK(test::parameters(big) == big_before);
+    // Just enough for J^T J and one sample at a time: the Jacobian is built in blocks of one
+    // sample, and the step is the same as with room for all four.
+    nn::NN<double> blocked({2, 3, 1}), whole({2, 3, 1});
+    const std::size_t P = 13, bytes = 3 * P * P * 8 + P * 16;
+    nn::LevenbergMarquardt<double> tight({.max_memory = bytes}), roomy;
+    CHECK(tight.block_samples(blocked, 4) == 1);
+    CHECK(roomy.block_samples(whole, 4) == 4);
+    nn::TrainOptions one = options;
+    one.epochs = 1;
+    nn::train(blocked, X, Y, tight, one);
+    nn::train(whole, X, Y, roomy, one);
+    const auto a = test::parameters(blocked), b = test::parameters(whole);
+    for (std::size_t i = 0; i < P; ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-12));
+    CHECK(a != test::parameters(nn::NN<double>({2, 3, 1}))); // it moved
+}
+
+TEST_CASE("Levenberg-Marquardt through nn::train solves XOR") {
+    nn::LevenbergMarquardt<double> lm;
+    solve_xor(lm, 100);
+}

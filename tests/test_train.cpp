@@ -386,6 +386,16 @@ TEST_CASE("full-batch L-BFGS trains the 5-bit adder to 1024/1024 (ReLU, cross-en
     CHECK(epochs > 0);
 }
 
+TEST_CASE("full-batch Levenberg-Marquardt trains the 5-bit adder to 1024/1024 (sigmoid, MSE), stopping by on_epoch") {
+    nn::NN<float> net({10, 20, 6});
+    nn::Rng rng(3);
+    net.init(rng);
+    nn::LevenbergMarquardt<float> lm;
+    const std::size_t epochs = solve_adder(net, lm);
+    MESSAGE("adder with Levenberg-Marquardt: 1024/1024 after " << epochs << " epochs");
+    CHECK(epochs > 0);
+}
+
 TEST_CASE("Schedule: the factors of warm-up, step, exponential and cosine, by hand") {
     using S = nn::Schedule;
     CHECK(S::constant().factor(7.5, 10) == 1);

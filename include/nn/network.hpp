@@ -196,6 +196,15 @@ public:
     /// The notes' recurrence (eq. 61-64) multiplies by 2 again at every layer; this does not.
     T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const;
 
+    /// The Jacobian of the outputs with respect to the parameters, by backpropagation: row
+    /// i * outputs() + o of J holds d a(i, o) / d theta for sample i and output o, the parameters
+    /// theta in the flat order (W(0) row by row, then b(0), then W(1), b(1), ...). J must be
+    /// (X.rows() * outputs()) x parameter_count(). One backward pass per output: for output o the
+    /// delta at the output layer is act'(a) in column o (Softmax: a_o (1[j = o] - a_j)), and the
+    /// rows of J are the per-sample outer products a(l)^T delta(l). For the Gauss-Newton methods
+    /// (nn::LevenbergMarquardt), whose residuals are a - y.
+    void output_jacobian(MatrixView<const T> X, MatrixView<T> J) const;
+
     /// The gradient by finite differences (eq. 1), one parameter at a time: slow, for checking
     /// backprop. Each parameter is moved by eps and put back bit for bit. The quotient divides by
     /// the step actually taken, (p + eps) - p, which can differ from eps by rounding; an eps too
@@ -415,6 +424,49 @@ T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) 
     }
     return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
                           static_cast<double>(n));
+}
+
+template <Real T>
+void NN<T>::output_jacobian(MatrixView<const T> X, MatrixView<T> J) const {
+    check_inputs(X);
+    const std::size_t n = X.rows(), m = outputs(), P = parameter_count(), L = layers();
+    if (J.rows() != n * m || J.cols() != P)
+        detail::fail("output_jacobian needs J of %zu x %zu (%zu samples x %zu outputs, %zu parameters), was given "
+                     "%zu x %zu",
+                     n * m, P, n, m, P, J.rows(), J.cols());
+    Workspace<T> ws;
+    const MatrixView<const T> A = run_forward(X, ws);
+    std::vector<std::size_t> offset(L, 0); // where layer l's parameters start in a row of J
+    for (std::size_t l = 1; l < L; ++l) offset[l] = offset[l - 1] + weights_[l - 1].size() + biases_[l - 1].size();
+    Matrix<T> deltas[2];
+    for (std::size_t o = 0; o < m; ++o) {
+        Matrix<T>& top = deltas[(L - 1) % 2]; // d a(i, o) / d z(L-1)(i, j)
+        top.resize(n, m);
+        for (std::size_t i = 0; i < n; ++i) {
+            const T* a = A.data() + i * m;
+            if (output() == Activation::Softmax)
+                for (std::size_t j = 0; j < m; ++j) top(i, j) = a[o] * ((j == o ? T(1) : T(0)) - a[j]);
+            else
+                top(i, o) = derivative_from_output(output(), a[o]);
+        }
+        for (std::size_t l = L; l-- > 0;) {
+            const Matrix<T>& delta = deltas[l % 2];
+            const MatrixView<const T> in = l == 0 ? X : ws.outputs_[l - 1].view();
+            const std::size_t rows = arch_[l], cols = arch_[l + 1];
+            for (std::size_t i = 0; i < n; ++i) {
+                T* row = J.data() + (i * m + o) * P + offset[l];
+                const T* d = delta.data() + i * cols;
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t c = 0; c < cols; ++c) row[r * cols + c] = in(i, r) * d[c];
+                std::copy(d, d + cols, row + rows * cols);
+            }
+            if (l == 0) break;
+            Matrix<T>& below = deltas[(l - 1) % 2];
+            below.resize_for_overwrite(n, arch_[l]);
+            detail::matmul_a_bt<T>(delta, weights_[l], below);
+            detail::mul_derivative<T>(below, ws.outputs_[l - 1], activations_[l - 1]);
+        }
+    }
 }
 
 template <Real T>

@@ -244,6 +244,8 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     net.check_data(X, Y);
     if (validate) net.check_data(X_val, Y_val, "X_val", "Y_val");
     const bool classify = validate && is_classification(Y_val);
+    if constexpr (requires { optimizer.check(net, X.rows()); })
+        optimizer.check(net, X.rows()); // nn::LevenbergMarquardt: the loss it needs, the memory it takes
 
     const std::size_t n = X.rows(), batch = options.batch_size < n ? options.batch_size : n;
     const std::size_t batches = (n + batch - 1) / batch;
@@ -327,7 +329,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
                         return double(trial.backprop(xb, yb, at));
                     };
-                    if constexpr (requires { optimizer.step(net, g, cost, cost_at); })
+                    if constexpr (requires { optimizer.step(net, xb, yb, cost); })
+                        optimizer.step(net, xb, yb, cost); // nn::LevenbergMarquardt: the batch itself
+                    else if constexpr (requires { optimizer.step(net, g, cost, cost_at); })
                         optimizer.step(net, g, cost, cost_at);
                     else
                         optimizer.step(net, g);
@@ -364,7 +368,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             }
             bool stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
             if constexpr (requires { bool(optimizer.stalled()); })
-                stop = stop || optimizer.stalled(); // nn::LBFGS found no lower cost: converged
+                stop = stop || optimizer.stalled(); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
 
             const double monitored = validate ? stats.val_cost : stats.train_cost;
             if (monitored < best_cost - options.min_delta) {
@@ -403,8 +407,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
 /// set, backprop over a batch and one optimizer step per batch. The optimizer is anything
 /// copyable with step(net, gradient), such as nn::SGD, nn::Adam or nn::IRprop, or with
 /// step(net, gradient, cost, cost_at), such as nn::LBFGS, which measures trial steps with
-/// cost_at(net, gradient), the batch's cost at net's parameters (and its gradient, filled in). The same seed gives
-/// bit-identical weights. X and Y are matrices or views of them.
+/// cost_at(net, gradient), the batch's cost at net's parameters (and its gradient, filled in), or
+/// with step(net, X, Y, cost), such as nn::LevenbergMarquardt, which takes the batch itself. The
+/// same seed gives bit-identical weights. X and Y are matrices or views of them.
 ///
 /// When training cannot go on (a NaN or infinite cost, gradient or parameter: nn::Error naming
 /// the epoch and batch; or an exception from on_epoch), the network and the optimizer are put
