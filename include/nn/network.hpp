@@ -639,6 +639,40 @@ MatrixView<const T> NN<T>::run_forward(MatrixView<const T> X, Workspace<T>& ws) 
     return outs.back();
 }
 
+namespace detail {
+
+/// The parameters in the flat order (W(0) row by row, b(0), W(1), b(1), ...), as
+/// NN::output_jacobian numbers them.
+template <Real T>
+std::vector<T> flatten(const NN<T>& net) {
+    std::vector<T> out;
+    out.reserve(net.parameter_count());
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        for (const T x : net.weights(l).view()) out.push_back(x);
+        for (const T x : net.biases(l).view()) out.push_back(x);
+    }
+    return out;
+}
+template <Real T>
+std::vector<T> flatten(const Gradient<T>& g) {
+    std::vector<T> out;
+    for (std::size_t l = 0; l < g.layers(); ++l) {
+        out.insert(out.end(), g.weights(l).begin(), g.weights(l).end());
+        out.insert(out.end(), g.biases(l).begin(), g.biases(l).end());
+    }
+    return out;
+}
+template <Real T>
+void unflatten(const std::vector<T>& x, NN<T>& net) {
+    std::size_t k = 0;
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        for (T& p : net.weights(l).view()) p = x[k++];
+        for (T& p : net.biases(l).view()) p = x[k++];
+    }
+}
+
+} // namespace detail
+
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
 extern template class NN<float>;
 extern template class NN<double>;

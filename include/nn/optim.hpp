@@ -21,36 +21,6 @@ void check_finite_nonnegative(T value, const char* who, const char* what) {
         fail("%s needs a finite %s >= 0, was given %.9g", who, what, double(value));
 }
 
-/// The parameters in the flat order (W(0) row by row, b(0), W(1), b(1), ...), as
-/// NN::output_jacobian numbers them.
-template <Real T>
-std::vector<T> flatten(const NN<T>& net) {
-    std::vector<T> out;
-    out.reserve(net.parameter_count());
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        for (const T x : net.weights(l).view()) out.push_back(x);
-        for (const T x : net.biases(l).view()) out.push_back(x);
-    }
-    return out;
-}
-template <Real T>
-std::vector<T> flatten(const Gradient<T>& g) {
-    std::vector<T> out;
-    for (std::size_t l = 0; l < g.layers(); ++l) {
-        out.insert(out.end(), g.weights(l).begin(), g.weights(l).end());
-        out.insert(out.end(), g.biases(l).begin(), g.biases(l).end());
-    }
-    return out;
-}
-template <Real T>
-void unflatten(const std::vector<T>& x, NN<T>& net) {
-    std::size_t k = 0;
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        for (T& p : net.weights(l).view()) p = x[k++];
-        for (T& p : net.biases(l).view()) p = x[k++];
-    }
-}
-
 /// Solves (H + mu I) x = b for a symmetric H (P x P, row-major; the lower triangle is read) by
 /// Cholesky factorisation into `factor` (P x P scratch). False when H + mu I is not positive
 /// definite to double's precision (a pivot not above 0), x then unspecified.
@@ -570,8 +540,10 @@ public:
         std::vector<T> trial(P);
         stalled_ = false;
         for (;;) {
+            bool moved = true; // false once the step is too short to change a parameter
             if (detail::damped_cholesky_solve(H_, mu_, b, factor_, delta_)) {
                 for (std::size_t p = 0; p < P; ++p) trial[p] = T(double(x[p]) + delta_[p]);
+                moved = trial != x;
                 detail::unflatten(trial, net);
                 const double c = double(net.cost(X, Y, ws));
                 if (std::isfinite(c) && c < cost && net.parameters_finite()) {
@@ -580,7 +552,7 @@ public:
                 }
             }
             const double more = mu_ > 0 ? mu_ * o_.increase : std::max(o_.damping, 1e-3);
-            if (more > o_.max_damping || trial == x) break;
+            if (more > o_.max_damping || !moved) break;
             mu_ = more;
         }
         detail::unflatten(x, net);

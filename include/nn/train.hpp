@@ -262,6 +262,13 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     for (std::size_t i = 0; i < n; ++i) order[i] = i;
     Matrix<T> Xb, Yb; // the shuffled batch, gathered
     Gradient<T> g;
+    struct Evaluation { // the last point cost_at measured, when every step sees the same batch
+        std::vector<T> parameters;
+        double cost = 0;
+        Gradient<T> g;
+        bool valid = false;
+    } searched;
+    const bool same_batch = batches == 1 && !options.shuffle;
     Workspace<T> val_ws;
     History history;
     // What the network and optimizer go back to when training throws: the best epoch's state
@@ -320,14 +327,33 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                         const double t = double(epoch - 1) + double(b) / double(batches);
                         optimizer.set_rate(T(double(rate_guard.rate) * options.schedule.factor(t, options.epochs)));
                     }
-                const double cost = double(net.backprop(xb, yb, g));
+                // A line search's last trial is often the point it accepts: on the same batch
+                // (one batch, not shuffled) its cost and gradient are reused, not recomputed.
+                double cost;
+                if (searched.valid && detail::flatten(net) == searched.parameters) {
+                    cost = searched.cost;
+                    for (std::size_t l = 0; l < g.layers(); ++l) {
+                        std::copy(searched.g.weights(l).begin(), searched.g.weights(l).end(), g.weights(l).begin());
+                        std::copy(searched.g.biases(l).begin(), searched.g.biases(l).end(), g.biases(l).begin());
+                    }
+                } else {
+                    cost = double(net.backprop(xb, yb, g));
+                }
+                searched.valid = false;
                 if (!std::isfinite(cost))
                     diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
                 try {
                     // An optimizer that searches along its step (nn::LBFGS) also gets the cost
                     // and a way to measure the batch's cost and gradient at trial parameters.
                     const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
-                        return double(trial.backprop(xb, yb, at));
+                        const double c = double(trial.backprop(xb, yb, at));
+                        if (same_batch) {
+                            searched.parameters = detail::flatten(trial);
+                            searched.cost = c;
+                            searched.g = at;
+                            searched.valid = true;
+                        }
+                        return c;
                     };
                     if constexpr (requires { optimizer.step(net, xb, yb, cost); })
                         optimizer.step(net, xb, yb, cost); // nn::LevenbergMarquardt: the batch itself
