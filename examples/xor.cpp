@@ -1,10 +1,11 @@
 // Learns XOR with a 2-3-1 sigmoid network and plain gradient descent on the whole batch.
 // Prints the cost as it trains, then the truth table, then "correct: K/4"; exits 0 when K == 4.
+//     xor [picture.svg]      also draws the trained network (nn::network_svg) into that file
 #include <cstdio>
 
 #include <nn/nn.hpp>
 
-int main() {
+int main(int argc, char** argv) {
     const nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}};
     const nn::Matrix<float> Y{{0}, {1}, {1}, {0}};
 
@@ -32,5 +33,9 @@ int main() {
                     static_cast<double>(Y(i, 0)), static_cast<double>(out(i, 0)), ok ? "" : "wrong");
     }
     std::printf("correct: %d/%zu\n", correct, X.rows());
+    if (argc > 1) {
+        nn::save_svg(argv[1], nn::network_svg(net, {.title = "XOR, 2-3-1 sigmoid, after 5000 steps"}));
+        std::printf("network drawn in %s\n", argv[1]);
+    }
     return correct == static_cast<int>(X.rows()) ? 0 : 1;
 }
