@@ -379,3 +379,21 @@ TEST_CASE("Levenberg-Marquardt through nn::train solves XOR") {
     nn::LevenbergMarquardt<double> lm;
     solve_xor(lm, 100);
 }
+
+TEST_CASE("nn::train's reuse of the line search's last evaluation changes no bits") {
+    // nn::train skips the backprop at a point the line search has just measured; a loop that
+    // runs backprop at every step must reach the same parameters, bit for bit.
+    const nn::Matrix<double> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    nn::NN<double> trained({2, 4, 1}, nn::Activation::Tanh, nn::Activation::Sigmoid), looped = trained;
+    nn::LBFGS<double> a, b;
+    nn::train(trained, X, Y, a, {.epochs = 20, .batch_size = 4, .shuffle = false, .progress = nn::Progress::Quiet});
+    nn::Gradient<double> g;
+    for (int step = 0; step < 20; ++step) {
+        const double cost = looped.backprop(X, Y, g);
+        b.step(looped, g, cost,
+               [&](const nn::NN<double>& at, nn::Gradient<double>& into) { return double(at.backprop(X, Y, into)); });
+    }
+    CHECK(test::parameters(trained) == test::parameters(looped));
+    CHECK(test::parameters(trained) !=
+          test::parameters(nn::NN<double>({2, 4, 1}, nn::Activation::Tanh, nn::Activation::Sigmoid)));
+}
