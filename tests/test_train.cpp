@@ -334,10 +334,12 @@ nn::Dataset<float> adder_data() {
 }
 } // namespace
 
-// Trains net on the adder's 1024 sums with one full batch per epoch until every bit of every sum
-// is right (on_epoch stops it there); returns that epoch, 0 if it never came.
+// Draws net's weights from seed 3 and trains it on the adder's 1024 sums with one full batch per
+// epoch until every bit of every sum is right (on_epoch stops it there); checks that this came.
 template <class Optimizer>
-std::size_t solve_adder(nn::NN<float>& net, Optimizer& optimizer) {
+void solve_adder(nn::NN<float> net, Optimizer& optimizer, const std::string& trainer) {
+    nn::Rng rng(3);
+    net.init(rng);
     const nn::Dataset<float> data = adder_data(); // not a structured binding: Clang 14 cannot capture one
     const nn::Matrix<float>& X = data.X;
     const nn::Matrix<float>& Y = data.Y;
@@ -354,46 +356,32 @@ std::size_t solve_adder(nn::NN<float>& net, Optimizer& optimizer) {
                                         solved_at = e.epoch;
                                         return nn::Next::Stop;
                                     }});
-    if (solved_at == 0) return 0;
+    MESSAGE("adder with " << trainer << ": 1024/1024 after " << solved_at << " epochs");
+    REQUIRE(solved_at > 0);
     CHECK(history.epochs.size() == solved_at); // Next::Stop ended training at that epoch
     CHECK(history.stopped_early);
     CHECK(history.best_epoch == solved_at);
     CHECK(count_correct(net.forward(X), Y) == n);
     CHECK(net.cost(X, Y) < untrained / 10);
-    return solved_at;
 }
 
 TEST_CASE("full-batch iRPROP- trains the 5-bit adder to 1024/1024 (sigmoid, MSE), stopping by on_epoch") {
-    nn::NN<float> net({10, 20, 6});
-    nn::Rng rng(3);
-    net.init(rng);
     nn::IRprop<float> rprop;
-    const std::size_t epochs = solve_adder(net, rprop);
-    MESSAGE("adder with iRPROP-: 1024/1024 after " << epochs << " epochs");
-    CHECK(epochs > 0);
+    solve_adder(nn::NN<float>({10, 20, 6}), rprop, "iRPROP-");
 }
 
 TEST_CASE("full-batch L-BFGS trains the 5-bit adder to 1024/1024 (ReLU, cross-entropy), stopping by on_epoch") {
     // L-BFGS follows the local descent faithfully: on the sigmoid/MSE network above it settles in
     // a plateau (float: cost 0.52, 448/1024 after 3000 steps), as quasi-Newton methods do on saturating
     // units; with ReLU and the binary cross-entropy of scikit-learn's MLPClassifier it solves it.
-    nn::NN<float> net({10, 32, 6}, nn::Activation::ReLU, nn::Activation::Sigmoid, nn::Loss::BinaryCrossEntropy);
-    nn::Rng rng(3);
-    net.init(rng);
     nn::LBFGS<float> lbfgs;
-    const std::size_t epochs = solve_adder(net, lbfgs);
-    MESSAGE("adder with L-BFGS: 1024/1024 after " << epochs << " epochs");
-    CHECK(epochs > 0);
+    solve_adder(nn::NN<float>({10, 32, 6}, nn::Activation::ReLU, nn::Activation::Sigmoid, nn::Loss::BinaryCrossEntropy),
+                lbfgs, "L-BFGS");
 }
 
 TEST_CASE("full-batch Levenberg-Marquardt trains the 5-bit adder to 1024/1024 (sigmoid, MSE), stopping by on_epoch") {
-    nn::NN<float> net({10, 20, 6});
-    nn::Rng rng(3);
-    net.init(rng);
     nn::LevenbergMarquardt<float> lm;
-    const std::size_t epochs = solve_adder(net, lm);
-    MESSAGE("adder with Levenberg-Marquardt: 1024/1024 after " << epochs << " epochs");
-    CHECK(epochs > 0);
+    solve_adder(nn::NN<float>({10, 20, 6}), lm, "Levenberg-Marquardt");
 }
 
 TEST_CASE("Schedule: the factors of warm-up, step, exponential and cosine, by hand") {
