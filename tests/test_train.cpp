@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -210,6 +211,41 @@ TEST_CASE("an exception from on_epoch leaves the parameters from before the call
                     Stop);
     CHECK(test::parameters(net) == before);
     CHECK(adam.steps() == 0);
+}
+
+TEST_CASE("a checkpoint holds the network of every checkpoint_every-th epoch; one that cannot be written stops "
+          "training with nn::Error and the parameters from before") {
+    const Blobs data(26, 60);
+    const test::Folder folder;
+    const std::string path = folder.file("run.safetensors");
+    auto net = fresh();
+    nn::Adam<float> adam(0.01f);
+    std::vector<std::vector<float>> after; // the parameters after each epoch
+    std::vector<bool> written;
+    nn::train(net, data.X, data.Y, adam,
+              {.epochs = 5,
+               .progress = nn::Progress::Quiet,
+               .on_epoch =
+                   [&](const nn::EpochStats&) {
+                       after.push_back(test::parameters(net));
+                       written.push_back(std::filesystem::exists(path));
+                   },
+               .checkpoint = path,
+               .checkpoint_every = 2});
+    CHECK(written == std::vector<bool>{false, true, true, true, true}); // saved before on_epoch
+    CHECK(test::parameters(nn::load<float>(path)) == after[3]);         // epoch 4's, not 5's
+
+    auto other = fresh();
+    const auto before = test::parameters(other);
+    nn::Adam<float> adam2(0.01f);
+    CHECK_THROWS_WITH_AS(nn::train(other, data.X, data.Y, adam2,
+                                   {.epochs = 3,
+                                    .progress = nn::Progress::Quiet,
+                                    .checkpoint = folder.file("no-such-folder/run.safetensors")}),
+                         doctest::Contains("the network holds the parameters it had before nn::train"), nn::Error);
+    CHECK(test::parameters(other) == before);
+    CHECK_THROWS_WITH_AS(nn::train(other, data.X, data.Y, adam2, {.checkpoint = path, .checkpoint_every = 0}),
+                         "TrainOptions.checkpoint_every is 0; it must be at least 1", nn::Error);
 }
 
 TEST_CASE("a gradient that overflows names the epoch and batch") {

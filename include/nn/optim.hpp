@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include <nn/detail/kernels.hpp>
@@ -449,6 +451,13 @@ private:
 /// only, as nn::LBFGS:
 ///     nn::LevenbergMarquardt<float> lm;
 ///     nn::train(net, X, Y, lm, {.epochs = 100, .batch_size = X.rows(), .shuffle = false});
+namespace detail {
+/// nn::LevenbergMarquardt's sum over processes when there is one process: nothing to add.
+struct NoSum {
+    void operator()(std::span<double>) const {}
+};
+} // namespace detail
+
 template <Real T>
 class LevenbergMarquardt {
 public:
@@ -508,11 +517,23 @@ public:
     /// One step from the parameters of `net` on the whole training set X, Y, whose cost there
     /// is `cost`.
     void step(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, double cost) {
+        step(net, X, Y, cost, detail::NoSum{});
+    }
+
+    /// As above when the training set is spread over processes (nn/mpi.hpp): X, Y are this
+    /// process's rows (possibly none), `cost` is the whole set's, and sum(std::span<double>)
+    /// adds its argument up over the processes in place; J^T J, J^T r and each damping's cost are
+    /// summed that way, so that every process takes the same step.
+    template <class Sum>
+    void step(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, double cost, Sum&& sum) {
+        constexpr bool summed = !std::is_same_v<std::remove_cvref_t<Sum>, detail::NoSum>;
         check(net, X.rows());
-        net.check_data(X, Y);
+        if (!summed || X.rows() > 0) net.check_data(X, Y);
         if (!std::isfinite(cost)) detail::fail("LevenbergMarquardt was given a cost of %.9g; it must be finite", cost);
         const std::size_t n = X.rows(), m = net.outputs(), P = net.parameter_count();
         const std::size_t block = block_samples(net, n);
+        double n_all = double(n);
+        sum(std::span<double>(&n_all, 1));
         // H = J^T J and b = -J^T r, block by block of samples.
         H_.assign(P * P, 0.0);
         std::vector<double> b(P, 0.0);
@@ -536,6 +557,18 @@ public:
             detail::matmul_at_b<double>(Jd, Jd, HB);
             for (std::size_t i = 0; i < P * P; ++i) H_[i] += HB.data()[i];
         }
+        sum(std::span<double>(H_));
+        sum(std::span<double>(b));
+        // The cost at trial parameters: the mean over this process's rows, or over every process's.
+        const auto cost_here = [&] {
+            if constexpr (!summed) {
+                return double(net.cost(X, Y, ws));
+            } else {
+                double c = n > 0 ? double(net.cost(X, Y, ws)) * double(n) : 0.0;
+                sum(std::span<double>(&c, 1));
+                return c / n_all;
+            }
+        };
         const std::vector<T> x = detail::flatten(net);
         std::vector<T> trial(P);
         stalled_ = false;
@@ -545,7 +578,7 @@ public:
                 for (std::size_t p = 0; p < P; ++p) trial[p] = T(double(x[p]) + delta_[p]);
                 moved = trial != x;
                 detail::unflatten(trial, net);
-                const double c = double(net.cost(X, Y, ws));
+                const double c = cost_here();
                 if (std::isfinite(c) && c < cost && net.parameters_finite()) {
                     mu_ *= o_.decrease;
                     return;

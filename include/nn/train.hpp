@@ -7,10 +7,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <optional>
+#include <span>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -19,6 +23,7 @@
 #define NN_DETAIL_HAVE_ISATTY 1
 #endif
 
+#include <nn/io.hpp>
 #include <nn/metrics.hpp>
 #include <nn/network.hpp>
 #include <nn/rng.hpp>
@@ -159,6 +164,11 @@ struct TrainOptions {
     EpochCallback on_epoch = nullptr;
     /// The learning rate over the run (see nn::Schedule); the default keeps the optimizer's rate.
     Schedule schedule = {};
+    /// A file nn::save writes the network to after every `checkpoint_every` epochs (atomically: a
+    /// crash leaves the previous checkpoint whole), the parameters of that epoch, for resuming.
+    /// In a distributed run (nn/mpi.hpp) rank 0 writes it. Empty: no checkpoints.
+    std::string checkpoint = {};
+    std::size_t checkpoint_every = 1;
 };
 
 /// What nn::train did: one entry per epoch trained.
@@ -225,44 +235,200 @@ bool is_classification(MatrixView<const T> Y) {
     return true;
 }
 
-template <Real T, class Optimizer>
+/// The processes nn::train runs on. Solo is one process holding every sample; nn/mpi.hpp's
+/// nn::mpi::Communicator is the other kind (distributed = true), each process holding a shard of
+/// the rows, with these collectives, all in place: sum(std::span<T>) and max(std::span<uint64_t>)
+/// over the processes, broadcast(std::span<T>, root), broadcast(std::string&, root),
+/// all_gather(std::span<const uint64_t>) (every process's values, rank by rank), rank(), size().
+struct Solo {
+    static constexpr bool distributed = false;
+};
+
+/// The message of what `f` throws, or "" when it returns: the processes of a distributed run
+/// compare their outcomes (agree) before any of them throws, so that none is left waiting.
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+        return {};
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        return what.empty() ? std::string("an exception with an empty message") : what;
+    } catch (...) {
+        return "an exception that is not a std::exception";
+    }
+}
+
+/// With `flag` the maximum over the processes of (size - rank) for each that failed, 0 for the
+/// others: throws, on every process, nn::Error with the lowest failing rank's message.
+template <class Comm>
+[[noreturn]] void raise_from(const Comm& comm, std::uint64_t flag, std::string error) {
+    const int root = comm.size() - int(flag);
+    if (comm.rank() == root) {
+        std::string message = "rank ";
+        message += std::to_string(root);
+        message += ": ";
+        message += error;
+        error = std::move(message);
+    }
+    comm.broadcast(error, root);
+    throw Error(error);
+}
+
+/// Every process passes what it failed with ("" for nothing); when any failed, all throw the
+/// same nn::Error, else all go on.
+template <class Comm>
+void agree(const Comm& comm, const std::string& error) {
+    std::uint64_t flag = error.empty() ? 0 : std::uint64_t(comm.size() - comm.rank());
+    comm.max(std::span<std::uint64_t>(&flag, 1));
+    if (flag != 0) raise_from(comm, flag, error);
+}
+
+/// A 64-bit digest of a run of bytes (FNV-1a over 8-byte words), for comparing processes' values.
+inline std::uint64_t digest(const void* data, std::size_t bytes, std::uint64_t h = 0xcbf29ce484222325u) {
+    const unsigned char* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; i += 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, p + i, std::min<std::size_t>(8, bytes - i));
+        h = (h ^ word) * 0x100000001b3u;
+    }
+    return h;
+}
+template <Real T>
+std::uint64_t digest(const NN<T>& net) {
+    std::uint64_t h = digest(net.arch().data(), net.arch().size() * sizeof(std::size_t));
+    for (std::size_t l = 0; l < net.layers(); ++l) {
+        h = digest(net.weights(l).data(), net.weights(l).size() * sizeof(T), h);
+        h = digest(net.biases(l).data(), net.biases(l).size() * sizeof(T), h);
+    }
+    return h;
+}
+
+/// True when every process's `value` is the same.
+template <class Comm>
+bool same_everywhere(const Comm& comm, std::uint64_t value) {
+    std::uint64_t v[2] = {value, ~value}; // max of both: the largest value and the smallest
+    comm.max(std::span<std::uint64_t>(v, 2));
+    return v[0] == ~v[1];
+}
+
+/// check_data for one process's shard, which may be empty (0 rows) in a distributed run.
+template <Real T>
+void check_shard(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, const char* x_name,
+                 const char* y_name) {
+    if (X.rows() > 0 || Y.rows() > 0) return net.check_data(X, Y, x_name, y_name);
+    if (X.cols() != net.inputs())
+        fail("%s has %zu column%s, the network takes %zu input%s", x_name, X.cols(), plural(X.cols()), net.inputs(),
+             plural(net.inputs()));
+    if (Y.cols() != net.outputs())
+        fail("%s has %zu column%s, the network gives %zu output%s", y_name, Y.cols(), plural(Y.cols()), net.outputs(),
+             plural(net.outputs()));
+}
+
+template <Real T, class Optimizer, class Comm = Solo>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
-              const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate) {
-    if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
-    if (!(options.max_seconds >= 0) || !std::isfinite(options.max_seconds))
-        fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
-    if (!std::isfinite(options.min_delta) || options.min_delta < 0)
-        fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
-    options.schedule.check();
+              const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate,
+              const Comm& comm = {}) {
+    constexpr bool distributed = Comm::distributed;
     constexpr bool has_rate = requires(Optimizer & o) {
         T(o.rate());
         o.set_rate(T());
     };
-    if (!has_rate && !options.schedule.is_constant())
-        fail("TrainOptions.schedule changes the learning rate, and this optimizer has none (rate() and set_rate(): "
-             "nn::SGD, nn::Adam)");
-    net.check_data(X, Y);
-    if (validate) net.check_data(X_val, Y_val, "X_val", "Y_val");
-    const bool classify = validate && is_classification(Y_val);
-    if constexpr (requires { optimizer.check(net, X.rows()); })
-        optimizer.check(net, X.rows()); // nn::LevenbergMarquardt: the loss it needs, the memory it takes
+    const bool root = [&] {
+        if constexpr (distributed) return comm.rank() == 0;
+        return true;
+    }();
+    // The checks of what this process was given; in a distributed run every process makes them
+    // on its own shard and all throw if one fails.
+    const auto check_arguments = [&] {
+        if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
+        if (!(options.max_seconds >= 0) || !std::isfinite(options.max_seconds))
+            fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
+        if (!std::isfinite(options.min_delta) || options.min_delta < 0)
+            fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
+        if (options.checkpoint_every == 0) fail("TrainOptions.checkpoint_every is 0; it must be at least 1");
+        options.schedule.check();
+        if (!has_rate && !options.schedule.is_constant())
+            fail("TrainOptions.schedule changes the learning rate, and this optimizer has none (rate() and "
+                 "set_rate(): nn::SGD, nn::Adam)");
+        if constexpr (distributed) {
+            check_shard<T>(net, X, Y, "X", "Y");
+            if (validate) check_shard<T>(net, X_val, Y_val, "X_val", "Y_val");
+        } else {
+            net.check_data(X, Y);
+            if (validate) net.check_data(X_val, Y_val, "X_val", "Y_val");
+        }
+        if constexpr (requires { optimizer.check(net, X.rows()); })
+            optimizer.check(net, X.rows()); // nn::LevenbergMarquardt: the loss it needs, the memory it takes
+    };
+    // The samples: this process's X.rows() of n in all, rows offset .. offset + X.rows() of the
+    // whole (the processes' shards one after the other, by rank).
+    std::size_t n = X.rows(), offset = 0, n_val = X_val.rows();
+    bool classify = validate && is_classification(Y_val);
+    if constexpr (distributed) {
+        agree(comm, error_of(check_arguments));
+        std::uint64_t setup = digest(&options.epochs, sizeof options.epochs);
+        for (const double x :
+             {double(options.batch_size), double(options.shuffle), double(options.seed), double(options.patience),
+              options.min_delta, options.max_seconds, double(options.schedule.kind), options.schedule.gamma,
+              double(options.schedule.every), double(options.schedule.period), options.schedule.floor,
+              options.schedule.warmup, double(validate), double(net.loss()), double(net.parameter_count())})
+            setup = digest(&x, sizeof x, setup);
+        for (std::size_t l = 0; l < net.layers(); ++l) {
+            const double a[3] = {double(net.arch()[l]), double(net.arch()[l + 1]), double(net.activation(l))};
+            setup = digest(a, sizeof a, setup);
+        }
+        if (!same_everywhere(comm, setup))
+            fail("the processes were given different networks (architecture, activations, loss) or TrainOptions; "
+                 "every rank needs the same");
+        const std::uint64_t mine[2] = {X.rows(), X_val.rows()};
+        const std::vector<std::uint64_t> rows = comm.all_gather(std::span<const std::uint64_t>(mine, 2));
+        n = n_val = 0;
+        for (int r = 0; r < comm.size(); ++r) {
+            if (r == comm.rank()) offset = n;
+            n += rows[2 * std::size_t(r)];
+            n_val += rows[2 * std::size_t(r) + 1];
+        }
+        if (n == 0) fail("no process holds a training sample: X has no rows on any of the %d ranks", comm.size());
+        if (validate && n_val == 0)
+            fail("no process holds a validation sample: X_val has no rows on any of the %d ranks", comm.size());
+        std::uint64_t regression = !classify;
+        comm.max(std::span<std::uint64_t>(&regression, 1));
+        classify = validate && regression == 0;
+    } else {
+        check_arguments();
+    }
 
-    const std::size_t n = X.rows(), batch = options.batch_size < n ? options.batch_size : n;
+    const std::size_t batch = options.batch_size < n ? options.batch_size : n;
     const std::size_t batches = (n + batch - 1) / batch;
     if constexpr (requires { Optimizer::full_batch; })
         if (Optimizer::full_batch && batches > 1)
             fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be "
                  "at least the number of samples, %zu",
                  options.batch_size, n);
-    const bool bar = options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal());
-    const bool lines = options.progress != Progress::Quiet;
+    // What the network and optimizer go back to when training throws: the best epoch's state
+    // when early stopping keeps one, else the state before the call.
+    struct Snapshot {
+        NN<T> net;
+        Optimizer optimizer;
+    };
+    const Snapshot before{net, optimizer};
+    if constexpr (distributed) { // every process starts from rank 0's parameters
+        std::vector<T> parameters = flatten(net);
+        comm.broadcast(std::span<T>(parameters), 0);
+        unflatten(parameters, net);
+    }
+    const bool bar =
+        root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal()));
+    const bool lines = root && options.progress != Progress::Quiet;
 
     Rng rng(options.seed);
-    std::vector<std::size_t> order(n);
+    std::vector<std::size_t> order(n), mine; // mine: this process's rows of a batch
     for (std::size_t i = 0; i < n; ++i) order[i] = i;
     Matrix<T> Xb, Yb; // the shuffled batch, gathered
     Gradient<T> g;
-    struct Evaluation { // the last point cost_at measured, when every step sees the same batch
+    std::vector<T> reduced; // a distributed run's gradient and cost, summed over the processes
+    struct Evaluation {     // the last point cost_at measured, when every step sees the same batch
         std::vector<T> parameters;
         double cost = 0;
         Gradient<T> g;
@@ -271,13 +437,6 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     const bool same_batch = batches == 1 && !options.shuffle;
     Workspace<T> val_ws;
     History history;
-    // What the network and optimizer go back to when training throws: the best epoch's state
-    // when early stopping keeps one, else the state before the call.
-    struct Snapshot {
-        NN<T> net;
-        Optimizer optimizer;
-    };
-    const Snapshot before{net, optimizer};
     std::optional<Snapshot> best;
     auto restore = [&](const Snapshot& snapshot) {
         net = snapshot.net;
@@ -308,6 +467,38 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         fail("training diverged at epoch %zu, batch %zu of %zu: %s; lower the learning rate", epoch, b + 1, batches,
              what);
     };
+    // The batch's cost at `at`'s parameters, and its gradient into `ga`: backprop over the batch,
+    // or, distributed, over this process's rows of it, weighted by their share of the batch and
+    // summed over the processes (with, in the last place, how many processes failed).
+    auto batch_backprop = [&](const NN<T>& at, MatrixView<const T> xb, MatrixView<const T> yb, std::size_t count,
+                              Gradient<T>& ga) {
+        if constexpr (!distributed) {
+            (void)count;
+            return double(at.backprop(xb, yb, ga));
+        } else {
+            const std::size_t P = at.parameter_count();
+            reduced.assign(P + 2, T(0));
+            const std::string error = error_of([&] {
+                if (xb.rows() == 0) return ga.resize(at.arch());
+                const T share = T(double(xb.rows()) / double(count)), cost = at.backprop(xb, yb, ga) * share;
+                std::size_t k = 0;
+                for (std::size_t l = 0; l < ga.layers(); ++l) {
+                    for (const T x : ga.weights(l).view()) reduced[k++] = x * share;
+                    for (const T x : ga.biases(l).view()) reduced[k++] = x * share;
+                }
+                reduced[P] = cost;
+            });
+            if (!error.empty()) reduced[P + 1] = T(1);
+            comm.sum(std::span<T>(reduced));
+            if (reduced[P + 1] != T(0)) agree(comm, error);
+            std::size_t k = 0;
+            for (std::size_t l = 0; l < ga.layers(); ++l) {
+                for (T& x : ga.weights(l).view()) x = reduced[k++];
+                for (T& x : ga.biases(l).view()) x = reduced[k++];
+            }
+            return double(reduced[P]);
+        }
+    };
     try {
         for (; epoch <= options.epochs; ++epoch) {
             const double epoch_start = now_seconds();
@@ -317,10 +508,23 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             double cost_sum = 0;
             for (b = 0; b < batches; ++b) {
                 const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
-                MatrixView<const T> xb = X.rows(first, count), yb = Y.rows(first, count);
-                if (options.shuffle) {
+                // The batch is the samples order[first .. first + count); this process's part of
+                // it, the ones in its shard.
+                MatrixView<const T> xb, yb;
+                if (!options.shuffle) {
+                    const std::size_t begin = std::clamp(first, offset, offset + X.rows()),
+                                      end = std::clamp(first + count, offset, offset + X.rows());
+                    xb = X.rows(begin - offset, end - begin);
+                    yb = Y.rows(begin - offset, end - begin);
+                } else if (!distributed) {
                     xb = gather_rows<T>(X, order.data() + first, count, Xb);
                     yb = gather_rows<T>(Y, order.data() + first, count, Yb);
+                } else {
+                    mine.clear();
+                    for (std::size_t k = first; k < first + count; ++k)
+                        if (order[k] - offset < X.rows()) mine.push_back(order[k] - offset);
+                    xb = gather_rows<T>(X, mine.data(), mine.size(), Xb);
+                    yb = gather_rows<T>(Y, mine.data(), mine.size(), Yb);
                 }
                 if constexpr (has_rate)
                     if (scheduled) {
@@ -337,7 +541,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                         std::copy(searched.g.biases(l).begin(), searched.g.biases(l).end(), g.biases(l).begin());
                     }
                 } else {
-                    cost = double(net.backprop(xb, yb, g));
+                    cost = batch_backprop(net, xb, yb, count, g);
                 }
                 searched.valid = false;
                 if (!std::isfinite(cost))
@@ -346,7 +550,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     // An optimizer that searches along its step (nn::LBFGS) also gets the cost
                     // and a way to measure the batch's cost and gradient at trial parameters.
                     const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
-                        const double c = double(trial.backprop(xb, yb, at));
+                        const double c = batch_backprop(trial, xb, yb, count, at);
                         if (same_batch) {
                             searched.parameters = detail::flatten(trial);
                             searched.cost = c;
@@ -355,8 +559,15 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                         }
                         return c;
                     };
-                    if constexpr (requires { optimizer.step(net, xb, yb, cost); })
-                        optimizer.step(net, xb, yb, cost); // nn::LevenbergMarquardt: the batch itself
+                    // nn::LevenbergMarquardt takes the batch itself, and distributed, a way to
+                    // sum over the processes.
+                    const auto sum = [&](std::span<double> values) {
+                        if constexpr (distributed) comm.sum(values);
+                    };
+                    if constexpr (distributed && requires { optimizer.step(net, xb, yb, cost, sum); })
+                        optimizer.step(net, xb, yb, cost, sum);
+                    else if constexpr (!distributed && requires { optimizer.step(net, xb, yb, cost); })
+                        optimizer.step(net, xb, yb, cost);
                     else if constexpr (requires { optimizer.step(net, g, cost, cost_at); })
                         optimizer.step(net, g, cost, cost_at);
                     else
@@ -380,8 +591,23 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             stats.epoch = epoch;
             stats.train_cost = cost_sum / double(n);
             if (validate) {
-                stats.val_cost = double(net.cost(X_val, Y_val, val_ws));
-                if (classify) stats.val_accuracy = accuracy<T>(val_ws.output(), Y_val);
+                if constexpr (distributed) { // the cost and the samples classified right, summed
+                    double sums[3] = {0, 0, 0};
+                    const std::string error = error_of([&] {
+                        if (X_val.rows() == 0) return;
+                        const double rows = double(X_val.rows());
+                        sums[0] = double(net.cost(X_val, Y_val, val_ws)) * rows;
+                        if (classify) sums[1] = std::round(accuracy<T>(val_ws.output(), Y_val) * rows);
+                    });
+                    sums[2] = error.empty() ? 0 : 1;
+                    comm.sum(std::span<double>(sums, 3));
+                    if (sums[2] != 0) agree(comm, error);
+                    stats.val_cost = sums[0] / double(n_val);
+                    if (classify) stats.val_accuracy = sums[1] / double(n_val);
+                } else {
+                    stats.val_cost = double(net.cost(X_val, Y_val, val_ws));
+                    if (classify) stats.val_accuracy = accuracy<T>(val_ws.output(), Y_val);
+                }
             }
             stats.seconds = now_seconds() - epoch_start;
             history.epochs.push_back(stats);
@@ -392,12 +618,46 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 if (classify) std::fprintf(stderr, "  val_accuracy %.4f", stats.val_accuracy);
                 std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
             }
-            bool stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
+            // The checkpoint, by one process; then on_epoch, on every one.
+            bool stop = false;
+            const auto end_epoch = [&] {
+                if (root && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0)
+                    save(net, options.checkpoint);
+                stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
+            };
+            std::string error;
+            if constexpr (distributed)
+                error = error_of(end_epoch);
+            else
+                end_epoch();
             if constexpr (requires { bool(optimizer.stalled()); })
                 stop = stop || optimizer.stalled(); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
 
             const double monitored = validate ? stats.val_cost : stats.train_cost;
-            if (monitored < best_cost - options.min_delta) {
+            bool improved = monitored < best_cost - options.min_delta;
+            bool out_of_time = options.max_seconds > 0 && now_seconds() - started >= options.max_seconds;
+            if constexpr (distributed) {
+                // One decision for all: stop if any process's on_epoch says so; improvement and
+                // time as rank 0 sees them. And a check that the processes still hold the same
+                // parameters, as they must after the same steps.
+                const std::uint64_t h = digest(net);
+                std::uint64_t v[6] = {error.empty() ? 0 : std::uint64_t(comm.size() - comm.rank()),
+                                      stop,
+                                      root && improved,
+                                      root && out_of_time,
+                                      h,
+                                      ~h};
+                comm.max(std::span<std::uint64_t>(v, 6));
+                if (v[0] != 0) raise_from(comm, v[0], error);
+                if (v[4] != ~v[5])
+                    fail("the processes' parameters differ after epoch %zu: a process ran other code (another "
+                         "build or instruction set) or an MPI reduction gave the processes different sums",
+                         epoch);
+                stop = v[1] != 0;
+                improved = v[2] != 0;
+                out_of_time = v[3] != 0;
+            }
+            if (improved) {
                 best_cost = monitored;
                 history.best_epoch = epoch;
                 waited = 0;
@@ -406,7 +666,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 history.stopped_early = true;
                 break;
             }
-            if (stop || (options.max_seconds > 0 && now_seconds() - started >= options.max_seconds)) {
+            if (stop || out_of_time) {
                 history.stopped_early = epoch < options.epochs;
                 break;
             }
