@@ -91,27 +91,34 @@ int main(int argc, char** argv) {
     }
     if (!model || comm.rank() != 0) return 0;
 
-    // The model: a step on N processes is one process's part (batch / N rows, measured here)
-    // plus a ring allreduce of 4P bytes, 2 (N - 1) / N * 4P / bandwidth + 2 (N - 1) latency.
+    // The model: a step on N processes is one process's part plus a ring allreduce of 4P bytes,
+    // 2 (N - 1) / N * 4P / bandwidth + 2 (N - 1) latency. Two ways to use N processes: the same
+    // global batch (part = batch / N rows, measured here; speed-up step(1) / step(N)), or the
+    // same rows per process (a global batch N times larger; efficiency part / step(N), the
+    // fraction of N times one process's throughput).
     struct Link {
         const char* name;
         double bytes_per_second, latency;
     };
     const Link links[] = {{"10 Gb/s", 1.25e9, 10e-6}, {"100 Gb/s", 12.5e9, 2e-6}};
-    std::printf("\nmodel: speed-up over one process = step(1) / (part(N) + allreduce(N))\n");
-    std::printf("%-6s %5s %10s %12s %12s %12s %12s\n", "", "N", "part ms", "10G ar ms", "10G speedup", "100G ar ms",
-                "100G speedup");
+    std::printf("\nmodel: ring allreduce over 10 Gb/s (10 us latency) and 100 Gb/s (2 us)\n");
+    std::printf("%-6s %5s %9s | %9s %9s %9s | %9s %9s %9s\n", "", "N", "part ms", "10G ar ms", "speed-up", "weak eff",
+                "100G ar ms", "speed-up", "weak eff");
     for (const bench::Workload& w : bench::workloads) {
         if (std::strcmp(w.name, "wide") != 0 && std::strcmp(w.name, "mnist") != 0) continue;
         const double P = double(nn::NN<float>(w.arch).parameter_count());
-        const double one = local_step(w, w.batch);
-        for (const std::size_t N : {1u, 2u, 8u, 16u, 32u, 64u}) {
-            const double part = local_step(w, (w.batch + N - 1) / N);
-            std::printf("%-6s %5zu %10.3f", w.name, N, 1e3 * part);
+        const std::vector<std::size_t> counts = {1, 2, 8, 16, 32, 64};
+        std::vector<double> parts;
+        for (const std::size_t N : counts) parts.push_back(local_step(w, (w.batch + N - 1) / N));
+        const double one = parts[0];
+        for (std::size_t k = 0; k < counts.size(); ++k) {
+            const std::size_t N = counts[k];
+            const double part = parts[k];
+            std::printf("%-6s %5zu %9.3f", w.name, N, 1e3 * part);
             for (const Link& link : links) {
-                const double n = double(N),
-                             ar = 2 * (n - 1) / n * 4 * P / link.bytes_per_second + 2 * (n - 1) * link.latency;
-                std::printf(" %12.3f %12.2f", 1e3 * ar, one / (part + ar));
+                const double n = double(N);
+                const double ar = 2 * (n - 1) / n * 4 * P / link.bytes_per_second + 2 * (n - 1) * link.latency;
+                std::printf(" | %9.3f %9.2f %8.0f%%", 1e3 * ar, one / (part + ar), 100 * one / (one + ar));
             }
             std::printf("\n");
         }

@@ -461,3 +461,30 @@ TEST_CASE("output_jacobian: J^T (2/n)(a - y) is backprop's MSE gradient, and J's
                          "output_jacobian needs J of 21 x 83 (7 samples x 3 outputs, 83 parameters), was given 21 x 82",
                          nn::Error);
 }
+
+TEST_CASE("backprop over the parts of a batch, each told the batch's size, adds up to the batch's gradient and cost") {
+    nn::Rng rng(41);
+    for (const nn::Loss loss : {nn::Loss::MSE, nn::Loss::CrossEntropy, nn::Loss::BinaryCrossEntropy}) {
+        const std::size_t outputs = loss == nn::Loss::BinaryCrossEntropy ? 1 : 3;
+        const nn::Activation out = loss == nn::Loss::CrossEntropy ? nn::Activation::Softmax : nn::Activation::Sigmoid;
+        const nn::NN<double> net({5, 7, outputs}, nn::Activation::Tanh, out, loss, {.seed = 2});
+        const nn::Matrix<double> X = test::random_matrix<double>(rng, 11, 5);
+        nn::Matrix<double> Y(11, outputs);
+        for (std::size_t i = 0; i < 11; ++i) Y(i, outputs == 1 ? 0 : i % outputs) = 1;
+        nn::Gradient<double> whole, first, second;
+        const double cost = net.backprop(X, Y, whole);
+        const double c1 = net.backprop(X.rows(0, 4), Y.rows(0, 4), first, 11);
+        const double c2 = net.backprop(X.rows(4, 7), Y.rows(4, 7), second, 11);
+        CHECK(c1 + c2 == doctest::Approx(cost).epsilon(1e-14));
+        std::vector<double> sum = test::flatten(first);
+        const std::vector<double> b = test::flatten(second);
+        for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += b[i];
+        CHECK(test::max_relative_error(sum, test::flatten(whole), 1e-12) <= 1e-13);
+        // Told the part's own size, it is the ordinary backprop, bit for bit.
+        nn::Gradient<double> own;
+        CHECK(net.backprop(X.rows(0, 4), Y.rows(0, 4), own, 4) == net.backprop(X.rows(0, 4), Y.rows(0, 4), first));
+        CHECK(test::flatten(own) == test::flatten(first));
+        CHECK_THROWS_WITH_AS(net.backprop(X, Y, own, 10),
+                             "backprop was told the batch has 10 rows, fewer than the 11 of X", nn::Error);
+    }
+}

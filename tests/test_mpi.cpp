@@ -201,6 +201,22 @@ TEST_CASE_TEMPLATE("N processes: the full-batch trainers, iRPROP-, L-BFGS and Le
                     tolerance<T>);
 }
 
+TEST_CASE("N processes: a layer large enough to be summed in place, beside small ones packed together") {
+    // 300 x 256 = 76,800 weights: past the 65,536 from which a layer's gradient is reduced in
+    // its own MPI_Allreduce; the 256 x 3 layer and the biases go in the packed one.
+    nn::Rng rng(21);
+    Blobs<float> data(16, 130);
+    nn::Matrix<float> X(130, 300);
+    for (std::size_t i = 0; i < X.rows(); ++i)
+        for (std::size_t j = 0; j < X.cols(); ++j) X(i, j) = data.X(i, j % 4) + rng.uniform(-0.1f, 0.1f);
+    data.X = X;
+    const Blobs<float> none(0, 0);
+    const nn::NN<float> net({300, 256, 3}, nn::Activation::ReLU, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    const auto rows = uneven(data.X.rows(), world());
+    const nn::TrainOptions options{.epochs = 4, .batch_size = 20, .seed = 3, .progress = nn::Progress::Quiet};
+    check_agreement(train_both(net, data, none, nn::Adam<float>(0.001f), options, rows, {}), tolerance<float>);
+}
+
 TEST_CASE("N processes: early stopping and the schedule decide as one process does") {
     const Blobs<float> data(7, 240), val(8, 40);
     const auto rows = uneven(data.X.rows(), world()), val_rows = nn::mpi::shard(val.X.rows(), world());

@@ -57,18 +57,20 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
                  double(Y.data()[i]), nn::name(loss));
 }
 
-/// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out).
-/// Each is the exact derivative of the loss's cost:
+/// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out),
+/// with n the rows of the batch they are part of (A's own rows unless told otherwise). Each is the
+/// exact derivative of the loss's cost:
 ///   MSE, element-wise act:  (2/n) (a - y) act'(a)   (the factor 2 of d(a - y)^2 applied here, once)
 ///   MSE, Softmax:           with g = (2/n)(a - y) per row: a_j (g_j - sum_k a_k g_k)
 ///   CrossEntropy, Softmax:  (a s - y) / n, with s = sum_k y_k of the row (1 for one-hot rows)
 ///   BinaryCrossEntropy, Sigmoid: (a - y) / n
 template <Real T>
-void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<const T> Y, MatrixView<T> D) {
+void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<const T> Y, MatrixView<T> D,
+                  std::size_t batch_rows = 0) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && D.rows() == A.rows() && D.cols() == A.cols(),
               "output delta shapes");
     const std::size_t n = A.rows(), out = A.cols();
-    const T inv_n = T(1) / static_cast<T>(n);
+    const T inv_n = T(1) / static_cast<T>(batch_rows > 0 ? batch_rows : n);
     const T* a = A.data();
     const T* y = Y.data();
     T* d = D.data();

@@ -178,9 +178,9 @@ void collectively(const Communicator& comm, F&& f) {
 /// same statistics and training stops if any returns Next::Stop; the time budget is rank 0's
 /// clock. Progress is printed and the checkpoint written by rank 0 alone. An error on any process
 /// (bad data in one shard, a divergence, an exception from on_epoch) makes every process throw
-/// the same nn::Error, naming the rank it came from ("rank 2: X has a NaN in row 7, ..."), with
-/// the networks put back as nn::train does. After each epoch the processes compare a digest of
-/// their parameters, and throw nn::Error should they ever differ.
+/// the same nn::Error, naming the rank it came from ("rank 2: X(7, 1) is nan; X must be finite; ...", the row counted
+/// in that process's shard), with the networks put back as nn::train does. After each epoch the processes compare a
+/// digest of their parameters, and throw nn::Error should they ever differ.
 ///
 /// Without shuffling, each batch is a block of consecutive rows and lies mostly in one shard:
 /// shuffle (the default) or use full batches for the processes to share the work.

@@ -194,7 +194,15 @@ public:
     ///     dC/dW(l)   = a(l)^T . delta(l),   dC/db(l) = column sums of delta(l)
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
     /// The notes' recurrence (eq. 61-64) multiplies by 2 again at every layer; this does not.
-    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const;
+    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
+        return backprop(X, Y, g, X.rows());
+    }
+
+    /// As above for X, Y a part of a batch of `batch_rows` samples (batch_rows >= X.rows()): the
+    /// gradient and cost of the loss summed over these samples and divided by batch_rows, so that
+    /// the parts of a batch add up to the batch's gradient and cost (nn::mpi::train sums them
+    /// over processes; a loop can accumulate micro-batches the same way).
+    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const;
 
     /// The Jacobian of the outputs with respect to the parameters, by backpropagation: row
     /// i * outputs() + o of J holds d a(i, o) / d theta for sample i and output o, the parameters
@@ -402,15 +410,18 @@ std::vector<std::size_t> NN<T>::predict_classes(MatrixView<const T> X) const {
 }
 
 template <Real T>
-T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) const {
+T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const {
     check_data(X, Y);
+    if (batch_rows < X.rows())
+        detail::fail("backprop was told the batch has %zu row%s, fewer than the %zu of X", batch_rows,
+                     detail::plural(batch_rows), X.rows());
     if (!g.matches(arch_)) g.resize(arch_);
     Workspace<T>& ws = g.workspace_;
     run_forward(X, ws);
     const std::size_t n = X.rows();
     const std::size_t L = layers();
     ws.deltas_[(L - 1) % 2].resize_for_overwrite(n, outputs());
-    detail::output_delta<T>(loss_, output(), ws.outputs_.back(), Y, ws.deltas_[(L - 1) % 2]);
+    detail::output_delta<T>(loss_, output(), ws.outputs_.back(), Y, ws.deltas_[(L - 1) % 2], batch_rows);
     for (std::size_t l = L; l-- > 0;) {
         const Matrix<T>& delta = ws.deltas_[l % 2];
         const MatrixView<const T> in = l == 0 ? X : ws.outputs_[l - 1].view();
@@ -423,7 +434,7 @@ T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g) 
         detail::mul_derivative<T>(below, ws.outputs_[l - 1], activations_[l - 1]);
     }
     return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
-                          static_cast<double>(n));
+                          static_cast<double>(batch_rows));
 }
 
 template <Real T>

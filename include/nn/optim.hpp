@@ -433,6 +433,13 @@ private:
     bool stalled_ = false;
 };
 
+namespace detail {
+/// nn::LevenbergMarquardt's sum over processes when there is one process: nothing to add.
+struct NoSum {
+    void operator()(std::span<double>) const {}
+};
+} // namespace detail
+
 /// Levenberg-Marquardt (Levenberg 1944, Marquardt 1963), MATLAB's trainlm, for the MSE loss:
 /// the residuals r = a - y of every sample and output and their Jacobian J (NN::output_jacobian)
 /// give the Gauss-Newton model of the cost, and each step solves
@@ -451,13 +458,6 @@ private:
 /// only, as nn::LBFGS:
 ///     nn::LevenbergMarquardt<float> lm;
 ///     nn::train(net, X, Y, lm, {.epochs = 100, .batch_size = X.rows(), .shuffle = false});
-namespace detail {
-/// nn::LevenbergMarquardt's sum over processes when there is one process: nothing to add.
-struct NoSum {
-    void operator()(std::span<double>) const {}
-};
-} // namespace detail
-
 template <Real T>
 class LevenbergMarquardt {
 public:

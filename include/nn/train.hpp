@@ -368,9 +368,10 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     if constexpr (distributed) {
         agree(comm, error_of(check_arguments));
         std::uint64_t setup = digest(&options.epochs, sizeof options.epochs);
+        setup = digest(&options.seed, sizeof options.seed, setup);
         for (const double x :
-             {double(options.batch_size), double(options.shuffle), double(options.seed), double(options.patience),
-              options.min_delta, options.max_seconds, double(options.schedule.kind), options.schedule.gamma,
+             {double(options.batch_size), double(options.shuffle), double(options.patience), options.min_delta,
+              options.max_seconds, double(options.schedule.kind), options.schedule.gamma,
               double(options.schedule.every), double(options.schedule.period), options.schedule.floor,
               options.schedule.warmup, double(validate), double(net.loss()), double(net.parameter_count())})
             setup = digest(&x, sizeof x, setup);
@@ -468,35 +469,49 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
              what);
     };
     // The batch's cost at `at`'s parameters, and its gradient into `ga`: backprop over the batch,
-    // or, distributed, over this process's rows of it, weighted by their share of the batch and
-    // summed over the processes (with, in the last place, how many processes failed).
+    // or, distributed, over this process's rows of it (its share of the batch's mean), summed
+    // over the processes: the weights of large layers in place, one MPI_Allreduce each; the
+    // rest (small layers' weights, every bias, the cost, and how many processes failed) packed
+    // into one.
     auto batch_backprop = [&](const NN<T>& at, MatrixView<const T> xb, MatrixView<const T> yb, std::size_t count,
                               Gradient<T>& ga) {
         if constexpr (!distributed) {
             (void)count;
             return double(at.backprop(xb, yb, ga));
         } else {
-            const std::size_t P = at.parameter_count();
-            reduced.assign(P + 2, T(0));
+            constexpr std::size_t in_place = std::size_t(1) << 16; // elements: bandwidth, not latency
+            if (!ga.matches(at.arch())) ga.resize(at.arch());
+            T cost = 0;
             const std::string error = error_of([&] {
-                if (xb.rows() == 0) return ga.resize(at.arch());
-                const T share = T(double(xb.rows()) / double(count)), cost = at.backprop(xb, yb, ga) * share;
-                std::size_t k = 0;
-                for (std::size_t l = 0; l < ga.layers(); ++l) {
-                    for (const T x : ga.weights(l).view()) reduced[k++] = x * share;
-                    for (const T x : ga.biases(l).view()) reduced[k++] = x * share;
-                }
-                reduced[P] = cost;
+                if (xb.rows() > 0) cost = at.backprop(xb, yb, ga, count);
             });
-            if (!error.empty()) reduced[P + 1] = T(1);
-            comm.sum(std::span<T>(reduced));
-            if (reduced[P + 1] != T(0)) agree(comm, error);
-            std::size_t k = 0;
+            if (xb.rows() == 0 || !error.empty())
+                for (std::size_t l = 0; l < ga.layers(); ++l) {
+                    ga.weights(l).fill(T(0));
+                    ga.biases(l).fill(T(0));
+                }
+            const auto packed = [&](std::size_t l) { return ga.weights(l).size() < in_place; };
+            reduced.clear();
             for (std::size_t l = 0; l < ga.layers(); ++l) {
-                for (T& x : ga.weights(l).view()) x = reduced[k++];
-                for (T& x : ga.biases(l).view()) x = reduced[k++];
+                if (packed(l)) reduced.insert(reduced.end(), ga.weights(l).begin(), ga.weights(l).end());
+                reduced.insert(reduced.end(), ga.biases(l).begin(), ga.biases(l).end());
             }
-            return double(reduced[P]);
+            reduced.push_back(cost);
+            reduced.push_back(error.empty() ? T(0) : T(1));
+            for (std::size_t l = 0; l < ga.layers(); ++l)
+                if (!packed(l)) comm.sum(std::span<T>(ga.weights(l).data(), ga.weights(l).size()));
+            comm.sum(std::span<T>(reduced));
+            if (reduced.back() != T(0)) agree(comm, error);
+            const T* next = reduced.data();
+            for (std::size_t l = 0; l < ga.layers(); ++l) {
+                if (packed(l)) {
+                    std::copy_n(next, ga.weights(l).size(), ga.weights(l).begin());
+                    next += ga.weights(l).size();
+                }
+                std::copy_n(next, ga.biases(l).size(), ga.biases(l).begin());
+                next += ga.biases(l).size();
+            }
+            return double(reduced[reduced.size() - 2]);
         }
     };
     try {
