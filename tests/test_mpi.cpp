@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include "helpers.hpp"
 #include <nn/mpi.hpp>
 #include <nn/nn.hpp>
 
@@ -58,15 +59,10 @@ nn::MatrixView<const T> part(const nn::Matrix<T>& M, nn::mpi::Rows rows) {
     return M.view().rows(rows.first, rows.count);
 }
 
-template <class T>
-std::vector<T> parameters(const nn::NN<T>& net) {
-    return nn::detail::flatten(net);
-}
-
 /// max |a - b| / max |a|: how far b is from a, relative to a's largest parameter.
 template <class T>
 double relative_difference(const nn::NN<T>& a, const nn::NN<T>& b) {
-    const std::vector<T> x = parameters(a), y = parameters(b);
+    const std::vector<T> x = test::parameters(a), y = test::parameters(b);
     double diff = 0, scale = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
         diff = std::max(diff, std::abs(double(x[i]) - double(y[i])));
@@ -131,7 +127,7 @@ void check_agreement(const Runs<T>& runs, double tolerance) {
     const double difference = relative_difference(runs.single, runs.distributed);
     MESSAGE("rank " << world().rank() << " of " << world().size() << ": relative difference " << difference);
     CHECK(difference <= tolerance);
-    if (world().size() == 1) CHECK(parameters(runs.single) == parameters(runs.distributed));
+    if (world().size() == 1) CHECK(test::parameters(runs.single) == test::parameters(runs.distributed));
     CHECK(same_on_every_process(runs.distributed));
     CHECK(runs.distributed_history.epochs.size() == runs.single_history.epochs.size());
     CHECK(runs.distributed_history.best_epoch == runs.single_history.best_epoch);
@@ -240,7 +236,7 @@ TEST_CASE("two runs on the same number of processes give the same bits") {
     nn::Adam<float> adam_a(0.01f), adam_b(0.01f);
     nn::mpi::train(world(), a, part(data.X, rows), part(data.Y, rows), adam_a, options);
     nn::mpi::train(world(), b, part(data.X, rows), part(data.Y, rows), adam_b, options);
-    CHECK(parameters(a) == parameters(b));
+    CHECK(test::parameters(a) == test::parameters(b));
     CHECK(same_on_every_process(a));
 }
 
@@ -250,7 +246,7 @@ TEST_CASE("bad data on one process stops every process with the same nn::Error, 
     const int last = world().size() - 1;
     if (world().rank() == last) data.X(rows.first + 3, 1) = NAN;
     nn::NN<float> net = classifier<float>();
-    const std::vector<float> before = parameters(net);
+    const std::vector<float> before = test::parameters(net);
     nn::SGD<float> sgd(0.1f);
     std::string message;
     try {
@@ -263,7 +259,7 @@ TEST_CASE("bad data on one process stops every process with the same nn::Error, 
     // The row is the one in that process's shard.
     CHECK(message.find("rank " + std::to_string(last) + ": X(3, 1) is nan; X must be finite") == 0);
     CHECK(same_on_every_process(message));
-    CHECK(parameters(net) == before);
+    CHECK(test::parameters(net) == before);
 }
 
 TEST_CASE("a divergence stops every process with the same nn::Error and the parameters from before") {
@@ -272,7 +268,7 @@ TEST_CASE("a divergence stops every process with the same nn::Error and the para
     nn::NN<float> net({4, 16, 3}, nn::Activation::Linear, nn::Activation::Linear, nn::Loss::MSE);
     if (world().rank() != 0)
         net = nn::NN<float>({4, 16, 3}, nn::Activation::Linear, nn::Activation::Linear, nn::Loss::MSE, {.seed = 9});
-    const std::vector<float> before = parameters(net);
+    const std::vector<float> before = test::parameters(net);
     nn::SGD<float> sgd(1e4f);
     std::string message;
     try {
@@ -285,7 +281,7 @@ TEST_CASE("a divergence stops every process with the same nn::Error and the para
     CHECK(message.find("training diverged at epoch ") == 0);
     CHECK(message.find("the network holds the parameters it had before nn::train") != std::string::npos);
     CHECK(same_on_every_process(message));
-    CHECK(parameters(net) == before); // each process's own, from before rank 0's were broadcast
+    CHECK(test::parameters(net) == before); // each process's own, from before rank 0's were broadcast
 }
 
 TEST_CASE("an exception from on_epoch on one process stops every process with the same nn::Error") {
@@ -319,7 +315,7 @@ TEST_CASE("processes given different options or networks all throw before traini
     const Blobs<float> data(14, 60);
     const auto rows = nn::mpi::shard(data.X.rows(), world());
     nn::NN<float> net = classifier<float>();
-    const std::vector<float> before = parameters(net);
+    const std::vector<float> before = test::parameters(net);
     nn::SGD<float> sgd(0.1f);
     nn::TrainOptions options{.epochs = 2, .progress = nn::Progress::Quiet};
     if (world().rank() == world().size() - 1) options.seed = 77;
@@ -332,7 +328,7 @@ TEST_CASE("processes given different options or networks all throw before traini
     if (world().size() > 1) {
         CHECK(message.find("the processes were given different networks") == 0);
         CHECK(same_on_every_process(message));
-        CHECK(parameters(net) == before);
+        CHECK(test::parameters(net) == before);
     } else {
         CHECK(message.empty());
     }
@@ -353,19 +349,17 @@ TEST_CASE("processes given different options or networks all throw before traini
 TEST_CASE("rank 0 alone writes the checkpoint, atomically, and its clock alone ends a timed run") {
     const Blobs<float> data(15, 120);
     const auto rows = nn::mpi::shard(data.X.rows(), world());
-    // A path of each process's own: only rank 0's may appear.
-    const std::string dir = std::filesystem::temp_directory_path() / ("nn_mpi_test_" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    const std::string path = dir + "/checkpoint.safetensors";
+    // A path of each process's own (a folder per process id): only rank 0's may appear.
+    const test::Folder folder;
+    const std::string path = folder.file("checkpoint.safetensors");
     nn::NN<float> net = classifier<float>();
     nn::Adam<float> adam(0.01f);
     nn::mpi::train(world(), net, part(data.X, rows), part(data.Y, rows), adam,
                    {.epochs = 4, .progress = nn::Progress::Quiet, .checkpoint = path, .checkpoint_every = 2});
     const bool exists = std::filesystem::exists(path);
     CHECK(exists == (world().rank() == 0));
-    if (exists) CHECK(parameters(nn::load<float>(path)) == parameters(net)); // epoch 4's, the last
+    if (exists) CHECK(test::parameters(nn::load<float>(path)) == test::parameters(net)); // epoch 4's, the last
     CHECK(!std::filesystem::exists(path + ".tmp"));
-    std::filesystem::remove_all(dir);
 
     // A budget of 0.25 s: rank 0's on_epoch sleeps 0.1 s an epoch, and every process stops after
     // the same epoch, the one when rank 0's clock passes the budget.

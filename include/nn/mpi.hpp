@@ -148,9 +148,7 @@ void broadcast(NN<T>& net, const Communicator& comm, int root = 0) {
     if (!nn::detail::same_everywhere(comm, net.parameter_count()))
         nn::detail::fail("the processes' networks have different numbers of parameters; this one has %zu",
                          net.parameter_count());
-    std::vector<T> parameters = nn::detail::flatten(net);
-    comm.broadcast(std::span<T>(parameters), root);
-    nn::detail::unflatten(parameters, net);
+    nn::detail::broadcast_parameters(net, comm, root);
 }
 
 /// Runs f() on this process, which every process of `comm` must do; when f throws on any of them

@@ -529,11 +529,20 @@ void NN<T>::learn(const Gradient<T>& g, T rate) {
     }
 }
 
+namespace detail {
+/// Throws nn::Error unless the matrix called `name` has `expected` columns: "X has 3 columns, the
+/// network takes 2 inputs" (verb "takes", noun "input") or "... gives 3 outputs" ("gives", "output").
+inline void check_columns(const char* name, std::size_t columns, std::size_t expected, const char* verb,
+                          const char* noun) {
+    if (columns != expected)
+        fail("%s has %zu column%s, the network %s %zu %s%s", name, columns, plural(columns), verb, expected, noun,
+             plural(expected));
+}
+} // namespace detail
+
 template <Real T>
 void NN<T>::check_inputs(MatrixView<const T> X, const char* name) const {
-    if (X.cols() != inputs())
-        detail::fail("%s has %zu column%s, the network takes %zu input%s", name, X.cols(), detail::plural(X.cols()),
-                     inputs(), detail::plural(inputs()));
+    detail::check_columns(name, X.cols(), inputs(), "takes", "input");
     if (X.rows() == 0) detail::fail("%s has no rows; at least one sample is needed", name);
     check_finite(X, name, name);
 }
@@ -541,9 +550,7 @@ void NN<T>::check_inputs(MatrixView<const T> X, const char* name) const {
 template <Real T>
 void NN<T>::check_data(MatrixView<const T> X, MatrixView<const T> Y, const char* x_name, const char* y_name) const {
     check_inputs(X, x_name);
-    if (Y.cols() != outputs())
-        detail::fail("%s has %zu column%s, the network gives %zu output%s", y_name, Y.cols(), detail::plural(Y.cols()),
-                     outputs(), detail::plural(outputs()));
+    detail::check_columns(y_name, Y.cols(), outputs(), "gives", "output");
     if (Y.rows() != X.rows())
         detail::fail("%s has %zu row%s, %s has %zu; %s and %s need one row per sample", y_name, Y.rows(),
                      detail::plural(Y.rows()), x_name, X.rows(), x_name, y_name);

@@ -317,12 +317,16 @@ template <Real T>
 void check_shard(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, const char* x_name,
                  const char* y_name) {
     if (X.rows() > 0 || Y.rows() > 0) return net.check_data(X, Y, x_name, y_name);
-    if (X.cols() != net.inputs())
-        fail("%s has %zu column%s, the network takes %zu input%s", x_name, X.cols(), plural(X.cols()), net.inputs(),
-             plural(net.inputs()));
-    if (Y.cols() != net.outputs())
-        fail("%s has %zu column%s, the network gives %zu output%s", y_name, Y.cols(), plural(Y.cols()), net.outputs(),
-             plural(net.outputs()));
+    check_columns(x_name, X.cols(), net.inputs(), "takes", "input");
+    check_columns(y_name, Y.cols(), net.outputs(), "gives", "output");
+}
+
+/// Every process's parameters <- root's (the networks' shapes the same).
+template <Real T, class Comm>
+void broadcast_parameters(NN<T>& net, const Comm& comm, int root) {
+    std::vector<T> parameters = flatten(net);
+    comm.broadcast(std::span<T>(parameters), root);
+    unflatten(parameters, net);
 }
 
 template <Real T, class Optimizer, class Comm = Solo>
@@ -414,11 +418,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         Optimizer optimizer;
     };
     const Snapshot before{net, optimizer};
-    if constexpr (distributed) { // every process starts from rank 0's parameters
-        std::vector<T> parameters = flatten(net);
-        comm.broadcast(std::span<T>(parameters), 0);
-        unflatten(parameters, net);
-    }
+    if constexpr (distributed) broadcast_parameters(net, comm, 0); // every process starts from rank 0's
     const bool bar =
         root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal()));
     const bool lines = root && options.progress != Progress::Quiet;
