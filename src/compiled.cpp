@@ -8,6 +8,8 @@ template class Matrix<float>;
 template class Matrix<double>;
 template class ParameterMatrix<float>;
 template class ParameterMatrix<double>;
+template class Parameters<float>;
+template class Parameters<double>;
 template class Gradient<float>;
 template class Gradient<double>;
 template class NN<float>;

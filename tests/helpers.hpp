@@ -23,15 +23,10 @@ nn::Matrix<T> random_matrix(nn::Rng& rng, std::size_t rows, std::size_t cols, T 
     return m;
 }
 
-/// Every parameter's derivative in one list, layer by layer, weights before biases.
+/// Every parameter's derivative in the flat order, in double.
 template <class T>
 std::vector<double> flatten(const nn::Gradient<T>& g) {
-    std::vector<double> out;
-    for (std::size_t l = 0; l < g.layers(); ++l) {
-        for (T x : g.weights(l)) out.push_back(static_cast<double>(x));
-        for (T x : g.biases(l)) out.push_back(static_cast<double>(x));
-    }
-    return out;
+    return {g.values().begin(), g.values().end()};
 }
 
 /// The largest |a - b| / max(|a|, |b|, floor) over the elements: a relative error that does not
@@ -55,12 +50,8 @@ inline double max_abs(const std::vector<double>& a) {
 template <class To, class From>
 nn::NN<To> convert(const nn::NN<From>& net) {
     nn::NN<To> out(net.arch(), net.activations(), net.loss(), {.scheme = nn::Init::Zero});
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        for (std::size_t i = 0; i < net.weights(l).size(); ++i)
-            out.weights(l).data()[i] = static_cast<To>(net.weights(l).data()[i]);
-        for (std::size_t i = 0; i < net.biases(l).size(); ++i)
-            out.biases(l).data()[i] = static_cast<To>(net.biases(l).data()[i]);
-    }
+    std::transform(net.parameters().begin(), net.parameters().end(), out.parameters().begin(),
+                   [](From p) { return static_cast<To>(p); });
     return out;
 }
 
@@ -71,15 +62,10 @@ nn::Matrix<To> convert(const nn::Matrix<From>& m) {
     return out;
 }
 
-/// Every parameter of the network, in the order of flatten().
+/// A copy of every parameter of the network, in the flat order.
 template <class T>
 std::vector<T> parameters(const nn::NN<T>& net) {
-    std::vector<T> out;
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        out.insert(out.end(), net.weights(l).begin(), net.weights(l).end());
-        out.insert(out.end(), net.biases(l).begin(), net.biases(l).end());
-    }
-    return out;
+    return {net.parameters().begin(), net.parameters().end()};
 }
 
 /// The networks of the deployment tests: the three shapes of issue 11 and a softmax classifier,

@@ -97,30 +97,3 @@ TEST_CASE("resize_for_overwrite keeps the storage when it is large enough") {
     m.resize_for_overwrite(11, 10);
     CHECK(m.size() == 110);
 }
-
-TEST_CASE_TEMPLATE("ParameterMatrix: elements and same-shape matrices in, other shapes refused", T, float, double) {
-    nn::ParameterMatrix<T> p(2, 3);
-    CHECK(p.rows() == 2);
-    CHECK(p.cols() == 3);
-    for (T x : p) CHECK(x == T(0));
-    p(1, 2) = T(5);
-    CHECK(p.data()[5] == T(5));
-    p = nn::Matrix<T>{{1, 2, 3}, {4, 5, 6}};
-    CHECK(p.matrix() == (nn::Matrix<T>{{1, 2, 3}, {4, 5, 6}}));
-    const nn::MatrixView<const T> v = p;
-    CHECK(v(1, 0) == T(4));
-    p = p.view(); // itself: no change
-    CHECK(p(0, 1) == T(2));
-    const auto before = p.matrix();
-    CHECK_THROWS_WITH_AS(p = nn::Matrix<T>(3, 2),
-                         "cannot assign a 3 x 2 matrix to parameters of shape 2 x 3: a network's weights and biases "
-                         "keep the shapes of its arch",
-                         nn::Error);
-    CHECK_THROWS_AS((p = {{1, 2}, {3, 4}}), nn::Error);
-    CHECK(p.matrix() == before);
-    nn::ParameterMatrix<T> q = p; // copies may be made, and assigned when the shapes agree
-    q(0, 0) = T(9);
-    CHECK(p(0, 0) == T(1));
-    p = q;
-    CHECK(p(0, 0) == T(9));
-}

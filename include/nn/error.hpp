@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include <nn/config.hpp>
+#include <nn/detail/format.hpp>
 
 namespace nn {
 
@@ -47,13 +49,14 @@ namespace detail {
 #define NN_DETAIL_PRINTF_COLD
 #endif
 
-/// Throws nn::Error with a printf-formatted message: fail("X has %zu columns", n). One plain
-/// out-of-line function, so that the checks cost their callers little code and compile time.
+/// Throws nn::Error with a printf-formatted message, the same under every locale (see
+/// detail/format.hpp): fail("X has %zu columns", n). One plain out-of-line function, so that the
+/// checks cost their callers little code and compile time.
 [[noreturn]] NN_DETAIL_PRINTF_COLD inline void fail(const char* format, ...) {
-    char message[1024]; // a longer message is cut short, never overrun
+    std::string message;
     std::va_list args;
     va_start(args, format);
-    std::vsnprintf(message, sizeof message, format, args);
+    vappend(message, format, args);
     va_end(args);
     throw Error(message);
 }

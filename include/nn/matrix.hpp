@@ -172,7 +172,11 @@ public:
     void resize_for_overwrite(std::size_t rows, std::size_t cols) {
         const std::size_t n = detail::checked_size(rows, cols, sizeof(T));
         if (n > capacity_) {
-            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment));
+            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment, std::nothrow));
+            if (!fresh)
+                detail::fail("out of memory: cannot allocate %zu bytes (%.3g GB) for a %zu x %zu matrix of %s",
+                             n * sizeof(T), double(n * sizeof(T)) / 1e9, rows, cols,
+                             sizeof(T) == 4 ? "float" : "double");
             ::operator delete(data_, alignment);
             data_ = fresh;
             capacity_ = n;
@@ -208,76 +212,9 @@ private:
     std::size_t capacity_ = 0;
 };
 
-/// A matrix whose shape is fixed when it is made: a network's weights and biases. Its elements can
-/// be read and written, and a matrix of the same shape assigned to it; a matrix of another shape
-/// throws nn::Error and changes nothing, so a network's parameters always have the shapes of its arch.
-///     auto& W = net.weights(0);
-///     W(1, 2) = 0.5f;                          // an element
-///     W = nn::Matrix<float>(W.rows(), W.cols()); // a whole matrix of the same shape
-template <class T>
-class ParameterMatrix {
-public:
-    using value_type = T;
-
-    /// A rows x cols matrix of zeros.
-    ParameterMatrix(std::size_t rows, std::size_t cols) : m_(rows, cols) {}
-    ParameterMatrix(const ParameterMatrix&) = default;
-    ParameterMatrix(ParameterMatrix&&) noexcept = default;
-
-    /// Copies the elements of a matrix or view of the same shape; another shape throws nn::Error.
-    ParameterMatrix& operator=(MatrixView<const T> other) {
-        if (other.rows() != rows() || other.cols() != cols())
-            detail::fail("cannot assign a %zu x %zu matrix to parameters of shape %zu x %zu: a network's weights and "
-                         "biases keep the shapes of its arch",
-                         other.rows(), other.cols(), rows(), cols());
-        const T* source = other.data();
-        if (source != m_.data())
-            for (std::size_t i = 0; i < size(); ++i) m_.data()[i] = source[i];
-        return *this;
-    }
-    ParameterMatrix& operator=(const ParameterMatrix& other) { return *this = other.view(); }
-    /// Nested braces, one inner list a row, of the same shape: W = {{1, 2}, {3, 4}}.
-    ParameterMatrix& operator=(std::initializer_list<std::initializer_list<T>> init) {
-        return *this = Matrix<T>(init).view();
-    }
-
-    std::size_t rows() const { return m_.rows(); }
-    std::size_t cols() const { return m_.cols(); }
-    std::size_t size() const { return m_.size(); }
-    bool empty() const { return m_.empty(); }
-    T* data() { return m_.data(); }
-    const T* data() const { return m_.data(); }
-    T* begin() { return m_.begin(); }
-    T* end() { return m_.end(); }
-    const T* begin() const { return m_.begin(); }
-    const T* end() const { return m_.end(); }
-    T& operator()(std::size_t r, std::size_t c) { return m_(r, c); }
-    const T& operator()(std::size_t r, std::size_t c) const { return m_(r, c); }
-
-    MatrixView<T> view() { return m_.view(); }
-    MatrixView<const T> view() const { return m_.view(); }
-    operator MatrixView<T>() { return view(); }
-    operator MatrixView<const T>() const { return view(); }
-    MatrixView<T> row(std::size_t i) { return m_.row(i); }
-    MatrixView<const T> row(std::size_t i) const { return m_.row(i); }
-    MatrixView<T> rows(std::size_t first, std::size_t count) { return m_.rows(first, count); }
-    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return m_.rows(first, count); }
-    void fill(T value) { m_.fill(value); }
-
-    /// The elements as a Matrix of their own.
-    Matrix<T> matrix() const { return m_; }
-
-    friend bool operator==(const ParameterMatrix& a, const ParameterMatrix& b) { return a.m_ == b.m_; }
-
-private:
-    Matrix<T> m_;
-};
-
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
 extern template class Matrix<float>;
 extern template class Matrix<double>;
-extern template class ParameterMatrix<float>;
-extern template class ParameterMatrix<double>;
 #endif
 
 } // namespace nn

@@ -21,6 +21,7 @@
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 #include <nn/metrics.hpp>
+#include <nn/parameters.hpp>
 #include <nn/rng.hpp>
 #include <nn/workspace.hpp>
 
@@ -96,10 +97,10 @@ public:
     }
     NN& operator=(NN&&) noexcept = default;
 
-    const std::vector<std::size_t>& arch() const { return arch_; }
-    std::size_t layers() const { return arch_.size() - 1; }
-    std::size_t inputs() const { return arch_.front(); }
-    std::size_t outputs() const { return arch_.back(); }
+    const std::vector<std::size_t>& arch() const { return params_.arch(); }
+    std::size_t layers() const { return params_.layers(); }
+    std::size_t inputs() const { return arch().front(); }
+    std::size_t outputs() const { return arch().back(); }
     /// One activation per layer; the last is the output layer's.
     const std::vector<Activation>& activations() const { return activations_; }
     /// The activation of layer l.
@@ -111,18 +112,21 @@ public:
     Loss loss() const { return loss_; }
 
     /// W(l), arch[l] x arch[l+1]: elements can be written, but its shape is fixed (see ParameterMatrix).
-    ParameterMatrix<T>& weights(std::size_t l) { return weights_[checked_layer(l)]; }
-    const ParameterMatrix<T>& weights(std::size_t l) const { return weights_[checked_layer(l)]; }
+    ParameterMatrix<T>& weights(std::size_t l) { return params_.weights(checked_layer(l)); }
+    const ParameterMatrix<T>& weights(std::size_t l) const { return params_.weights(checked_layer(l)); }
     /// b(l), 1 x arch[l+1].
-    ParameterMatrix<T>& biases(std::size_t l) { return biases_[checked_layer(l)]; }
-    const ParameterMatrix<T>& biases(std::size_t l) const { return biases_[checked_layer(l)]; }
+    ParameterMatrix<T>& biases(std::size_t l) { return params_.biases(checked_layer(l)); }
+    const ParameterMatrix<T>& biases(std::size_t l) const { return params_.biases(checked_layer(l)); }
+
+    /// Every weight and bias in one span, in the flat order (W(0) row by row, b(0), W(1), b(1),
+    /// ...: see nn::Parameters), the storage weights(l) and biases(l) view: for optimizers and
+    /// tools that see the parameters as one vector.
+    ///     std::vector<float> saved(net.parameters().begin(), net.parameters().end());
+    std::span<T> parameters() { return params_.values(); }
+    std::span<const T> parameters() const { return params_.values(); }
 
     /// The number of weights and biases.
-    std::size_t parameter_count() const {
-        std::size_t count = 0;
-        for (std::size_t l = 0; l < layers(); ++l) count += weights_[l].size() + biases_[l].size();
-        return count;
-    }
+    std::size_t parameter_count() const { return params_.size(); }
 
     /// Sets every weight and bias to a uniform draw between low and high, layer by layer, weights
     /// before biases, row by row: the same seed gives the same network everywhere.
@@ -286,11 +290,9 @@ private:
         return keeps_pre_activation() ? ws.z_out_.view() : ws.outputs_.back().view();
     }
 
-    std::vector<std::size_t> arch_;
     std::vector<Activation> activations_; // activations_[l] for layer l; the last is the output's
     Loss loss_;
-    std::vector<ParameterMatrix<T>> weights_;
-    std::vector<ParameterMatrix<T>> biases_;
+    Parameters<T> params_; // the weights and biases, in the flat order
 };
 
 // The member functions of more than a few lines, defined outside the class so that they are not
@@ -298,30 +300,26 @@ private:
 
 template <Real T>
 NN<T>::NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss, InitOptions init)
-    : arch_(std::move(arch)), activations_(std::move(activations)), loss_(loss) {
-    check_arch(arch_);
-    if (activations_.size() != layers())
+    : activations_(std::move(activations)), loss_(loss) {
+    check_arch(arch);
+    const std::size_t L = arch.size() - 1;
+    if (activations_.size() != L)
         detail::fail("activations has %zu entr%s; the arch makes %zu layer%s, one activation each", activations_.size(),
-                     activations_.size() == 1 ? "y" : "ies", layers(), detail::plural(layers()));
-    for (std::size_t l = 0; l < layers(); ++l) {
+                     activations_.size() == 1 ? "y" : "ies", L, detail::plural(L));
+    for (std::size_t l = 0; l < L; ++l) {
         if (!is_valid(activations_[l]))
             detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations_[l]));
-        if (l + 1 < layers() && activations_[l] == Activation::Softmax)
+        if (l + 1 < L && activations_[l] == Activation::Softmax)
             detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
     }
     if (!is_valid(loss)) detail::fail("the loss is not an nn::Loss (value %d)", int(loss));
-    if (output() == Activation::Softmax && arch_.back() < 2)
-        detail::fail("a softmax output needs at least 2 outputs, arch.back() is %zu", arch_.back());
+    if (output() == Activation::Softmax && arch.back() < 2)
+        detail::fail("a softmax output needs at least 2 outputs, arch.back() is %zu", arch.back());
     if (loss != Loss::MSE && output() != required_output(loss))
         detail::fail("the %s loss needs a %s output, the output activation is %s", name(loss),
                      name(required_output(loss)), name(output()));
     if (!is_valid(init.scheme)) detail::fail("InitOptions.scheme is not an nn::Init (value %d)", int(init.scheme));
-    weights_.reserve(layers());
-    biases_.reserve(layers());
-    for (std::size_t l = 0; l < layers(); ++l) {
-        weights_.emplace_back(arch_[l], arch_[l + 1]);
-        biases_.emplace_back(std::size_t(1), arch_[l + 1]);
-    }
+    params_.resize(arch);
     Rng rng(init.seed);
     this->init(rng, init.scheme);
 }
@@ -341,10 +339,7 @@ void NN<T>::randomize(Rng& rng, T low, T high) {
     if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high))
         detail::fail("randomize needs finite low <= high, was given low = %.9g, high = %.9g", double(low),
                      double(high));
-    for (std::size_t l = 0; l < layers(); ++l) {
-        for (T& w : weights_[l]) w = rng.uniform(low, high);
-        for (T& b : biases_[l]) b = rng.uniform(low, high);
-    }
+    for (T& p : params_.values()) p = rng.uniform(low, high); // the flat order: by layer, weights first
 }
 
 template <Real T>
@@ -352,17 +347,17 @@ void NN<T>::init(Rng& rng, Init scheme) {
     if (!is_valid(scheme)) detail::fail("init was given an unknown nn::Init (value %d)", int(scheme));
     if (scheme == Init::Uniform) return randomize(rng, T(-1), T(1));
     for (std::size_t l = 0; l < layers(); ++l) {
-        biases_[l].fill(T(0));
+        params_.biases(l).fill(T(0));
         if (scheme == Init::Zero) {
-            weights_[l].fill(T(0));
+            params_.weights(l).fill(T(0));
             continue;
         }
         const Activation act = activation(l);
         const bool he =
             scheme == Init::He || (scheme == Init::Auto && (act == Activation::ReLU || act == Activation::LeakyReLU));
-        const double fan_in = double(arch_[l]), fan_out = double(arch_[l + 1]);
+        const double fan_in = double(arch()[l]), fan_out = double(arch()[l + 1]);
         const T limit = static_cast<T>(std::sqrt(6.0 / (he ? fan_in : fan_in + fan_out)));
-        for (T& w : weights_[l]) w = rng.uniform(-limit, limit);
+        for (T& w : params_.weights(l)) w = rng.uniform(-limit, limit);
     }
 }
 
@@ -415,7 +410,7 @@ T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, 
     if (batch_rows < X.rows())
         detail::fail("backprop was told the batch has %zu row%s, fewer than the %zu of X", batch_rows,
                      detail::plural(batch_rows), X.rows());
-    if (!g.matches(arch_)) g.resize(arch_);
+    if (!g.matches(arch())) g.resize(arch());
     Workspace<T>& ws = g.workspace_;
     run_forward(X, ws);
     const std::size_t n = X.rows();
@@ -429,8 +424,8 @@ T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, 
         detail::column_sums<T>(delta, g.biases(l));
         if (l == 0) break;
         Matrix<T>& below = ws.deltas_[(l - 1) % 2];
-        below.resize_for_overwrite(n, arch_[l]);
-        detail::matmul_a_bt<T>(delta, weights_[l], below); // n x arch[l]
+        below.resize_for_overwrite(n, arch()[l]);
+        detail::matmul_a_bt<T>(delta, params_.weights(l), below); // n x arch[l]
         detail::mul_derivative<T>(below, ws.outputs_[l - 1], activations_[l - 1]);
     }
     return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
@@ -447,8 +442,6 @@ void NN<T>::output_jacobian(MatrixView<const T> X, MatrixView<T> J) const {
                      n * m, P, n, m, P, J.rows(), J.cols());
     Workspace<T> ws;
     const MatrixView<const T> A = run_forward(X, ws);
-    std::vector<std::size_t> offset(L, 0); // where layer l's parameters start in a row of J
-    for (std::size_t l = 1; l < L; ++l) offset[l] = offset[l - 1] + weights_[l - 1].size() + biases_[l - 1].size();
     Matrix<T> deltas[2];
     for (std::size_t o = 0; o < m; ++o) {
         Matrix<T>& top = deltas[(L - 1) % 2]; // d a(i, o) / d z(L-1)(i, j)
@@ -463,9 +456,9 @@ void NN<T>::output_jacobian(MatrixView<const T> X, MatrixView<T> J) const {
         for (std::size_t l = L; l-- > 0;) {
             const Matrix<T>& delta = deltas[l % 2];
             const MatrixView<const T> in = l == 0 ? X : ws.outputs_[l - 1].view();
-            const std::size_t rows = arch_[l], cols = arch_[l + 1];
+            const std::size_t rows = arch()[l], cols = arch()[l + 1];
             for (std::size_t i = 0; i < n; ++i) {
-                T* row = J.data() + (i * m + o) * P + offset[l];
+                T* row = J.data() + (i * m + o) * P + detail::layer_offset(arch(), l); // the flat order
                 const T* d = delta.data() + i * cols;
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t c = 0; c < cols; ++c) row[r * cols + c] = in(i, r) * d[c];
@@ -473,8 +466,8 @@ void NN<T>::output_jacobian(MatrixView<const T> X, MatrixView<T> J) const {
             }
             if (l == 0) break;
             Matrix<T>& below = deltas[(l - 1) % 2];
-            below.resize_for_overwrite(n, arch_[l]);
-            detail::matmul_a_bt<T>(delta, weights_[l], below);
+            below.resize_for_overwrite(n, arch()[l]);
+            detail::matmul_a_bt<T>(delta, params_.weights(l), below);
             detail::mul_derivative<T>(below, ws.outputs_[l - 1], activations_[l - 1]);
         }
     }
@@ -487,10 +480,10 @@ Gradient<T> NN<T>::finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T e
         detail::fail("finite_diff needs a finite eps > 0, was given %.9g", double(eps));
     if (diff != Diff::Forward && diff != Diff::Central)
         detail::fail("finite_diff was given an unknown nn::Diff (value %d)", int(diff));
-    Gradient<T> g(arch_);
+    Gradient<T> g(arch());
     Workspace<T> ws;
     const double base = unchecked_cost(X, Y, ws); // costs stay in double: a float quotient keeps its digits
-    auto differentiate = [&](ParameterMatrix<T>& params, Matrix<T>& grads, const char* what, std::size_t l) {
+    auto differentiate = [&](ParameterMatrix<T>& params, ParameterMatrix<T>& grads, const char* what, std::size_t l) {
         for (std::size_t i = 0; i < params.size(); ++i) {
             T& p = params.data()[i];
             const T saved = p;
@@ -512,8 +505,8 @@ Gradient<T> NN<T>::finite_diff(MatrixView<const T> X, MatrixView<const T> Y, T e
         }
     };
     for (std::size_t l = 0; l < layers(); ++l) {
-        differentiate(weights_[l], g.weights(l), "weights", l);
-        differentiate(biases_[l], g.biases(l), "biases", l);
+        differentiate(params_.weights(l), g.weights(l), "weights", l);
+        differentiate(params_.biases(l), g.biases(l), "biases", l);
     }
     return g;
 }
@@ -523,10 +516,7 @@ void NN<T>::learn(const Gradient<T>& g, T rate) {
     if (!std::isfinite(rate) || !(rate >= T(0)))
         detail::fail("learn needs a finite rate >= 0, was given %.9g", double(rate));
     check_gradient(g);
-    for (std::size_t l = 0; l < layers(); ++l) {
-        detail::axpy_step<T>(weights_[l], g.weights(l), rate);
-        detail::axpy_step<T>(biases_[l], g.biases(l), rate);
-    }
+    detail::axpy_step<T>(params_.view(), g.view(), rate);
 }
 
 namespace detail {
@@ -563,44 +553,32 @@ void NN<T>::check_gradient(const Gradient<T>& g) const {
     if (g.layers() != layers())
         detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
                      layers());
-    for (std::size_t l = 0; l < layers(); ++l) {
-        const Matrix<T>& w = g.weights(l);
-        const Matrix<T>& b = g.biases(l);
-        if (w.rows() != arch_[l] || w.cols() != arch_[l + 1])
-            detail::fail("gradient weights(%zu) is %zu x %zu, the network's arch makes it %zu x %zu", l, w.rows(),
-                         w.cols(), arch_[l], arch_[l + 1]);
-        if (b.rows() != 1 || b.cols() != arch_[l + 1])
-            detail::fail("gradient biases(%zu) is %zu x %zu, the network's arch makes it 1 x %zu", l, b.rows(),
-                         b.cols(), arch_[l + 1]);
-        check_finite(w, "gradient weights", "the gradient", l);
-        check_finite(b, "gradient biases", "the gradient", l);
+    for (std::size_t l = 0; l < layers(); ++l)
+        if (g.arch()[l] != arch()[l] || g.arch()[l + 1] != arch()[l + 1])
+            detail::fail("gradient weights(%zu) is %zu x %zu, the network's arch makes it %zu x %zu", l, g.arch()[l],
+                         g.arch()[l + 1], arch()[l], arch()[l + 1]);
+    if (detail::all_finite<T>(g.values().data(), g.size())) return;
+    for (std::size_t l = 0; l < layers(); ++l) { // say where
+        check_finite(g.weights(l), "gradient weights", "the gradient", l);
+        check_finite(g.biases(l), "gradient biases", "the gradient", l);
     }
 }
 
 template <Real T>
 bool NN<T>::parameters_finite() const {
-    for (std::size_t l = 0; l < layers(); ++l)
-        if (!detail::all_finite<T>(weights_[l].data(), weights_[l].size()) ||
-            !detail::all_finite<T>(biases_[l].data(), biases_[l].size()))
-            return false;
-    return true;
+    return detail::all_finite<T>(params_.values().data(), params_.size());
 }
 
 template <Real T>
 std::string NN<T>::summary() const {
-    char line[128];
-    std::snprintf(line, sizeof line, "NN<%s>: %zu layer%s, loss %s\n", sizeof(T) == sizeof(float) ? "float" : "double",
-                  layers(), detail::plural(layers()), name(loss_));
-    std::string out = line;
+    std::string out = detail::format("NN<%s>: %zu layer%s, loss %s\n", sizeof(T) == sizeof(float) ? "float" : "double",
+                                     layers(), detail::plural(layers()), name(loss_));
     out += "  layer      in ->    out  activation    parameters\n";
-    for (std::size_t l = 0; l < layers(); ++l) {
-        std::snprintf(line, sizeof line, "  %5zu  %6zu -> %6zu  %-10s  %12zu\n", l, arch_[l], arch_[l + 1],
-                      name(activations_[l]), weights_[l].size() + biases_[l].size());
-        out += line;
-    }
-    std::snprintf(line, sizeof line, "  total  %6zu -> %6zu              %12zu\n", inputs(), outputs(),
-                  parameter_count());
-    return out += line;
+    for (std::size_t l = 0; l < layers(); ++l)
+        detail::append(out, "  %5zu  %6zu -> %6zu  %-10s  %12zu\n", l, arch()[l], arch()[l + 1], name(activations_[l]),
+                       params_.weights(l).size() + params_.biases(l).size());
+    detail::append(out, "  total  %6zu -> %6zu              %12zu\n", inputs(), outputs(), parameter_count());
+    return out;
 }
 
 template <Real T>
@@ -642,54 +620,20 @@ MatrixView<const T> NN<T>::run_forward(MatrixView<const T> X, Workspace<T>& ws) 
     outs.resize(layers());
     for (std::size_t l = 0; l < layers(); ++l) {
         const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
-        outs[l].resize_for_overwrite(X.rows(), arch_[l + 1]);
+        outs[l].resize_for_overwrite(X.rows(), arch()[l + 1]);
         if (l + 1 < layers() || !keeps_pre_activation()) {
-            detail::matmul<T>(in, weights_[l], outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-            detail::add_bias_activate<T>(outs[l], biases_[l], activations_[l]);
+            detail::matmul<T>(in, params_.weights(l), outs[l]); // n x arch[l] . arch[l] x arch[l+1]
+            detail::add_bias_activate<T>(outs[l], params_.biases(l), activations_[l]);
         } else { // the output layer keeps its pre-activation for the cost
             auto& z = ws.z_out_;
-            z.resize_for_overwrite(X.rows(), arch_[l + 1]);
-            detail::matmul<T>(in, weights_[l], z);
-            detail::add_bias<T>(z, biases_[l]);
+            z.resize_for_overwrite(X.rows(), arch()[l + 1]);
+            detail::matmul<T>(in, params_.weights(l), z);
+            detail::add_bias<T>(z, params_.biases(l));
             detail::activate_rows<T>(z, output(), outs[l]);
         }
     }
     return outs.back();
 }
-
-namespace detail {
-
-/// The parameters in the flat order (W(0) row by row, b(0), W(1), b(1), ...), as
-/// NN::output_jacobian numbers them.
-template <Real T>
-std::vector<T> flatten(const NN<T>& net) {
-    std::vector<T> out;
-    out.reserve(net.parameter_count());
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        for (const T x : net.weights(l).view()) out.push_back(x);
-        for (const T x : net.biases(l).view()) out.push_back(x);
-    }
-    return out;
-}
-template <Real T>
-std::vector<T> flatten(const Gradient<T>& g) {
-    std::vector<T> out;
-    for (std::size_t l = 0; l < g.layers(); ++l) {
-        out.insert(out.end(), g.weights(l).begin(), g.weights(l).end());
-        out.insert(out.end(), g.biases(l).begin(), g.biases(l).end());
-    }
-    return out;
-}
-template <Real T>
-void unflatten(const std::vector<T>& x, NN<T>& net) {
-    std::size_t k = 0;
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        for (T& p : net.weights(l).view()) p = x[k++];
-        for (T& p : net.biases(l).view()) p = x[k++];
-    }
-}
-
-} // namespace detail
 
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
 extern template class NN<float>;

@@ -14,6 +14,7 @@
 #include <nn/model.hpp>
 #include <nn/network.hpp>
 #include <nn/optim.hpp>
+#include <nn/parameters.hpp>
 #include <nn/picture.hpp>
 #include <nn/rng.hpp>
 #include <nn/static_network.hpp>

@@ -91,20 +91,15 @@ public:
     void step(NN<T>& net, const Gradient<T>& g) {
         net.check_gradient(g);
         if (momentum_ != T(0) && !velocity_.matches(net.arch())) velocity_.resize(net.arch());
-        for (std::size_t l = 0; l < net.layers(); ++l) {
-            detail::sgd_step<T>(net.weights(l), g.weights(l),
-                                momentum_ != T(0) ? velocity_.weights(l).view() : MatrixView<T>(), rate_, momentum_,
-                                nesterov_, weight_decay_);
-            detail::sgd_step<T>(net.biases(l), g.biases(l),
-                                momentum_ != T(0) ? velocity_.biases(l).view() : MatrixView<T>(), rate_, momentum_,
-                                nesterov_, weight_decay_);
-        }
+        detail::sgd_step<T>(detail::as_row(net.parameters()), g.view(),
+                            momentum_ != T(0) ? velocity_.view() : MatrixView<T>(), rate_, momentum_, nesterov_,
+                            weight_decay_);
     }
 
 private:
     T rate_ = 0, momentum_, weight_decay_;
     bool nesterov_;
-    Gradient<T> velocity_;
+    Parameters<T> velocity_; // laid out as the parameters
 };
 
 /// Adam with decoupled weight decay (AdamW), as torch.optim.AdamW:
@@ -143,17 +138,13 @@ public:
         ++t_;
         const T c1 = T(1) - static_cast<T>(std::pow(double(beta1_), double(t_)));
         const T c2 = T(1) - static_cast<T>(std::pow(double(beta2_), double(t_)));
-        for (std::size_t l = 0; l < net.layers(); ++l) {
-            detail::adam_step<T>(net.weights(l), g.weights(l), m_.weights(l), v_.weights(l), rate_, beta1_, beta2_,
-                                 eps_, weight_decay_, c1, c2);
-            detail::adam_step<T>(net.biases(l), g.biases(l), m_.biases(l), v_.biases(l), rate_, beta1_, beta2_, eps_,
-                                 weight_decay_, c1, c2);
-        }
+        detail::adam_step<T>(detail::as_row(net.parameters()), g.view(), m_.view(), v_.view(), rate_, beta1_, beta2_,
+                             eps_, weight_decay_, c1, c2);
     }
 
 private:
     T rate_ = 0, beta1_, beta2_, eps_, weight_decay_;
-    Gradient<T> m_, v_;
+    Parameters<T> m_, v_; // the moments, laid out as the parameters
     std::uint64_t t_ = 0;
 };
 
@@ -190,43 +181,35 @@ public:
 
     /// Every parameter's current step size, shaped like the network's parameters (empty before
     /// the first step).
-    const Gradient<T>& step_sizes() const { return steps_; }
+    const Parameters<T>& step_sizes() const { return steps_; }
 
     void step(NN<T>& net, const Gradient<T>& g) {
         net.check_gradient(g);
         if (!steps_.matches(net.arch())) {
             steps_.resize(net.arch());
             previous_.resize(net.arch()); // zeros: no sign to compare with yet
-            for (std::size_t l = 0; l < net.layers(); ++l) {
-                steps_.weights(l).fill(o_.initial_step);
-                steps_.biases(l).fill(o_.initial_step);
-            }
+            steps_.fill(o_.initial_step);
         }
-        for (std::size_t l = 0; l < net.layers(); ++l) {
-            update(net.weights(l), g.weights(l), steps_.weights(l), previous_.weights(l));
-            update(net.biases(l), g.biases(l), steps_.biases(l), previous_.biases(l));
-        }
-    }
-
-private:
-    void update(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> S, MatrixView<T> previous) const {
+        const std::span<T> P = net.parameters(), S = steps_.values(), previous = previous_.values();
+        const std::span<const T> G = g.values();
         for (std::size_t i = 0; i < P.size(); ++i) {
-            T g = G.data()[i], &step = S.data()[i];
-            const T before = previous.data()[i];
-            const int sign = (g > T(0)) - (g < T(0)), sign_before = (before > T(0)) - (before < T(0));
+            T gi = G[i], &step = S[i];
+            const T before = previous[i];
+            const int sign = (gi > T(0)) - (gi < T(0)), sign_before = (before > T(0)) - (before < T(0));
             if (sign * sign_before > 0) {
                 step = std::min(step * o_.eta_plus, o_.max_step);
             } else if (sign * sign_before < 0) {
                 step = std::max(step * o_.eta_minus, o_.min_step);
-                g = T(0);
+                gi = T(0);
             }
-            P.data()[i] -= g > T(0) ? step : g < T(0) ? -step : T(0);
-            previous.data()[i] = g;
+            P[i] -= gi > T(0) ? step : gi < T(0) ? -step : T(0);
+            previous[i] = gi;
         }
     }
 
+private:
     Options o_;
-    Gradient<T> steps_, previous_;
+    Parameters<T> steps_, previous_; // laid out as the parameters
 };
 
 /// L-BFGS (Nocedal, 1980), the quasi-Newton method scikit-learn recommends for small data: each
@@ -271,7 +254,7 @@ public:
     void step(NN<T>& net, const Gradient<T>& g, double cost, CostAt&& cost_at) {
         net.check_gradient(g);
         if (!std::isfinite(cost)) detail::fail("LBFGS was given a cost of %.9g; it must be finite", cost);
-        std::vector<T> x = flatten(net), grad = flatten(g);
+        std::vector<T> x(net.parameters().begin(), net.parameters().end()), grad(g.values().begin(), g.values().end());
         if (stalled_ && x == previous_x_ && grad == previous_g_) return; // the same point: no better now
         if (x.size() != previous_x_.size()) forget(), previous_x_.clear();
         if (!previous_x_.empty()) { // the change since the last step, if it tells the curvature
@@ -299,7 +282,7 @@ public:
             if (pairs_.empty()) break;
             forget(); // the estimate led nowhere: once more from the gradient
         }
-        unflatten(x, net);
+        set(net, x);
         stalled_ = true;
     }
 
@@ -311,16 +294,14 @@ private:
 
     void forget() { pairs_.clear(); }
 
-    static std::vector<T> flatten(const NN<T>& net) { return detail::flatten(net); }
-    static std::vector<T> flatten(const Gradient<T>& g) { return detail::flatten(g); }
-    static void unflatten(const std::vector<T>& x, NN<T>& net) { detail::unflatten(x, net); }
+    static void set(NN<T>& net, const std::vector<T>& x) { std::copy(x.begin(), x.end(), net.parameters().begin()); }
     static std::vector<T> difference(const std::vector<T>& a, const std::vector<T>& b) {
         std::vector<T> out(a.size());
         for (std::size_t i = 0; i < a.size(); ++i) out[i] = a[i] - b[i];
         return out;
     }
-    template <class U, class V>
-    static double dot(const std::vector<U>& a, const std::vector<V>& b) {
+    template <class A, class B> // vectors or spans of T or double
+    static double dot(const A& a, const B& b) {
         double sum = 0;
         for (std::size_t i = 0; i < a.size(); ++i) sum += double(a[i]) * double(b[i]);
         return sum;
@@ -365,15 +346,10 @@ private:
         const auto at = [&](double a, double& c, double& dc) {
             for (std::size_t i = 0; i < x.size(); ++i) trial[i] = T(double(x[i]) + a * d[i]);
             if (trial == x) return false;
-            unflatten(trial, net);
+            set(net, trial);
             ++evaluations;
             c = double(cost_at(net, trial_gradient_));
-            dc = 0;
-            std::size_t k = 0;
-            for (std::size_t l = 0; l < trial_gradient_.layers(); ++l) {
-                for (const T g : trial_gradient_.weights(l)) dc += double(g) * d[k++];
-                for (const T g : trial_gradient_.biases(l)) dc += double(g) * d[k++];
-            }
+            dc = dot(trial_gradient_.values(), d);
             if (!std::isfinite(dc)) c = std::numeric_limits<double>::infinity();
             return true;
         };
@@ -386,7 +362,7 @@ private:
         const auto settle = [&] { // out of evaluations: the best length found, if any
             if (best_a == 0) return false;
             for (std::size_t i = 0; i < x.size(); ++i) trial[i] = T(double(x[i]) + best_a * d[i]);
-            unflatten(trial, net);
+            set(net, trial);
             return true;
         };
         // Narrows [lo, hi], where lo meets sufficient decrease and C is lower at lo than at hi.
@@ -569,7 +545,7 @@ public:
                 return c / n_all;
             }
         };
-        const std::vector<T> x = detail::flatten(net);
+        const std::vector<T> x(net.parameters().begin(), net.parameters().end());
         std::vector<T> trial(P);
         stalled_ = false;
         for (;;) {
@@ -577,7 +553,7 @@ public:
             if (detail::damped_cholesky_solve(H_, mu_, b, factor_, delta_)) {
                 for (std::size_t p = 0; p < P; ++p) trial[p] = T(double(x[p]) + delta_[p]);
                 moved = trial != x;
-                detail::unflatten(trial, net);
+                std::copy(trial.begin(), trial.end(), net.parameters().begin());
                 const double c = cost_here();
                 if (std::isfinite(c) && c < cost && net.parameters_finite()) {
                     mu_ *= o_.decrease;
@@ -588,7 +564,7 @@ public:
             if (more > o_.max_damping || !moved) break;
             mu_ = more;
         }
-        detail::unflatten(x, net);
+        std::copy(x.begin(), x.end(), net.parameters().begin());
         stalled_ = true;
     }
 

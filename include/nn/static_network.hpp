@@ -21,8 +21,8 @@ namespace nn {
 
 namespace detail {
 
-/// Width l of a StaticNN's Widths..., and where layer l's parameters start: each layer's weights
-/// (in x out, row by row), then its biases. (Functions at namespace scope: a class's own static
+/// Width l of a StaticNN's Widths..., and where layer l's parameters start in the flat order of
+/// nn::Parameters. (Functions at namespace scope: a class's own static
 /// members are not constant expressions inside its body for every compiler.)
 template <std::size_t... Widths>
 constexpr std::size_t static_width(std::size_t l) {
@@ -33,9 +33,7 @@ constexpr std::size_t static_width(std::size_t l) {
 template <std::size_t... Widths>
 constexpr std::size_t static_offset(std::size_t l) {
     constexpr std::size_t w[] = {Widths...};
-    std::size_t at = 0;
-    for (std::size_t k = 0; k < l; ++k) at += w[k] * w[k + 1] + w[k + 1];
-    return at;
+    return layer_offset(w, l); // nn::Parameters' flat order
 }
 
 template <std::size_t... Widths>
@@ -79,12 +77,8 @@ public:
             detail::fail("a StaticNN of arch %s cannot take a network of arch %s",
                          detail::join_arch({std::begin(arch), std::end(arch)}).c_str(),
                          detail::join_arch(net.arch()).c_str());
-        T* p = params_.data();
-        for (std::size_t l = 0; l < layers; ++l) {
-            for (T w : net.weights(l)) *p++ = w;
-            for (T b : net.biases(l)) *p++ = b;
-            acts_[l] = net.activation(l);
-        }
+        std::copy(net.parameters().begin(), net.parameters().end(), params_.begin()); // the same flat order
+        for (std::size_t l = 0; l < layers; ++l) acts_[l] = net.activation(l);
     }
 
     /// The network in a file nn::save wrote (see nn::load); nn::Error when the file's arch is not

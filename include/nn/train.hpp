@@ -296,12 +296,8 @@ inline std::uint64_t digest(const void* data, std::size_t bytes, std::uint64_t h
 }
 template <Real T>
 std::uint64_t digest(const NN<T>& net) {
-    std::uint64_t h = digest(net.arch().data(), net.arch().size() * sizeof(std::size_t));
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        h = digest(net.weights(l).data(), net.weights(l).size() * sizeof(T), h);
-        h = digest(net.biases(l).data(), net.biases(l).size() * sizeof(T), h);
-    }
-    return h;
+    const std::uint64_t h = digest(net.arch().data(), net.arch().size() * sizeof(std::size_t));
+    return digest(net.parameters().data(), net.parameters().size() * sizeof(T), h);
 }
 
 /// True when every process's `value` is the same.
@@ -324,9 +320,7 @@ void check_shard(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y,
 /// Every process's parameters <- root's (the networks' shapes the same).
 template <Real T, class Comm>
 void broadcast_parameters(NN<T>& net, const Comm& comm, int root) {
-    std::vector<T> parameters = flatten(net);
-    comm.broadcast(std::span<T>(parameters), root);
-    unflatten(parameters, net);
+    comm.broadcast(net.parameters(), root);
 }
 
 template <Real T, class Optimizer, class Comm = Solo>
@@ -428,8 +422,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     for (std::size_t i = 0; i < n; ++i) order[i] = i;
     Matrix<T> Xb, Yb; // the shuffled batch, gathered
     Gradient<T> g;
-    std::vector<T> reduced; // a distributed run's gradient and cost, summed over the processes
-    struct Evaluation {     // the last point cost_at measured, when every step sees the same batch
+    struct Evaluation { // the last point cost_at measured, when every step sees the same batch
         std::vector<T> parameters;
         double cost = 0;
         Gradient<T> g;
@@ -479,39 +472,17 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             (void)count;
             return double(at.backprop(xb, yb, ga));
         } else {
-            constexpr std::size_t in_place = std::size_t(1) << 16; // elements: bandwidth, not latency
             if (!ga.matches(at.arch())) ga.resize(at.arch());
             T cost = 0;
             const std::string error = error_of([&] {
                 if (xb.rows() > 0) cost = at.backprop(xb, yb, ga, count);
             });
-            if (xb.rows() == 0 || !error.empty())
-                for (std::size_t l = 0; l < ga.layers(); ++l) {
-                    ga.weights(l).fill(T(0));
-                    ga.biases(l).fill(T(0));
-                }
-            const auto packed = [&](std::size_t l) { return ga.weights(l).size() < in_place; };
-            reduced.clear();
-            for (std::size_t l = 0; l < ga.layers(); ++l) {
-                if (packed(l)) reduced.insert(reduced.end(), ga.weights(l).begin(), ga.weights(l).end());
-                reduced.insert(reduced.end(), ga.biases(l).begin(), ga.biases(l).end());
-            }
-            reduced.push_back(cost);
-            reduced.push_back(error.empty() ? T(0) : T(1));
-            for (std::size_t l = 0; l < ga.layers(); ++l)
-                if (!packed(l)) comm.sum(std::span<T>(ga.weights(l).data(), ga.weights(l).size()));
-            comm.sum(std::span<T>(reduced));
-            if (reduced.back() != T(0)) agree(comm, error);
-            const T* next = reduced.data();
-            for (std::size_t l = 0; l < ga.layers(); ++l) {
-                if (packed(l)) {
-                    std::copy_n(next, ga.weights(l).size(), ga.weights(l).begin());
-                    next += ga.weights(l).size();
-                }
-                std::copy_n(next, ga.biases(l).size(), ga.biases(l).begin());
-                next += ga.biases(l).size();
-            }
-            return double(reduced[reduced.size() - 2]);
+            if (xb.rows() == 0 || !error.empty()) ga.fill(T(0));
+            T extra[2] = {cost, error.empty() ? T(0) : T(1)};
+            comm.sum(ga.values()); // in place, one MPI_Allreduce
+            comm.sum(std::span<T>(extra, 2));
+            if (extra[1] != T(0)) agree(comm, error);
+            return double(extra[0]);
         }
     };
     try {
@@ -549,12 +520,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 // A line search's last trial is often the point it accepts: on the same batch
                 // (one batch, not shuffled) its cost and gradient are reused, not recomputed.
                 double cost;
-                if (searched.valid && detail::flatten(net) == searched.parameters) {
+                if (searched.valid && std::ranges::equal(net.parameters(), searched.parameters)) {
                     cost = searched.cost;
-                    for (std::size_t l = 0; l < g.layers(); ++l) {
-                        std::copy(searched.g.weights(l).begin(), searched.g.weights(l).end(), g.weights(l).begin());
-                        std::copy(searched.g.biases(l).begin(), searched.g.biases(l).end(), g.biases(l).begin());
-                    }
+                    std::ranges::copy(searched.g.values(), g.values().begin());
                 } else {
                     cost = batch_backprop(net, xb, yb, count, g);
                 }
@@ -567,7 +535,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
                         const double c = batch_backprop(trial, xb, yb, count, at);
                         if (same_batch) {
-                            searched.parameters = detail::flatten(trial);
+                            searched.parameters.assign(trial.parameters().begin(), trial.parameters().end());
                             searched.cost = c;
                             searched.g = at;
                             searched.valid = true;
