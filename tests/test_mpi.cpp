@@ -73,7 +73,8 @@ double relative_difference(const nn::NN<T>& a, const nn::NN<T>& b) {
 
 template <class T>
 bool same_on_every_process(const nn::NN<T>& net) {
-    return nn::detail::same_everywhere(world(), nn::detail::digest(net));
+    return nn::detail::same_everywhere(world(),
+                                       nn::detail::digest(net.parameters().data(), net.parameter_count() * sizeof(T)));
 }
 bool same_on_every_process(const std::string& text) {
     return nn::detail::same_everywhere(world(), nn::detail::digest(text.data(), text.size()));

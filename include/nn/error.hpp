@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -59,6 +60,21 @@ namespace detail {
     vappend(message, format, args);
     va_end(args);
     throw Error(message);
+}
+
+/// The message of what `f` throws, or "" when it returns: for code that must go on and report
+/// (a checkpoint that cannot be written) or agree with other processes before it throws.
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+        return {};
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        return what.empty() ? std::string("an exception with an empty message") : what;
+    } catch (...) {
+        return "an exception that is not a std::exception";
+    }
 }
 
 /// "s" when n is not 1, for messages like "has %zu column%s".

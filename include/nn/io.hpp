@@ -1,13 +1,13 @@
-// nn/io.hpp: saving and loading networks as safetensors files.
+// nn/io.hpp: saving and loading networks as safetensors files (the format: detail/safetensors.hpp).
 //
-// The format (github.com/huggingface/safetensors): an 8-byte little-endian header length N, N
-// bytes of JSON naming each tensor's dtype, shape and [begin, end) byte offsets into the data
-// that follows, then the raw little-endian data. nn writes, for each layer l,
+// nn writes, for each layer l,
 //   layers.{l}.weight  [out, in]  (PyTorch nn.Linear's layout: the transpose of weights(l))
 //   layers.{l}.bias    [out]
 // as F32 or F64, and __metadata__ {"arch": "10,20,6", "activations": "sigmoid,sigmoid", "hidden":
 // "sigmoid", "output": "sigmoid", "loss": "mse", "nn_version": "0.1.0"} ("hidden" and "output"
-// only where all hidden layers share one activation: what files before "activations" hold).
+// only where all hidden layers share one activation: what files before "activations" hold). A
+// checkpoint (checkpoint.hpp) is such a file with tensors named state.* besides, which a network's
+// loader passes over.
 #pragma once
 
 #include <algorithm>
@@ -22,57 +22,13 @@
 #include <nn/activation.hpp>
 #include <nn/detail/file.hpp>
 #include <nn/detail/json.hpp>
+#include <nn/detail/safetensors.hpp>
 #include <nn/loss.hpp>
 #include <nn/network.hpp>
 
 namespace nn {
 
 namespace detail {
-
-static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big);
-
-inline void put_le(std::string& out, const void* value, std::size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(value);
-    for (std::size_t k = 0; k < size; ++k)
-        out += char(bytes[std::endian::native == std::endian::little ? k : size - 1 - k]);
-}
-
-inline std::uint64_t get_le64(const unsigned char* p) {
-    std::uint64_t v = 0;
-    for (int k = 7; k >= 0; --k) v = (v << 8) | p[k];
-    return v;
-}
-
-/// IEEE 754 half precision to float, exactly (every half is a float).
-inline float half_to_float(std::uint16_t h) {
-    const std::uint32_t sign = std::uint32_t(h & 0x8000) << 16;
-    std::uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
-    if (exponent == 0x1F)
-        bits = sign | 0x7F800000 | (mantissa << 13); // inf, nan
-    else if (exponent != 0)
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    else if (mantissa == 0)
-        bits = sign;
-    else { // subnormal: normalise
-        exponent = 113;
-        while (!(mantissa & 0x400)) mantissa <<= 1, --exponent;
-        bits = sign | (exponent << 23) | ((mantissa & 0x3FF) << 13);
-    }
-    return std::bit_cast<float>(bits);
-}
-
-struct Tensor {
-    std::string dtype;
-    std::vector<std::uint64_t> shape;
-    std::uint64_t begin = 0, end = 0;
-};
-
-inline std::size_t dtype_size(std::string_view dtype) {
-    if (dtype == "F64") return 8;
-    if (dtype == "F32") return 4;
-    if (dtype == "F16" || dtype == "BF16") return 2;
-    return 0;
-}
 
 inline bool parse_activation(std::string_view s, Activation& out) {
     for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
@@ -85,15 +41,6 @@ inline bool parse_loss(std::string_view s, Loss& out) {
     for (Loss l : {Loss::MSE, Loss::CrossEntropy, Loss::BinaryCrossEntropy})
         if (s == name(l)) return out = l, true;
     return false;
-}
-
-inline std::uint64_t parse_u64(const json::Value& v, const char* file, const std::string& where) {
-    std::uint64_t n = 0;
-    const std::string& t = v.text;
-    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-    if (v.kind != json::Value::Kind::Number || ec != std::errc() || ptr != t.data() + t.size())
-        fail("%s: %s must be a whole number from 0 to 2^64 - 1, found '%.40s'", file, where.c_str(), t.c_str());
-    return n;
 }
 
 /// The optional settings a caller passes to load, checked against the file's metadata: the
@@ -112,126 +59,20 @@ struct LoadSettings {
     }
 };
 
-/// The JSON header of a safetensors file and the data after it.
-struct SafetensorsParts {
-    json::Value root;
-    std::string_view data;
-};
+/// The tensors of a checkpoint's training state (checkpoint.hpp), which a network's loader passes over.
+inline bool is_state_tensor(std::string_view name) { return name.substr(0, 6) == "state."; }
 
-// The steps of parse_safetensors below are templates on the network's T only so that a program
-// that never loads a network does not compile them (as inline functions, every includer would).
-
-/// The largest header the safetensors format allows (its reference implementation's limit).
-inline constexpr std::uint64_t max_header_bytes = 100'000'000;
-
-/// Step 1: the 8-byte header length, the JSON header (an object) and the data bytes.
+/// The layers layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out], whose shapes
+/// chain: the arch, and the two tensors of each layer.
 template <Real T>
-SafetensorsParts split_safetensors(std::string_view bytes, const char* file) {
-    if (bytes.size() < 8)
-        fail("%s: not a safetensors file: it has %zu bytes, fewer than the 8 of a header length", file, bytes.size());
-    const std::uint64_t header_size = get_le64(reinterpret_cast<const unsigned char*>(bytes.data()));
-    if (header_size > bytes.size() - 8)
-        fail("%s: not a safetensors file: its first 8 bytes give a header length of %llu, and only %zu bytes follow",
-             file, static_cast<unsigned long long>(header_size), bytes.size() - 8);
-    if (header_size > max_header_bytes)
-        fail("%s: the header length is %llu bytes, over the %llu that safetensors allows", file,
-             static_cast<unsigned long long>(header_size), static_cast<unsigned long long>(max_header_bytes));
-    const std::string_view header = bytes.substr(8, std::size_t(header_size));
-    if (header.empty() || header[0] != '{')
-        fail("%s: not a safetensors file: its header does not start with '{'", file);
-    return {json::parse(header, file), bytes.substr(8 + std::size_t(header_size))}; // '{': an object, or an error
-}
-
-/// Step 2: every tensor's entry, checked on its own (dtype, shape, offsets within the data), and
-/// the __metadata__ object, if any.
-template <Real T>
-std::vector<std::pair<std::string, Tensor>> read_tensor_table(const json::Value& root, std::size_t data_size,
-                                                              const char* file, const json::Value*& metadata) {
-    std::vector<std::pair<std::string, Tensor>> tensors;
-    metadata = nullptr;
-    for (std::size_t m = 0; m < root.keys().size(); ++m) {
-        const std::string& key = root.keys()[m];
-        const json::Value& value = root.items()[m];
-        if (key == "__metadata__") {
-            if (value.kind != json::Value::Kind::Object) fail("%s: __metadata__ is not an object", file);
-            for (std::size_t k = 0; k < value.keys().size(); ++k)
-                if (value.items()[k].kind != json::Value::Kind::String)
-                    fail("%s: __metadata__ value '%.40s' is not a string", file, value.keys()[k].c_str());
-            metadata = &value;
-            continue;
-        }
-        if (value.kind != json::Value::Kind::Object) fail("%s: tensor '%.60s' is not an object", file, key.c_str());
-        const json::Value* dtype = value.find("dtype");
-        const json::Value* shape = value.find("shape");
-        const json::Value* offsets = value.find("data_offsets");
-        if (!dtype || !shape || !offsets || value.keys().size() != 3)
-            fail("%s: tensor '%.60s' needs exactly dtype, shape and data_offsets", file, key.c_str());
-        if (dtype->kind != json::Value::Kind::String)
-            fail("%s: tensor '%.60s': dtype is not a string", file, key.c_str());
-        if (shape->kind != json::Value::Kind::Array)
-            fail("%s: tensor '%.60s': shape is not an array", file, key.c_str());
-        if (offsets->kind != json::Value::Kind::Array || offsets->items().size() != 2)
-            fail("%s: tensor '%.60s': data_offsets is not [begin, end]", file, key.c_str());
-        Tensor t;
-        t.dtype = dtype->text;
-        for (const auto& d : shape->items()) t.shape.push_back(parse_u64(d, file, "a shape entry of " + key));
-        t.begin = parse_u64(offsets->items()[0], file, "data_offsets of " + key);
-        t.end = parse_u64(offsets->items()[1], file, "data_offsets of " + key);
-        const std::size_t size = dtype_size(t.dtype);
-        if (size == 0)
-            fail("%s: tensor '%.60s' has dtype '%.20s'; nn reads F32, F64, F16 and BF16", file, key.c_str(),
-                 t.dtype.c_str());
-        if (t.begin > t.end || t.end > data_size)
-            fail("%s: tensor '%.60s' has data_offsets [%llu, %llu] outside the %zu data bytes", file, key.c_str(),
-                 static_cast<unsigned long long>(t.begin), static_cast<unsigned long long>(t.end), data_size);
-        std::uint64_t elements = 1;
-        for (std::uint64_t d : t.shape) {
-            if (d != 0 && elements > (t.end - t.begin) / d)
-                fail("%s: tensor '%.60s': its shape holds more elements than its %llu bytes", file, key.c_str(),
-                     static_cast<unsigned long long>(t.end - t.begin));
-            elements *= d;
-        }
-        if (elements * size != t.end - t.begin)
-            fail("%s: tensor '%.60s': shape and dtype make %llu bytes, data_offsets %llu", file, key.c_str(),
-                 static_cast<unsigned long long>(elements * size), static_cast<unsigned long long>(t.end - t.begin));
-        tensors.emplace_back(key, std::move(t));
-    }
-    return tensors;
-}
-
-/// Step 3: the tensors cover the data exactly: sorted by begin, each starts where the last ended.
-template <Real T>
-void check_coverage(const std::vector<std::pair<std::string, Tensor>>& tensors, std::size_t data_size,
-                    const char* file) {
-    std::vector<const Tensor*> by_offset;
-    for (const auto& [k, t] : tensors) by_offset.push_back(&t);
-    std::sort(by_offset.begin(), by_offset.end(), [](const Tensor* a, const Tensor* b) { return a->begin < b->begin; });
-    std::uint64_t covered = 0;
-    for (const Tensor* t : by_offset) {
-        if (t->begin != covered)
-            fail("%s: the tensors' data %s at byte %llu", file, t->begin < covered ? "overlaps" : "has a gap",
-                 static_cast<unsigned long long>(t->begin < covered ? t->begin : covered));
-        covered = t->end;
-    }
-    if (covered != data_size)
-        fail("%s: the tensors cover %llu of the %zu data bytes", file, static_cast<unsigned long long>(covered),
-             data_size);
-}
-
-/// Step 4: the layers layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out], whose
-/// shapes chain: the arch, and the two tensors of each layer.
-template <Real T>
-std::vector<std::size_t> read_layers(std::vector<std::pair<std::string, Tensor>>& tensors, const char* file,
+std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file,
                                      std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors) {
-    std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    auto find = [&](const std::string& key) -> const Tensor* {
-        const auto it = std::lower_bound(tensors.begin(), tensors.end(), key,
-                                         [](const auto& entry, const std::string& k) { return entry.first < k; });
-        return it != tensors.end() && it->first == key ? &it->second : nullptr;
-    };
-    if (tensors.size() % 2 != 0 || tensors.empty())
-        fail("%s: %zu tensors; a network needs a weight and a bias per layer", file, tensors.size());
-    const std::size_t layers = tensors.size() / 2;
+    const std::size_t count = std::size_t(
+        std::count_if(st.tensors.begin(), st.tensors.end(), [](const auto& t) { return !is_state_tensor(t.first); }));
+    if (count % 2 != 0 || count == 0)
+        fail("%s: %zu tensors; a network needs a weight and a bias per layer", file, count);
+    const std::size_t layers = count / 2;
+    const auto find = [&](const std::string& key) { return st.find(key); };
     std::vector<std::size_t> arch;
     for (std::size_t l = 0; l < layers; ++l) {
         const std::string w_key = "layers." + std::to_string(l) + ".weight",
@@ -278,7 +119,7 @@ inline std::string join_activations(const std::vector<Activation>& activations) 
     return text;
 }
 
-/// Step 5: the activations and loss, from the metadata (per layer in "activations", or as
+/// The activations and loss, from the metadata (per layer in "activations", or as
 /// "hidden" and "output", which files before per-layer activations hold), from the caller, or
 /// from both, which must then agree.
 template <Real T>
@@ -355,95 +196,72 @@ LoadSettings read_settings(const json::Value* metadata, const std::vector<std::s
     return meta;
 }
 
-/// What parse_safetensors does with the metadata besides the network's own keys: nothing.
+/// What parse_safetensors does with the metadata besides the network's own keys, and what
+/// to_safetensors adds: nothing.
 struct IgnoreMetadata {
     void operator()(const json::Value*, const std::vector<std::size_t>&) const {}
+    void operator()(SafetensorsWriter&) const {}
 };
 
 /// Builds a network from the bytes of a safetensors file (`file` names it in errors); `more` is
 /// given the metadata (or nullptr) and the arch once they are checked, to read keys of its own.
 template <Real T, class More = IgnoreMetadata>
 NN<T> parse_safetensors(std::string_view bytes, const char* file, const LoadSettings& settings, const More& more = {}) {
-    const SafetensorsParts parts = split_safetensors<T>(bytes, file);
-    const json::Value* metadata = nullptr;
-    auto tensors = read_tensor_table<T>(parts.root, parts.data.size(), file, metadata);
-    check_coverage<T>(tensors, parts.data.size(), file);
+    const SafetensorsFile st = read_safetensors(bytes, file);
     std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
-    const std::vector<std::size_t> arch = read_layers<T>(tensors, file, layer_tensors);
-    const LoadSettings chosen = read_settings<T>(metadata, arch, settings, file);
-    more(metadata, arch);
+    const std::vector<std::size_t> arch = read_layers<T>(st, file, layer_tensors);
+    const LoadSettings chosen = read_settings<T>(st.metadata, arch, settings, file);
+    more(st.metadata, arch);
 
-    // Step 6: the parameters, converted to T.
+    // The parameters, converted to T.
     NN<T> net(arch, chosen.per_layer(arch.size() - 1), chosen.loss, {.scheme = Init::Zero});
-    const std::string_view data = parts.data;
-    auto read = [&](const Tensor& t, std::size_t index) -> T {
-        const auto* p = reinterpret_cast<const unsigned char*>(data.data() + t.begin) + index * dtype_size(t.dtype);
-        auto bits = [&](std::size_t n) {
-            std::uint64_t v = 0;
-            for (std::size_t k = n; k-- > 0;) v = (v << 8) | p[k];
-            return v;
-        };
-        if (t.dtype == "F64") return static_cast<T>(std::bit_cast<double>(bits(8)));
-        if (t.dtype == "F32") return static_cast<T>(std::bit_cast<float>(std::uint32_t(bits(4))));
-        if (t.dtype == "F16") return static_cast<T>(half_to_float(std::uint16_t(bits(2))));
-        return static_cast<T>(std::bit_cast<float>(std::uint32_t(bits(2)) << 16)); // BF16
-    };
     for (std::size_t l = 0; l < net.layers(); ++l) {
         const Tensor& w = *layer_tensors[l].first;
         const Tensor& b = *layer_tensors[l].second;
         ParameterMatrix<T>& W = net.weights(l);
         for (std::size_t o = 0; o < W.cols(); ++o)
-            for (std::size_t i = 0; i < W.rows(); ++i) W(i, o) = read(w, o * W.rows() + i); // [out, in] -> in x out
-        for (std::size_t o = 0; o < W.cols(); ++o) net.biases(l)(0, o) = read(b, o);
+            for (std::size_t i = 0; i < W.rows(); ++i) W(i, o) = st.element<T>(w, o * W.rows() + i); // [out, in]
+        for (std::size_t o = 0; o < W.cols(); ++o) net.biases(l)(0, o) = st.element<T>(b, o);
     }
     return net;
 }
 
-/// The bytes of a safetensors file holding `net`; `more` holds metadata members of its own,
-/// each written as ,"key":"value" (quoted already).
+/// A network's tensors and metadata, added to a file being written.
 template <Real T>
-std::string to_safetensors(const NN<T>& net, std::string_view more = {}) {
-    const char* dtype = sizeof(T) == 8 ? "F64" : "F32";
-    std::string header = "{\"__metadata__\":{\"arch\":" + json::quote(join_arch(net.arch())) +
-                         ",\"activations\":" + json::quote(join_activations(net.activations()));
+void write_network(SafetensorsWriter& out, const NN<T>& net) {
+    out.metadata("arch", join_arch(net.arch()));
+    out.metadata("activations", join_activations(net.activations()));
     // Files before per-layer activations name "hidden" and "output": write them too where they say
     // it all, so that those versions load what this one saves (and refuse what they cannot hold).
     bool uniform = net.layers() > 1;
     for (std::size_t l = 1; uniform && l + 1 < net.layers(); ++l) uniform = net.activation(l) == net.activation(0);
-    if (uniform)
-        header +=
-            ",\"hidden\":" + json::quote(name(net.activation(0))) + ",\"output\":" + json::quote(name(net.output()));
-    header += ",\"loss\":" + json::quote(name(net.loss())) + ",\"nn_version\":\"" + std::to_string(NN_VERSION_MAJOR) +
-              "." + std::to_string(NN_VERSION_MINOR) + "." + std::to_string(NN_VERSION_PATCH) + "\"";
-    header += more;
-    header += "}";
-    std::uint64_t offset = 0;
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        const std::size_t in = net.arch()[l], out = net.arch()[l + 1];
-        const std::string layer = "layers." + std::to_string(l);
-        header += ",\"" + layer + ".weight\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + std::to_string(out) + "," +
-                  std::to_string(in) + "],\"data_offsets\":[" + std::to_string(offset) + "," +
-                  std::to_string(offset + out * in * sizeof(T)) + "]}";
-        offset += out * in * sizeof(T);
-        header += ",\"" + layer + ".bias\":{\"dtype\":\"" + dtype + "\",\"shape\":[" + std::to_string(out) +
-                  "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + out * sizeof(T)) +
-                  "]}";
-        offset += out * sizeof(T);
+    if (uniform) {
+        out.metadata("hidden", name(net.activation(0)));
+        out.metadata("output", name(net.output()));
     }
-    header += "}";
-    header.append((8 - header.size() % 8) % 8, ' '); // the data starts 8-byte aligned, as safetensors writes it
-    std::string bytes;
-    bytes.reserve(8 + header.size() + std::size_t(offset));
-    const std::uint64_t size = header.size();
-    put_le(bytes, &size, 8);
-    bytes += header;
-    for (std::size_t l = 0; l < net.layers(); ++l) {
-        const ParameterMatrix<T>& W = net.weights(l);
-        for (std::size_t o = 0; o < W.cols(); ++o)
-            for (std::size_t i = 0; i < W.rows(); ++i) put_le(bytes, &W(i, o), sizeof(T));
-        for (const T& b : net.biases(l)) put_le(bytes, &b, sizeof(T));
+    out.metadata("loss", name(net.loss()));
+    out.metadata("nn_version", format("%d.%d.%d", NN_VERSION_MAJOR, NN_VERSION_MINOR, NN_VERSION_PATCH));
+}
+/// The layers' tensors of a network of these parameters (the network's own, or others of its arch).
+template <Real T>
+void write_layers(SafetensorsWriter& out, const Parameters<T>& params) {
+    for (std::size_t l = 0; l < params.layers(); ++l) {
+        const ParameterMatrix<T>& W = params.weights(l);
+        const std::size_t in = W.rows(), out_width = W.cols();
+        out.tensor<T>(format("layers.%zu.weight", l), {out_width, in},
+                      [&](std::size_t k) { return W(k % in, k / in); }); // [out, in]: the transpose
+        out.tensor<T>(format("layers.%zu.bias", l), std::span<const T>(params.biases(l).data(), out_width));
     }
-    return bytes;
+}
+
+/// The bytes of a safetensors file holding `net`; `more` adds metadata of its own.
+template <Real T, class More = IgnoreMetadata>
+std::string to_safetensors(const NN<T>& net, const More& more = {}) {
+    SafetensorsWriter out;
+    write_network(out, net);
+    more(out);
+    write_layers(out, net.parameter_store());
+    return out.bytes();
 }
 
 } // namespace detail

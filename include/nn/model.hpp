@@ -132,22 +132,21 @@ Matrix<T> parse_numbers(const std::string& text, std::size_t count, const char* 
     return row;
 }
 
-/// The model's own metadata members, for to_safetensors.
+/// The model's own metadata, for to_safetensors.
 template <Real T>
-std::string model_metadata(const Model<T>& model) {
-    std::string more;
-    if (model.scaling)
-        more += ",\"input_mean\":" + json::quote(join_numbers(model.scaling->mean())) +
-                ",\"input_scale\":" + json::quote(join_numbers(model.scaling->scale()));
+void write_model_metadata(SafetensorsWriter& out, const Model<T>& model) {
+    if (model.scaling) {
+        out.metadata("input_mean", join_numbers(model.scaling->mean()));
+        out.metadata("input_scale", join_numbers(model.scaling->scale()));
+    }
     if (!model.classes.empty()) {
         std::string names = "[";
         for (std::size_t k = 0; k < model.classes.size(); ++k) {
             if (k) names += ',';
             names += json::quote(model.classes[k]);
         }
-        more += ",\"classes\":" + json::quote(names + "]");
+        out.metadata("classes", names + "]");
     }
-    return more;
 }
 
 /// A model from the bytes of a safetensors file: the network, then its scaling and class names.
@@ -197,7 +196,8 @@ Model<T> parse_model(std::string_view bytes, const char* file) {
 template <Real T>
 void save(const Model<T>& model, const std::string& path) {
     model.check();
-    const std::string bytes = detail::to_safetensors(model.net, detail::model_metadata(model));
+    const std::string bytes =
+        detail::to_safetensors(model.net, [&](detail::SafetensorsWriter& out) { write_model_metadata(out, model); });
     (void)detail::parse_model<T>(bytes, path.c_str()); // what is written, loads
     detail::write_file_atomically(path, bytes);
 }

@@ -16,6 +16,7 @@
 
 #include <mpi.h>
 
+#include <nn/detail/collective.hpp>
 #include <nn/train.hpp>
 
 namespace nn::mpi {
@@ -157,7 +158,7 @@ void broadcast(NN<T>& net, const Communicator& comm, int root = 0) {
 ///     nn::mpi::collectively(comm, [&] { data = nn::read_csv<float>(shard_path); });
 template <class F>
 void collectively(const Communicator& comm, F&& f) {
-    nn::detail::agree(comm, nn::detail::error_of(f));
+    nn::detail::collectively(comm, f);
 }
 
 /// nn::train on every process of `comm`, each with its own shard X, Y of the training set, which

@@ -27,6 +27,10 @@
 
 namespace nn {
 
+namespace detail {
+struct NetworkAccess; // nn::train's way to NN's unchecked passes (train.hpp)
+}
+
 /// How NN::finite_diff approximates a derivative (the notes' eq. 1).
 enum class Diff {
     Forward, ///< (C(p + eps) - C(p)) / eps: one cost per parameter, error O(eps)
@@ -124,6 +128,8 @@ public:
     ///     std::vector<float> saved(net.parameters().begin(), net.parameters().end());
     std::span<T> parameters() { return params_.values(); }
     std::span<const T> parameters() const { return params_.values(); }
+    /// The same, as the nn::Parameters that holds them (read only: the shapes are the network's).
+    const Parameters<T>& parameter_store() const { return params_; }
 
     /// The number of weights and biases.
     std::size_t parameter_count() const { return params_.size(); }
@@ -206,7 +212,13 @@ public:
     /// gradient and cost of the loss summed over these samples and divided by batch_rows, so that
     /// the parts of a batch add up to the batch's gradient and cost (nn::mpi::train sums them
     /// over processes; a loop can accumulate micro-batches the same way).
-    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const;
+    T backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const {
+        check_data(X, Y);
+        if (batch_rows < X.rows())
+            detail::fail("backprop was told the batch has %zu row%s, fewer than the %zu of X", batch_rows,
+                         detail::plural(batch_rows), X.rows());
+        return run_backprop(X, Y, g, batch_rows);
+    }
 
     /// The Jacobian of the outputs with respect to the parameters, by backpropagation: row
     /// i * outputs() + o of J holds d a(i, o) / d theta for sample i and output o, the parameters
@@ -236,7 +248,7 @@ public:
                     const char* y_name = "Y") const;
 
     /// Throws nn::Error unless g has this network's shapes and only finite values.
-    void check_gradient(const Gradient<T>& g) const;
+    void check_gradient(const Gradient<T>& g) const { detail::check_gradient(g, arch()); }
 
     /// True when every weight and bias is finite.
     bool parameters_finite() const;
@@ -259,18 +271,13 @@ private:
         return l;
     }
 
-    /// Throws "X(r, c) is nan; X must be finite" for the first element that is not finite; with a
-    /// layer, "gradient weights(l)(r, c) is nan; the gradient must be finite".
-    static constexpr std::size_t no_layer = std::size_t(-1);
-    static void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
-        if (!detail::all_finite<T>(M.data(), M.size())) report_not_finite(M, name, whole, layer);
-    }
-    [[noreturn]] static void report_not_finite(MatrixView<const T> M, const char* name, const char* whole,
-                                               std::size_t layer);
-
     /// One sample through the layers, in the calling thread's own workspace: the output row, valid
     /// until the thread's next call. nn::Error for an input of another size or not finite.
     MatrixView<const T> predict_row(std::span<const T> input) const;
+
+    /// backprop without the checks of X and Y (nn::train checks every sample once, at the start).
+    friend struct detail::NetworkAccess;
+    T run_backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const;
 
     /// Runs the layers over X into the workspace and returns the last layer's output.
     MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const;
@@ -375,7 +382,7 @@ MatrixView<const T> NN<T>::predict_row(std::span<const T> input) const {
         detail::fail("predict was given %zu input%s, the network takes %zu", input.size(), detail::plural(input.size()),
                      inputs());
     const MatrixView<const T> x(input.data(), 1, input.size());
-    check_finite(x, "input", "the input");
+    detail::check_finite<T>(x, "input", "the input");
     thread_local Workspace<T> ws; // this thread's, reused: after the first call no allocation
     return run_forward(x, ws);
 }
@@ -405,11 +412,7 @@ std::vector<std::size_t> NN<T>::predict_classes(MatrixView<const T> X) const {
 }
 
 template <Real T>
-T NN<T>::backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const {
-    check_data(X, Y);
-    if (batch_rows < X.rows())
-        detail::fail("backprop was told the batch has %zu row%s, fewer than the %zu of X", batch_rows,
-                     detail::plural(batch_rows), X.rows());
+T NN<T>::run_backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const {
     if (!g.matches(arch())) g.resize(arch());
     Workspace<T>& ws = g.workspace_;
     run_forward(X, ws);
@@ -534,7 +537,7 @@ template <Real T>
 void NN<T>::check_inputs(MatrixView<const T> X, const char* name) const {
     detail::check_columns(name, X.cols(), inputs(), "takes", "input");
     if (X.rows() == 0) detail::fail("%s has no rows; at least one sample is needed", name);
-    check_finite(X, name, name);
+    detail::check_finite<T>(X, name, name);
 }
 
 template <Real T>
@@ -544,24 +547,8 @@ void NN<T>::check_data(MatrixView<const T> X, MatrixView<const T> Y, const char*
     if (Y.rows() != X.rows())
         detail::fail("%s has %zu row%s, %s has %zu; %s and %s need one row per sample", y_name, Y.rows(),
                      detail::plural(Y.rows()), x_name, X.rows(), x_name, y_name);
-    check_finite(Y, y_name, y_name);
+    detail::check_finite<T>(Y, y_name, y_name);
     detail::check_targets<T>(loss_, Y, y_name);
-}
-
-template <Real T>
-void NN<T>::check_gradient(const Gradient<T>& g) const {
-    if (g.layers() != layers())
-        detail::fail("the gradient has %zu layer%s, the network has %zu", g.layers(), detail::plural(g.layers()),
-                     layers());
-    for (std::size_t l = 0; l < layers(); ++l)
-        if (g.arch()[l] != arch()[l] || g.arch()[l + 1] != arch()[l + 1])
-            detail::fail("gradient weights(%zu) is %zu x %zu, the network's arch makes it %zu x %zu", l, g.arch()[l],
-                         g.arch()[l + 1], arch()[l], arch()[l + 1]);
-    if (detail::all_finite<T>(g.values().data(), g.size())) return;
-    for (std::size_t l = 0; l < layers(); ++l) { // say where
-        check_finite(g.weights(l), "gradient weights", "the gradient", l);
-        check_finite(g.biases(l), "gradient biases", "the gradient", l);
-    }
 }
 
 template <Real T>
@@ -600,18 +587,6 @@ std::vector<Activation> NN<T>::uniform_layers(const std::vector<std::size_t>& ar
     std::vector<Activation> per_layer(arch.size() - 2, hidden);
     per_layer.push_back(output);
     return per_layer;
-}
-
-template <Real T>
-void NN<T>::report_not_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer) {
-    for (std::size_t i = 0; i < M.size(); ++i) {
-        const T x = M.data()[i];
-        if (std::isfinite(x)) continue;
-        const std::size_t r = i / M.cols(), c = i % M.cols();
-        if (layer == no_layer) detail::fail("%s(%zu, %zu) is %.9g; %s must be finite", name, r, c, double(x), whole);
-        detail::fail("%s(%zu)(%zu, %zu) is %.9g; %s must be finite", name, layer, r, c, double(x), whole);
-    }
-    detail::fail("%s is not finite; %s must be finite", name, whole); // std::isfinite folded away (-ffast-math)
 }
 
 template <Real T>

@@ -2,20 +2,27 @@
 #pragma once
 
 #include <nn/activation.hpp>
+#include <nn/checkpoint.hpp>
 #include <nn/config.hpp>
 #include <nn/data.hpp>
 #include <nn/error.hpp>
 #include <nn/export.hpp>
 #include <nn/gradient.hpp>
+#include <nn/history.hpp>
 #include <nn/io.hpp>
+#include <nn/lbfgs.hpp>
+#include <nn/levenberg_marquardt.hpp>
 #include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 #include <nn/metrics.hpp>
 #include <nn/model.hpp>
 #include <nn/network.hpp>
 #include <nn/optim.hpp>
+#include <nn/optimizer.hpp>
 #include <nn/parameters.hpp>
 #include <nn/picture.hpp>
 #include <nn/rng.hpp>
+#include <nn/schedule.hpp>
 #include <nn/static_network.hpp>
+#include <nn/stop.hpp>
 #include <nn/train.hpp>

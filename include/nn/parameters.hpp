@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <initializer_list>
-#include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <nn/error.hpp>
@@ -131,7 +131,8 @@ public:
     explicit Parameters(const std::vector<std::size_t>& arch) { resize(arch); }
 
     Parameters(const Parameters& other) : arch_(other.arch_), values_(other.values_) { bind(); }
-    Parameters(Parameters&&) noexcept = default; // the buffer moves whole: the views stay right
+    Parameters(Parameters&& other) noexcept { swap(other); } // the buffer moves whole: the views stay right
+    ~Parameters() { delete[] views_; }
     /// Copies other's values, and its shape when it has another.
     Parameters& operator=(const Parameters& other) {
         if (this == &other) return *this;
@@ -139,7 +140,16 @@ public:
         std::copy(other.values().begin(), other.values().end(), values_.begin());
         return *this;
     }
-    Parameters& operator=(Parameters&&) noexcept = default;
+    Parameters& operator=(Parameters&& other) noexcept {
+        swap(other);
+        return *this;
+    }
+
+    void swap(Parameters& other) noexcept {
+        arch_.swap(other.arch_);
+        values_.swap(other.values_);
+        std::swap(views_, other.views_);
+    }
 
     /// The arch these parameters are shaped for (empty for a default-constructed one).
     const std::vector<std::size_t>& arch() const { return arch_; }
@@ -190,7 +200,8 @@ private:
 
     /// Points the views at their places in values_.
     void bind() {
-        views_.reset(new ParameterMatrix<T>[2 * layers()]); // (make_unique cannot reach the private constructor)
+        delete[] views_;
+        views_ = new ParameterMatrix<T>[2 * layers()];
         for (std::size_t l = 0; l < layers(); ++l) {
             T* w = values_.data() + detail::layer_offset(arch_, l);
             views_[2 * l].data_ = w, views_[2 * l].rows_ = arch_[l], views_[2 * l].cols_ = arch_[l + 1];
@@ -200,8 +211,9 @@ private:
     }
 
     std::vector<std::size_t> arch_;
-    Matrix<T> values_;                            // 1 x size(), aligned to NN_ALIGNMENT
-    std::unique_ptr<ParameterMatrix<T>[]> views_; // weights(l) at 2 l, biases(l) at 2 l + 1
+    Matrix<T> values_;                    // 1 x size(), aligned to NN_ALIGNMENT
+    ParameterMatrix<T>* views_ = nullptr; // owned: weights(l) at 2 l, biases(l) at 2 l + 1 (not unique_ptr:
+                                          // <memory> costs every includer compile time, see detail/json.hpp)
 };
 
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)

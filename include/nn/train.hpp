@@ -1,32 +1,34 @@
-// nn/train.hpp: nn::train, the minibatch training loop, with shuffling, validation, early
-// stopping and progress output.
+// nn/train.hpp: nn::train, the training loop: minibatches in a new order every epoch, one optimizer
+// step per batch, validation, early stopping, checkpoints a run resumes from, and stopping on
+// request. What the loop uses lives beside it: what it asks of an optimizer (optimizer.hpp), the
+// learning rate (schedule.hpp), what it returns (history.hpp), the run as one resumable value
+// (checkpoint.hpp), stopping (stop.hpp), what it prints (detail/progress.hpp) and the processes it
+// runs on (detail/collective.hpp; nn/mpi.hpp for MPI).
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
-#include <ctime>
-#include <exception>
 #include <functional>
 #include <limits>
-#include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#if __has_include(<unistd.h>)
-#include <unistd.h>
-#define NN_DETAIL_HAVE_ISATTY 1
-#endif
-
-#include <nn/io.hpp>
+#include <nn/checkpoint.hpp>
+#include <nn/detail/collective.hpp>
+#include <nn/detail/file.hpp>
+#include <nn/detail/progress.hpp>
+#include <nn/history.hpp>
 #include <nn/metrics.hpp>
 #include <nn/network.hpp>
+#include <nn/optimizer.hpp>
 #include <nn/rng.hpp>
+#include <nn/schedule.hpp>
+#include <nn/stop.hpp>
 
 namespace nn {
 
@@ -36,15 +38,6 @@ enum class Progress {
     Bar,   ///< a live bar (epoch, batch, cost, time left), finished with one line per epoch
     Lines, ///< one line per epoch
     Quiet, ///< nothing
-};
-
-/// What one epoch came to. Validation figures are NaN when there is no validation data.
-struct EpochStats {
-    std::size_t epoch = 0; ///< counted from 1
-    double train_cost = 0; ///< the mean cost of the epoch's batches, weighted by their size
-    double val_cost = std::numeric_limits<double>::quiet_NaN();
-    double val_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN too unless Y_val is all 0s and 1s
-    double seconds = 0; ///< wall-clock time of the epoch, validation included
 };
 
 /// What an on_epoch callback may return: go on training, or stop after this epoch.
@@ -78,78 +71,11 @@ private:
     std::function<Next(const EpochStats&)> call_;
 };
 
-/// A learning-rate schedule for nn::train: the optimizer's rate during a batch is the rate it had
-/// when nn::train began times factor(t), where t is the number of epochs done so far, counting the
-/// batches of the current epoch as fractions (t = e + b / batches in batch b of epoch e + 1,
-/// both from 0):
-///   - a linear warm-up first: factor t / warmup while t < warmup;
-///   - then, with u = t - warmup the epochs since the warm-up ended,
-///     constant: 1;  step: gamma^floor(u / every);  exponential: gamma^floor(u);
-///     cosine: floor + (1 - floor) (1 + cos(pi min(u, period) / period)) / 2, period 0 meaning
-///     every epoch left after the warm-up.
-/// Step and exponential change the rate between epochs, as torch.optim.lr_scheduler's StepLR and
-/// ExponentialLR; warm-up and cosine change it between batches. The optimizer needs rate() and
-/// set_rate() (nn::SGD, nn::Adam):
-///     nn::train(net, X, Y, sgd, {.epochs = 100, .schedule = nn::Schedule::cosine().warm_up(5)});
-struct Schedule {
-    enum class Kind { Constant, Step, Exponential, Cosine };
-    Kind kind = Kind::Constant;
-    double gamma = 1;       ///< step, exponential: the factor per `every` epochs, per epoch
-    std::size_t every = 1;  ///< step: epochs between two decays
-    std::size_t period = 0; ///< cosine: epochs from the full rate to `floor`; 0: all that are left
-    double floor = 0;       ///< cosine: the last factor
-    double warmup = 0;      ///< epochs of linear warm-up from 0, before the schedule proper
-
-    static Schedule constant() { return {}; }
-    static Schedule step(std::size_t every, double gamma) {
-        return {.kind = Kind::Step, .gamma = gamma, .every = every};
-    }
-    static Schedule exponential(double gamma) { return {.kind = Kind::Exponential, .gamma = gamma}; }
-    static Schedule cosine(std::size_t period = 0, double floor = 0) {
-        return {.kind = Kind::Cosine, .period = period, .floor = floor};
-    }
-    /// This schedule after `epochs` epochs (fractions allowed) of linear warm-up.
-    Schedule warm_up(double epochs) const {
-        Schedule s = *this;
-        s.warmup = epochs;
-        return s;
-    }
-
-    /// Throws nn::Error unless the numbers make a schedule.
-    void check() const {
-        if (!(gamma > 0) || !std::isfinite(gamma))
-            detail::fail("Schedule needs a finite gamma > 0, was given %.9g", gamma);
-        if (kind == Kind::Step && every == 0) detail::fail("Schedule::step needs every >= 1 epoch, was given 0");
-        if (!(floor >= 0 && floor <= 1)) detail::fail("Schedule::cosine needs 0 <= floor <= 1, was given %.9g", floor);
-        if (!(warmup >= 0) || !std::isfinite(warmup))
-            detail::fail("Schedule needs a finite warm-up >= 0 epochs, was given %.9g", warmup);
-    }
-    bool is_constant() const { return kind == Kind::Constant && warmup == 0; }
-
-    /// The factor after t epochs of a run of `epochs`.
-    double factor(double t, std::size_t epochs) const {
-        if (t < warmup) return t / warmup;
-        const double u = t - warmup;
-        switch (kind) {
-        case Kind::Constant: break;
-        case Kind::Step: return std::pow(gamma, std::floor(u / double(every)));
-        case Kind::Exponential: return std::pow(gamma, std::floor(u));
-        case Kind::Cosine: {
-            const double left = double(epochs) - warmup, p = period > 0 ? double(period) : left;
-            if (!(p > 0)) return floor;
-            const double pi = 3.14159265358979323846;
-            return floor + (1 - floor) * (1 + std::cos(pi * std::min(u, p) / p)) / 2;
-        }
-        }
-        return 1;
-    }
-};
-
 /// How nn::train trains. A plain aggregate: nn::TrainOptions{.epochs = 100, .batch_size = 32}.
 struct TrainOptions {
     std::size_t epochs = 10;
     std::size_t batch_size = 32; ///< the last batch of an epoch may be smaller
-    bool shuffle = true;         ///< a new order of the samples every epoch, drawn from `seed`
+    bool shuffle = true;         ///< a new order of the samples every epoch, drawn from `seed` and the epoch
     std::uint64_t seed = 0;
     /// Early stopping: stop after this many epochs in a row without the monitored cost (the
     /// validation cost when there is validation data, else the training cost) falling by more
@@ -157,73 +83,65 @@ struct TrainOptions {
     /// 0: train every epoch.
     std::size_t patience = 0;
     double min_delta = 0;
-    /// A time budget: no new epoch starts once this many seconds have passed. 0: no limit.
+    /// A time budget: no new epoch starts once this many seconds of training have passed (a
+    /// resumed run counts the time before it). 0: no limit.
     double max_seconds = 0;
     Progress progress = Progress::Auto;
     /// Called after every epoch; returning nn::Next::Stop ends training there.
     EpochCallback on_epoch = nullptr;
     /// The learning rate over the run (see nn::Schedule); the default keeps the optimizer's rate.
     Schedule schedule = {};
-    /// A file nn::save writes the network to after every `checkpoint_every` epochs (atomically: a
-    /// crash leaves the previous checkpoint whole), the parameters of that epoch, for resuming.
-    /// In a distributed run (nn/mpi.hpp) rank 0 writes it. Empty: no checkpoints.
+    /// A file that holds the whole run (see checkpoint.hpp): the network, the optimizer's state,
+    /// where training is, early stopping and the history. Written atomically after every
+    /// `checkpoint_every` epochs, when training ends and when it is stopped (.stop), before
+    /// on_epoch; nn::load reads it as the network to use. A write that fails is reported (stderr,
+    /// EpochStats.checkpoint_error) and training goes on; the file keeps the last checkpoint that
+    /// was written. In a distributed run (nn/mpi.hpp) rank 0 writes it. Empty: no checkpoints.
     std::string checkpoint = {};
     std::size_t checkpoint_every = 1;
-};
-
-/// What nn::train did: one entry per epoch trained.
-struct History {
-    std::vector<EpochStats> epochs;
-    std::size_t best_epoch = 0; ///< the epoch whose parameters the network holds at the end, counted from 1
-    bool stopped_early = false; ///< by patience, the time budget, on_epoch or a stalled optimizer
+    /// Go on from `checkpoint` when that file exists (else start from the beginning), to the bits
+    /// of the run that was never interrupted: run the same command again after a crash, a kill or
+    /// a stop. The network's arch, the optimizer and its settings, these options and the data must
+    /// be those it was made with (nn::Error naming what differs, before anything changes).
+    bool resume = false;
+    /// Checked between batches: once set (nn::StopFlag, from another thread or a signal handler:
+    /// nn::StopOnSignals), training writes a last checkpoint and returns normally, with the best
+    /// (or last) parameters and History.interrupted set.
+    const StopFlag* stop = nullptr;
 };
 
 namespace detail {
 
-inline double now_seconds() {
-    std::timespec ts{};
-    std::timespec_get(&ts, TIME_UTC);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
-}
-
-inline bool stderr_is_terminal() {
-#ifdef NN_DETAIL_HAVE_ISATTY
-    return isatty(fileno(stderr)) != 0;
-#else
-    return false;
-#endif
-}
-
-inline void print_duration(std::FILE* out, double seconds) {
-    const long s = long(seconds + 0.5);
-    if (s >= 3600)
-        std::fprintf(out, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else
-        std::fprintf(out, "%ld:%02ld", s / 60, s % 60);
-}
-
-/// The rows `order[0 .. count)` of M, copied into `out`, which keeps its storage from batch to batch.
-template <Real T>
-MatrixView<const T> gather_rows(MatrixView<const T> M, const std::size_t* order, std::size_t count, Matrix<T>& out) {
-    out.resize_for_overwrite(count, M.cols());
-    for (std::size_t r = 0; r < count; ++r) {
-        const T* row = M.data() + order[r] * M.cols();
-        for (std::size_t c = 0; c < M.cols(); ++c) out(r, c) = row[c];
+/// NN's backprop without its checks of the data, for a loop that checked every sample at the start.
+struct NetworkAccess {
+    template <Real T>
+    static T backprop(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g,
+                      std::size_t batch_rows) {
+        return net.run_backprop(X, Y, g, batch_rows);
     }
+};
+
+/// The rows `rows[0 .. count)` of M, copied into `out`, which keeps its storage from batch to batch.
+template <Real T>
+MatrixView<const T> gather_rows(MatrixView<const T> M, const std::size_t* rows, std::size_t count, Matrix<T>& out) {
+    out.resize_for_overwrite(count, M.cols());
+    for (std::size_t r = 0; r < count; ++r)
+        std::copy_n(M.data() + rows[r] * M.cols(), M.cols(), out.data() + r * M.cols());
     return out;
 }
 
-/// The live progress bar: "epoch 2/3 [=====>   ] batch 25/40  cost 0.0245  left 0:01".
-inline void draw_bar(std::size_t epoch, std::size_t epochs, std::size_t b, std::size_t batches, double cost,
-                     double elapsed) {
-    const double done = double((epoch - 1) * batches + b + 1), total = double(epochs * batches);
-    const int width = 24, filled = int(width * double(b + 1) / double(batches));
-    std::fprintf(stderr, "\repoch %zu/%zu [", epoch, epochs);
-    for (int k = 0; k < width; ++k) std::fputc(k < filled ? '=' : k == filled ? '>' : ' ', stderr);
-    std::fprintf(stderr, "] batch %zu/%zu  cost %.6g  left ", b + 1, batches, cost);
-    print_duration(stderr, elapsed * (total - done) / done);
-    std::fprintf(stderr, "   ");
-    std::fflush(stderr);
+/// The order of the samples in epoch `epoch` (from 1): a permutation of 0 .. n-1 drawn afresh from
+/// the seed and the epoch alone (so a resumed run draws the same), or 0 .. n-1 without shuffling.
+inline void draw_order(std::vector<std::size_t>& order, bool shuffle, std::uint64_t seed, std::size_t epoch) {
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (!shuffle) return;
+    // The epoch mixed by splitmix64's finaliser, so that no two epochs, and no two nearby seeds,
+    // share an order.
+    std::uint64_t z = std::uint64_t(epoch) * 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    Rng rng(seed ^ z ^ (z >> 31));
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
 }
 
 /// True when every target is 0 or 1 (one-hot rows or binary labels): a classification, whose
@@ -235,211 +153,163 @@ bool is_classification(MatrixView<const T> Y) {
     return true;
 }
 
-/// The processes nn::train runs on. Solo is one process holding every sample; nn/mpi.hpp's
-/// nn::mpi::Communicator is the other kind (distributed = true), each process holding a shard of
-/// the rows, with these collectives, all in place: sum(std::span<T>) and max(std::span<uint64_t>)
-/// over the processes, broadcast(std::span<T>, root), broadcast(std::string&, root),
-/// all_gather(std::span<const uint64_t>) (every process's values, rank by rank), rank(), size().
-struct Solo {
-    static constexpr bool distributed = false;
-};
-
-/// The message of what `f` throws, or "" when it returns: the processes of a distributed run
-/// compare their outcomes (agree) before any of them throws, so that none is left waiting.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-        return {};
-    } catch (const std::exception& e) {
-        const std::string what = e.what();
-        return what.empty() ? std::string("an exception with an empty message") : what;
-    } catch (...) {
-        return "an exception that is not a std::exception";
-    }
-}
-
-/// With `flag` the maximum over the processes of (size - rank) for each that failed, 0 for the
-/// others: throws, on every process, nn::Error with the lowest failing rank's message.
-template <class Comm>
-[[noreturn]] void raise_from(const Comm& comm, std::uint64_t flag, std::string error) {
-    const int root = comm.size() - int(flag);
-    if (comm.rank() == root) {
-        std::string message = "rank ";
-        message += std::to_string(root);
-        message += ": ";
-        message += error;
-        error = std::move(message);
-    }
-    comm.broadcast(error, root);
-    throw Error(error);
-}
-
-/// Every process passes what it failed with ("" for nothing); when any failed, all throw the
-/// same nn::Error, else all go on.
-template <class Comm>
-void agree(const Comm& comm, const std::string& error) {
-    std::uint64_t flag = error.empty() ? 0 : std::uint64_t(comm.size() - comm.rank());
-    comm.max(std::span<std::uint64_t>(&flag, 1));
-    if (flag != 0) raise_from(comm, flag, error);
-}
-
-/// A 64-bit digest of a run of bytes (FNV-1a over 8-byte words), for comparing processes' values.
-inline std::uint64_t digest(const void* data, std::size_t bytes, std::uint64_t h = 0xcbf29ce484222325u) {
-    const unsigned char* p = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < bytes; i += 8) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, p + i, std::min<std::size_t>(8, bytes - i));
-        h = (h ^ word) * 0x100000001b3u;
-    }
-    return h;
-}
-template <Real T>
-std::uint64_t digest(const NN<T>& net) {
-    const std::uint64_t h = digest(net.arch().data(), net.arch().size() * sizeof(std::size_t));
-    return digest(net.parameters().data(), net.parameters().size() * sizeof(T), h);
-}
-
-/// True when every process's `value` is the same.
-template <class Comm>
-bool same_everywhere(const Comm& comm, std::uint64_t value) {
-    std::uint64_t v[2] = {value, ~value}; // max of both: the largest value and the smallest
-    comm.max(std::span<std::uint64_t>(v, 2));
-    return v[0] == ~v[1];
-}
-
-/// check_data for one process's shard, which may be empty (0 rows) in a distributed run.
-template <Real T>
-void check_shard(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, const char* x_name,
-                 const char* y_name) {
-    if (X.rows() > 0 || Y.rows() > 0) return net.check_data(X, Y, x_name, y_name);
+/// NN::check_data for one process's part of the data, which may be empty in a distributed run.
+template <Real T, class Comm>
+void check_part(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, const char* x_name,
+                const char* y_name) {
+    if (!Comm::distributed || X.rows() > 0 || Y.rows() > 0) return net.check_data(X, Y, x_name, y_name);
     check_columns(x_name, X.cols(), net.inputs(), "takes", "input");
     check_columns(y_name, Y.cols(), net.outputs(), "gives", "output");
 }
 
-/// Every process's parameters <- root's (the networks' shapes the same).
+/// The options' own checks.
+inline void check_options(const TrainOptions& options, bool has_rate, bool saves_state) {
+    if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
+    if (!(options.max_seconds >= 0) || !std::isfinite(options.max_seconds))
+        fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
+    if (!std::isfinite(options.min_delta) || options.min_delta < 0)
+        fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
+    if (options.checkpoint_every == 0) fail("TrainOptions.checkpoint_every is 0; it must be at least 1");
+    if (options.resume && options.checkpoint.empty())
+        fail("TrainOptions.resume needs a TrainOptions.checkpoint to resume from");
+    if (options.resume && !saves_state)
+        fail("TrainOptions.resume needs an optimizer whose state a checkpoint holds (save and load, as nn::SGD, "
+             "nn::Adam, nn::IRprop, nn::LBFGS and nn::LevenbergMarquardt have)");
+    options.schedule.check();
+    if (!has_rate && !options.schedule.is_constant())
+        fail("TrainOptions.schedule changes the learning rate, and this optimizer has none (rate() and set_rate(): "
+             "nn::SGD, nn::Adam)");
+}
+
+/// What must be the same on every process of a run, and for a checkpoint to resume it: the
+/// network, the optimizer's rate, the options that change the run's course, and the processes.
+template <Real T>
+Identity identity_of(const NN<T>& net, const TrainOptions& o, T rate, bool validate, int processes) {
+    const Schedule& s = o.schedule;
+    return {{"network", format("%s %s %s %s", sizeof(T) == 4 ? "float" : "double", join_arch(net.arch()).c_str(),
+                               join_activations(net.activations()).c_str(), name(net.loss()))},
+            {"rate", shortest(rate)},
+            {"epochs", format("%zu", o.epochs)},
+            {"batch_size", format("%zu", o.batch_size)},
+            {"shuffle", o.shuffle ? "true" : "false"},
+            {"seed", format("%llu", static_cast<unsigned long long>(o.seed))},
+            {"patience", format("%zu", o.patience)},
+            {"min_delta", shortest(o.min_delta)},
+            {"schedule", format("kind %d, gamma %s, every %zu, period %zu, floor %s, warm-up %s", int(s.kind),
+                                shortest(s.gamma).c_str(), s.every, s.period, shortest(s.floor).c_str(),
+                                shortest(s.warmup).c_str())},
+            {"validation", validate ? "yes" : "no"},
+            {"processes", format("%d", processes)}};
+}
+
+/// The data's entry of a run's Identity: every process's shapes and a digest of its contents, so
+/// that a checkpoint resumes only on the data it was made with.
 template <Real T, class Comm>
-void broadcast_parameters(NN<T>& net, const Comm& comm, int root) {
-    comm.broadcast(net.parameters(), root);
+std::string data_identity(const Comm& comm, MatrixView<const T> X, MatrixView<const T> Y, MatrixView<const T> X_val,
+                          MatrixView<const T> Y_val) {
+    std::uint64_t h = digest(X.data(), X.size() * sizeof(T));
+    h = digest(Y.data(), Y.size() * sizeof(T), h);
+    h = digest(X_val.data(), X_val.size() * sizeof(T), h);
+    h = digest(Y_val.data(), Y_val.size() * sizeof(T), h);
+    const std::uint64_t mine[3] = {X.rows(), X_val.rows(), h};
+    const std::vector<std::uint64_t> all = comm.all_gather(std::span<const std::uint64_t>(mine, 3));
+    std::string rows;
+    for (std::size_t r = 0; r < all.size(); r += 3)
+        append(rows, "%s%llu+%llu", r ? "," : "", static_cast<unsigned long long>(all[r]),
+               static_cast<unsigned long long>(all[r + 1]));
+    return format("rows %s, %zu inputs, %zu outputs, contents %016llx", rows.c_str(), X.cols(), Y.cols(),
+                  static_cast<unsigned long long>(digest(all.data(), all.size() * sizeof(std::uint64_t))));
+}
+
+/// The largest |x| of M, for messages.
+template <Real T>
+double largest(MatrixView<const T> M) {
+    double m = 0;
+    for (const T x : M) m = std::max(m, double(std::abs(x)));
+    return m;
 }
 
 template <Real T, class Optimizer, class Comm = Solo>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
               const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate,
               const Comm& comm = {}) {
-    constexpr bool distributed = Comm::distributed;
-    constexpr bool has_rate = requires(Optimizer & o) {
-        T(o.rate());
-        o.set_rate(T());
-    };
-    const bool root = [&] {
-        if constexpr (distributed) return comm.rank() == 0;
-        return true;
+    static_assert(Communicator<Comm>);
+    constexpr bool has_rate = HasRate<Optimizer, T>;
+    const bool root = comm.rank() == 0;
+
+    // What this process was given, checked once; in a distributed run every process checks its
+    // own part, all throw if one fails, and all must have been given the same network and options.
+    collectively(comm, [&] {
+        check_options(options, has_rate, SavesState<Optimizer>);
+        check_part<T, Comm>(net, X, Y, "X", "Y");
+        if (validate) check_part<T, Comm>(net, X_val, Y_val, "X_val", "Y_val");
+        check_optimizer(optimizer, net, X.rows());
+    });
+    const T base_rate = [&] {
+        if constexpr (has_rate) return T(optimizer.rate());
+        return T(0);
     }();
-    // The checks of what this process was given; in a distributed run every process makes them
-    // on its own shard and all throw if one fails.
-    const auto check_arguments = [&] {
-        if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
-        if (!(options.max_seconds >= 0) || !std::isfinite(options.max_seconds))
-            fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
-        if (!std::isfinite(options.min_delta) || options.min_delta < 0)
-            fail("TrainOptions.min_delta must be finite and >= 0, was given %.9g", options.min_delta);
-        if (options.checkpoint_every == 0) fail("TrainOptions.checkpoint_every is 0; it must be at least 1");
-        options.schedule.check();
-        if (!has_rate && !options.schedule.is_constant())
-            fail("TrainOptions.schedule changes the learning rate, and this optimizer has none (rate() and "
-                 "set_rate(): nn::SGD, nn::Adam)");
-        if constexpr (distributed) {
-            check_shard<T>(net, X, Y, "X", "Y");
-            if (validate) check_shard<T>(net, X_val, Y_val, "X_val", "Y_val");
-        } else {
-            net.check_data(X, Y);
-            if (validate) net.check_data(X_val, Y_val, "X_val", "Y_val");
-        }
-        if constexpr (requires { optimizer.check(net, X.rows()); })
-            optimizer.check(net, X.rows()); // nn::LevenbergMarquardt: the loss it needs, the memory it takes
-    };
-    // The samples: this process's X.rows() of n in all, rows offset .. offset + X.rows() of the
-    // whole (the processes' shards one after the other, by rank).
-    std::size_t n = X.rows(), offset = 0, n_val = X_val.rows();
-    bool classify = validate && is_classification(Y_val);
-    if constexpr (distributed) {
-        agree(comm, error_of(check_arguments));
-        std::uint64_t setup = digest(&options.epochs, sizeof options.epochs);
-        setup = digest(&options.seed, sizeof options.seed, setup);
-        for (const double x :
-             {double(options.batch_size), double(options.shuffle), double(options.patience), options.min_delta,
-              options.max_seconds, double(options.schedule.kind), options.schedule.gamma,
-              double(options.schedule.every), double(options.schedule.period), options.schedule.floor,
-              options.schedule.warmup, double(validate), double(net.loss()), double(net.parameter_count())})
-            setup = digest(&x, sizeof x, setup);
-        for (std::size_t l = 0; l < net.layers(); ++l) {
-            const double a[3] = {double(net.arch()[l]), double(net.arch()[l + 1]), double(net.activation(l))};
-            setup = digest(a, sizeof a, setup);
-        }
-        if (!same_everywhere(comm, setup))
-            fail("the processes were given different networks (architecture, activations, loss) or TrainOptions; "
-                 "every rank needs the same");
-        const std::uint64_t mine[2] = {X.rows(), X_val.rows()};
-        const std::vector<std::uint64_t> rows = comm.all_gather(std::span<const std::uint64_t>(mine, 2));
-        n = n_val = 0;
-        for (int r = 0; r < comm.size(); ++r) {
-            if (r == comm.rank()) offset = n;
-            n += rows[2 * std::size_t(r)];
-            n_val += rows[2 * std::size_t(r) + 1];
-        }
-        if (n == 0) fail("no process holds a training sample: X has no rows on any of the %d ranks", comm.size());
-        if (validate && n_val == 0)
-            fail("no process holds a validation sample: X_val has no rows on any of the %d ranks", comm.size());
-        std::uint64_t regression = !classify;
-        comm.max(std::span<std::uint64_t>(&regression, 1));
-        classify = validate && regression == 0;
-    } else {
-        check_arguments();
+    Identity identity = identity_of(net, options, base_rate, validate, comm.size());
+    std::uint64_t setup = 0;
+    for (const auto& [key, value] : identity)
+        setup = digest(value.data(), value.size(), digest(key.data(), key.size(), setup));
+    if (!same_everywhere(comm, setup))
+        fail("the processes were given different networks (architecture, activations, loss) or TrainOptions; every "
+             "rank needs the same");
+    const Shards shards = gather_shards(comm, X.rows(), X_val.rows());
+    const std::size_t n = shards.n;
+    if (n == 0) fail("no process holds a training sample: X has no rows on any of the %d ranks", comm.size());
+    if (validate && shards.n_val == 0)
+        fail("no process holds a validation sample: X_val has no rows on any of the %d ranks", comm.size());
+    std::uint64_t regression = validate && !is_classification(Y_val);
+    comm.max(std::span<std::uint64_t>(&regression, 1));
+    const bool classify = validate && regression == 0;
+    const std::size_t batch = std::min(options.batch_size, n), batches = (n + batch - 1) / batch;
+    if (full_batch<Optimizer>() && batches > 1)
+        fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be at "
+             "least the number of samples, %zu",
+             options.batch_size, n);
+    const bool checkpointing = !options.checkpoint.empty();
+    if (checkpointing) identity.emplace_back("data", data_identity<T>(comm, X, Y, X_val, Y_val));
+
+    // The run: from its checkpoint, or from the start (every process from rank 0's parameters).
+    // What a failure puts back: the last epoch that finished, or what nn::train was called with.
+    Snapshot<T, Optimizer> last(net, optimizer);
+    std::size_t last_epoch = 0;
+    Run<T, Optimizer> run;
+    if (options.resume) {
+        std::string bytes;
+        bool found = false;
+        collectively(comm, [&] {
+            if (!root) return;
+            found = file_exists(options.checkpoint);
+            if (found) bytes = read_file(options.checkpoint);
+        });
+        comm.broadcast(bytes, 0);
+        std::uint64_t exists = found;
+        comm.max(std::span<std::uint64_t>(&exists, 1));
+        if (exists)
+            collectively(comm, [&] {
+                read_checkpoint(bytes, options.checkpoint.c_str(), net, optimizer, run, identity,
+                                {options.epochs, batches, options.patience});
+            });
     }
-
-    const std::size_t batch = options.batch_size < n ? options.batch_size : n;
-    const std::size_t batches = (n + batch - 1) / batch;
-    if constexpr (requires { Optimizer::full_batch; })
-        if (Optimizer::full_batch && batches > 1)
-            fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be "
-                 "at least the number of samples, %zu",
-                 options.batch_size, n);
-    // What the network and optimizer go back to when training throws: the best epoch's state
-    // when early stopping keeps one, else the state before the call.
-    struct Snapshot {
-        NN<T> net;
-        Optimizer optimizer;
+    const bool first_step = run.epoch + run.batch == 0; // no step taken yet: a failure is the data's
+    if (first_step)
+        broadcast_parameters(net, comm, 0);
+    else
+        last.take(net, optimizer);
+    ProgressPrinter progress(
+        root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal())),
+        root && options.progress != Progress::Quiet, options.epochs);
+    const double started = now_seconds() - run.seconds;
+    const auto save = [&] { // the checkpoint, by rank 0: "" or why it was not written
+        run.seconds = now_seconds() - started;
+        std::string error = root ? write_checkpoint(options.checkpoint, net, optimizer, run, identity) : "";
+        comm.broadcast(error, 0);
+        if (!error.empty()) progress.note("checkpoint not written: " + error + "; training goes on");
+        return error;
     };
-    const Snapshot before{net, optimizer};
-    if constexpr (distributed) broadcast_parameters(net, comm, 0); // every process starts from rank 0's
-    const bool bar =
-        root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal()));
-    const bool lines = root && options.progress != Progress::Quiet;
-
-    Rng rng(options.seed);
-    std::vector<std::size_t> order(n), mine; // mine: this process's rows of a batch
-    for (std::size_t i = 0; i < n; ++i) order[i] = i;
-    Matrix<T> Xb, Yb; // the shuffled batch, gathered
-    Gradient<T> g;
-    struct Evaluation { // the last point cost_at measured, when every step sees the same batch
-        std::vector<T> parameters;
-        double cost = 0;
-        Gradient<T> g;
-        bool valid = false;
-    } searched;
-    const bool same_batch = batches == 1 && !options.shuffle;
-    Workspace<T> val_ws;
-    History history;
-    std::optional<Snapshot> best;
-    auto restore = [&](const Snapshot& snapshot) {
-        net = snapshot.net;
-        optimizer = snapshot.optimizer;
-    };
-    double best_cost = std::numeric_limits<double>::infinity();
-    std::size_t waited = 0;
-    const double started = now_seconds();
-    std::size_t epoch = 1, b = 0; // where training is, for the messages
     // The schedule sets the optimizer's rate batch by batch; the rate it came with is put back
     // however nn::train ends.
     const bool scheduled = has_rate && !options.schedule.is_constant();
@@ -451,240 +321,210 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             if constexpr (has_rate)
                 if (active) optimizer.set_rate(rate);
         }
-    };
-    const RateGuard rate_guard{optimizer, scheduled, [&] {
-                                   if constexpr (has_rate) return T(optimizer.rate());
-                                   return T(0);
-                               }()};
+    } const rate_guard{optimizer, scheduled, base_rate};
 
-    auto diverged = [&](const char* what) {
+    std::vector<std::size_t> order(n), mine; // mine: this process's rows of a batch
+    Matrix<T> Xb, Yb;                        // the batch, gathered
+    Gradient<T> g;
+    Workspace<T> val_ws;
+    struct Evaluation { // the last point a line search measured, when every step sees the same batch
+        std::vector<T> parameters;
+        BatchVotes votes;
+        Gradient<T> g;
+        bool valid = false;
+    } searched;
+    const bool same_batch = batches == 1 && !options.shuffle;
+    std::size_t epoch = run.epoch + 1, b = run.batch; // where training is, for the messages
+    const auto failed = [&](const char* what) {
+        if (first_step && epoch == 1 && b == 0)
+            fail("training cannot start: at epoch 1, batch 1 of %zu, before any step, %s: the inputs (largest |x| "
+                 "%.3g) or targets (largest |y| %.3g) are too large for %s; scale them (nn::Standardizer)",
+                 batches, what, largest(X), largest(Y), sizeof(T) == 4 ? "float" : "double");
         fail("training diverged at epoch %zu, batch %zu of %zu: %s; lower the learning rate", epoch, b + 1, batches,
              what);
     };
-    // The batch's cost at `at`'s parameters, and its gradient into `ga`: backprop over the batch,
-    // or, distributed, over this process's rows of it (its share of the batch's mean), summed
-    // over the processes: the weights of large layers in place, one MPI_Allreduce each; the
-    // rest (small layers' weights, every bias, the cost, and how many processes failed) packed
-    // into one.
-    auto batch_backprop = [&](const NN<T>& at, MatrixView<const T> xb, MatrixView<const T> yb, std::size_t count,
-                              Gradient<T>& ga) {
-        if constexpr (!distributed) {
-            (void)count;
-            return double(at.backprop(xb, yb, ga));
-        } else {
-            if (!ga.matches(at.arch())) ga.resize(at.arch());
-            T cost = 0;
-            const std::string error = error_of([&] {
-                if (xb.rows() > 0) cost = at.backprop(xb, yb, ga, count);
-            });
-            if (xb.rows() == 0 || !error.empty()) ga.fill(T(0));
-            T extra[2] = {cost, error.empty() ? T(0) : T(1)};
-            comm.sum(ga.values()); // in place, one MPI_Allreduce
-            comm.sum(std::span<T>(extra, 2));
-            if (extra[1] != T(0)) agree(comm, error);
-            return double(extra[0]);
-        }
-    };
     try {
-        for (; epoch <= options.epochs; ++epoch) {
+        for (; !run.finished && epoch <= options.epochs; ++epoch, b = 0) {
             const double epoch_start = now_seconds();
-            double last_draw = 0;
-            if (options.shuffle)
-                for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
-            double cost_sum = 0;
-            for (b = 0; b < batches; ++b) {
-                const std::size_t first = b * batch, count = first + batch <= n ? batch : n - first;
+            draw_order(order, options.shuffle, options.seed, epoch);
+            for (; b < batches; ++b) {
+                const std::size_t first = b * batch, count = std::min(batch, n - first);
                 // The batch is the samples order[first .. first + count); this process's part of
-                // it, the ones in its shard.
+                // it, the ones in its shard (rows offset .. offset + X.rows() of all).
                 MatrixView<const T> xb, yb;
                 if (!options.shuffle) {
-                    const std::size_t begin = std::clamp(first, offset, offset + X.rows()),
-                                      end = std::clamp(first + count, offset, offset + X.rows());
-                    xb = X.rows(begin - offset, end - begin);
-                    yb = Y.rows(begin - offset, end - begin);
-                } else if (!distributed) {
-                    xb = gather_rows<T>(X, order.data() + first, count, Xb);
-                    yb = gather_rows<T>(Y, order.data() + first, count, Yb);
+                    const std::size_t begin = std::clamp(first, shards.offset, shards.offset + X.rows()),
+                                      end = std::clamp(first + count, shards.offset, shards.offset + X.rows());
+                    xb = X.rows(begin - shards.offset, end - begin);
+                    yb = Y.rows(begin - shards.offset, end - begin);
                 } else {
                     mine.clear();
                     for (std::size_t k = first; k < first + count; ++k)
-                        if (order[k] - offset < X.rows()) mine.push_back(order[k] - offset);
+                        if (order[k] - shards.offset < X.rows()) mine.push_back(order[k] - shards.offset);
                     xb = gather_rows<T>(X, mine.data(), mine.size(), Xb);
                     yb = gather_rows<T>(Y, mine.data(), mine.size(), Yb);
                 }
                 if constexpr (has_rate)
                     if (scheduled) {
                         const double t = double(epoch - 1) + double(b) / double(batches);
-                        optimizer.set_rate(T(double(rate_guard.rate) * options.schedule.factor(t, options.epochs)));
+                        optimizer.set_rate(T(double(base_rate) * options.schedule.factor(t, options.epochs)));
                     }
-                // A line search's last trial is often the point it accepts: on the same batch
-                // (one batch, not shuffled) its cost and gradient are reused, not recomputed.
-                double cost;
+                // The batch's cost and gradient at `at`, summed over the processes (each computes
+                // its rows' share of the batch's mean), with every process's vote to stop.
+                const auto evaluate = [&](const NN<T>& at, Gradient<T>& ga) {
+                    if (!ga.matches(at.arch())) ga.resize(at.arch());
+                    return reduce_batch(comm, ga, xb.rows() > 0, options.stop && options.stop->requested(),
+                                        [&] { return double(NetworkAccess::backprop(at, xb, yb, ga, count)); });
+                };
+                // A line search's last trial is often the point it accepts: on the same batch (one
+                // batch, not shuffled) its cost and gradient are reused, not computed again.
+                BatchVotes votes;
                 if (searched.valid && std::ranges::equal(net.parameters(), searched.parameters)) {
-                    cost = searched.cost;
+                    votes = searched.votes;
                     std::ranges::copy(searched.g.values(), g.values().begin());
                 } else {
-                    cost = batch_backprop(net, xb, yb, count, g);
+                    votes = evaluate(net, g);
                 }
                 searched.valid = false;
-                if (!std::isfinite(cost))
-                    diverged(std::isnan(cost) ? "the cost became NaN" : "the cost became infinite");
-                try {
-                    // An optimizer that searches along its step (nn::LBFGS) also gets the cost
-                    // and a way to measure the batch's cost and gradient at trial parameters.
-                    const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
-                        const double c = batch_backprop(trial, xb, yb, count, at);
-                        if (same_batch) {
-                            searched.parameters.assign(trial.parameters().begin(), trial.parameters().end());
-                            searched.cost = c;
-                            searched.g = at;
-                            searched.valid = true;
-                        }
-                        return c;
-                    };
-                    // nn::LevenbergMarquardt takes the batch itself, and distributed, a way to
-                    // sum over the processes.
-                    const auto sum = [&](std::span<double> values) {
-                        if constexpr (distributed) comm.sum(values);
-                    };
-                    if constexpr (distributed && requires { optimizer.step(net, xb, yb, cost, sum); })
-                        optimizer.step(net, xb, yb, cost, sum);
-                    else if constexpr (!distributed && requires { optimizer.step(net, xb, yb, cost); })
-                        optimizer.step(net, xb, yb, cost);
-                    else if constexpr (requires { optimizer.step(net, g, cost, cost_at); })
-                        optimizer.step(net, g, cost, cost_at);
-                    else
-                        optimizer.step(net, g);
-                } catch (const Error& e) { // a gradient that overflowed: say where
-                    diverged(e.what());
+                if (votes.stop) { // asked to stop: before this batch's step
+                    run.history.interrupted = true;
+                    break;
                 }
-                cost_sum += cost * double(count);
-                if (bar) {
-                    const double t = now_seconds();
-                    if (t - last_draw >= 0.1 || b + 1 == batches) {
-                        last_draw = t;
-                        draw_bar(epoch, options.epochs, b, batches, cost_sum / double(first + count), t - started);
+                if (!std::isfinite(votes.cost))
+                    failed(std::isnan(votes.cost) ? "the cost became NaN" : "the cost became infinite");
+                const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
+                    const BatchVotes v = evaluate(trial, at);
+                    if (same_batch) {
+                        searched.parameters.assign(trial.parameters().begin(), trial.parameters().end());
+                        searched.votes = v;
+                        searched.g = at;
+                        searched.valid = true;
                     }
+                    return v.cost;
+                };
+                const auto sum = [&] { // LevenbergMarquardt's sum over the processes: none for one
+                    if constexpr (Comm::distributed)
+                        return [&](std::span<double> values) { comm.sum(values); };
+                    else
+                        return NoSum{};
+                }();
+                StepBatch<T, decltype(cost_at), decltype(sum)> step_batch{xb, yb, cost_at, sum};
+                try {
+                    take_step(optimizer, net, g, votes.cost, step_batch);
+                } catch (const Error& e) { // a gradient that overflowed: say where
+                    failed(e.what());
                 }
+                run.cost_sum += votes.cost * double(count);
+                run.batch = b + 1;
+                progress.batch(epoch, b, batches, run.cost_sum / double(first + count), started);
             }
+            if (run.history.interrupted) break;
+
+            // The epoch's figures. The last step's parameters have not been through a backprop.
             b = batches - 1;
-            // The last step's parameters have not been through a backprop yet: check them here.
-            if (!net.parameters_finite()) diverged("a parameter became NaN or infinite");
+            if (!net.parameters_finite()) failed("a parameter became NaN or infinite");
             EpochStats stats;
             stats.epoch = epoch;
-            stats.train_cost = cost_sum / double(n);
+            stats.train_cost = run.cost_sum / double(n);
             if (validate) {
-                if constexpr (distributed) { // the cost and the samples classified right, summed
-                    double sums[3] = {0, 0, 0};
-                    const std::string error = error_of([&] {
-                        if (X_val.rows() == 0) return;
-                        const double rows = double(X_val.rows());
-                        sums[0] = double(net.cost(X_val, Y_val, val_ws)) * rows;
-                        if (classify) sums[1] = std::round(accuracy<T>(val_ws.output(), Y_val) * rows);
-                    });
-                    sums[2] = error.empty() ? 0 : 1;
-                    comm.sum(std::span<double>(sums, 3));
-                    if (sums[2] != 0) agree(comm, error);
-                    stats.val_cost = sums[0] / double(n_val);
-                    if (classify) stats.val_accuracy = sums[1] / double(n_val);
-                } else {
-                    stats.val_cost = double(net.cost(X_val, Y_val, val_ws));
-                    if (classify) stats.val_accuracy = accuracy<T>(val_ws.output(), Y_val);
-                }
+                double sums[2] = {0, 0}; // the cost and the samples classified right, times the rows
+                sum_collectively(comm, std::span<double>(sums, 2), [&] {
+                    if (X_val.rows() == 0) return;
+                    const double rows = double(X_val.rows());
+                    sums[0] = double(net.cost(X_val, Y_val, val_ws));
+                    if (classify) sums[1] = accuracy<T>(val_ws.output(), Y_val);
+                    if (comm.size() > 1) sums[0] *= rows, sums[1] = std::round(sums[1] * rows);
+                });
+                const double parts = comm.size() > 1 ? double(shards.n_val) : 1.0;
+                stats.val_cost = sums[0] / parts;
+                if (classify) stats.val_accuracy = sums[1] / parts;
             }
             stats.seconds = now_seconds() - epoch_start;
-            history.epochs.push_back(stats);
-            if (lines) {
-                std::fprintf(stderr, "%sepoch %zu/%zu  cost %.6g", bar ? "\r" : "", epoch, options.epochs,
-                             stats.train_cost);
-                if (validate) std::fprintf(stderr, "  val_cost %.6g", stats.val_cost);
-                if (classify) std::fprintf(stderr, "  val_accuracy %.4f", stats.val_accuracy);
-                std::fprintf(stderr, "  %.2fs%s\n", stats.seconds, bar ? "                         " : "");
-            }
-            // The checkpoint, by one process; then on_epoch, on every one.
-            bool stop = false;
-            const auto end_epoch = [&] {
-                if (root && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0)
-                    save(net, options.checkpoint);
-                stop = options.on_epoch && options.on_epoch(stats) == Next::Stop;
-            };
-            std::string error;
-            if constexpr (distributed)
-                error = error_of(end_epoch);
-            else
-                end_epoch();
-            if constexpr (requires { bool(optimizer.stalled()); })
-                stop = stop || optimizer.stalled(); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
 
+            // Early stopping and the time budget, decided once for all (rank 0's figures and clock).
             const double monitored = validate ? stats.val_cost : stats.train_cost;
-            bool improved = monitored < best_cost - options.min_delta;
-            bool out_of_time = options.max_seconds > 0 && now_seconds() - started >= options.max_seconds;
-            if constexpr (distributed) {
-                // One decision for all: stop if any process's on_epoch says so; improvement and
-                // time as rank 0 sees them. And a check that the processes still hold the same
-                // parameters, as they must after the same steps.
-                const std::uint64_t h = digest(net);
-                std::uint64_t v[6] = {error.empty() ? 0 : std::uint64_t(comm.size() - comm.rank()),
-                                      stop,
-                                      root && improved,
-                                      root && out_of_time,
-                                      h,
-                                      ~h};
-                comm.max(std::span<std::uint64_t>(v, 6));
-                if (v[0] != 0) raise_from(comm, v[0], error);
-                if (v[4] != ~v[5])
-                    fail("the processes' parameters differ after epoch %zu: a process ran other code (another "
-                         "build or instruction set) or an MPI reduction gave the processes different sums",
-                         epoch);
-                stop = v[1] != 0;
-                improved = v[2] != 0;
-                out_of_time = v[3] != 0;
+            const Decision d = decide(comm, "", false,
+                                      monitored<run.best_cost - options.min_delta, options.max_seconds> 0 &&
+                                          now_seconds() - started >= options.max_seconds,
+                                      0, epoch);
+            run.epoch = epoch, run.batch = 0, run.cost_sum = 0;
+            run.history.epochs.push_back(stats);
+            bool patience_spent = false;
+            if (d.improved) {
+                run.best_cost = monitored;
+                run.history.best_epoch = epoch;
+                run.waited = 0;
+                if (options.patience > 0) {
+                    if (run.best)
+                        run.best->take(net, optimizer);
+                    else
+                        run.best.emplace(net, optimizer);
+                }
+            } else if (options.patience > 0 && ++run.waited >= options.patience) {
+                patience_spent = true;
             }
-            if (improved) {
-                best_cost = monitored;
-                history.best_epoch = epoch;
-                waited = 0;
-                if (options.patience > 0) best.emplace(Snapshot{net, optimizer});
-            } else if (options.patience > 0 && ++waited >= options.patience) {
-                history.stopped_early = true;
-                break;
-            }
-            if (stop || out_of_time) {
-                history.stopped_early = epoch < options.epochs;
-                break;
+            const bool stalled_now = stalled(optimizer); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
+            run.finished = patience_spent || d.out_of_time || stalled_now || epoch == options.epochs;
+            run.history.stopped_early = run.finished && epoch < options.epochs;
+            last.take(net, optimizer);
+            last_epoch = epoch;
+            progress.epoch(stats, validate, classify);
+
+            // The checkpoint, by one process; then on_epoch, on every one, and one decision.
+            if (checkpointing && (epoch % options.checkpoint_every == 0 || run.finished))
+                run.history.epochs.back().checkpoint_error = stats.checkpoint_error = save();
+            bool stop = false;
+            std::string error;
+            const auto call = [&] { stop = options.on_epoch && options.on_epoch(stats) == Next::Stop; };
+            if constexpr (Comm::distributed)
+                error = error_of(call);
+            else
+                call(); // the caller's exception leaves as it was thrown
+            const std::uint64_t same =
+                comm.size() > 1 ? digest(net.parameters().data(), net.parameter_count() * sizeof(T)) : 0;
+            stop = decide(comm, error, stop, false, false, same, epoch).stop;
+            if (stop && !run.finished) {
+                run.finished = true;
+                run.history.stopped_early = epoch < options.epochs;
+                if (checkpointing) run.history.epochs.back().checkpoint_error = save();
             }
         }
-    } catch (const Error& e) {
-        restore(best ? *best : before);
-        if (best)
-            fail("%s; the network holds the parameters of epoch %zu, the best so far", e.what(), history.best_epoch);
-        fail("%s; the network holds the parameters it had before nn::train", e.what());
-    } catch (...) { // the caller's on_epoch threw: put the state back as above and let it through
-        restore(best ? *best : before);
-        throw;
+        if (run.history.interrupted && checkpointing) save();
+    } catch (...) {
+        // Training cannot go on: the best epoch's state when early stopping keeps one, else the
+        // last finished epoch's, before the exception leaves.
+        (run.best ? *run.best : last).restore(net, optimizer);
+        try {
+            throw;
+        } catch (const Error& e) {
+            if (run.best)
+                fail("%s; the network holds the parameters of epoch %zu, the best so far", e.what(),
+                     run.history.best_epoch);
+            if (last_epoch > 0)
+                fail("%s; the network holds the parameters of epoch %zu, the last it finished", e.what(), last_epoch);
+            fail("%s; the network holds the parameters it had %s", e.what(),
+                 first_step ? "before nn::train" : "when nn::train resumed");
+        }
     }
-    if (best)
-        restore(*best); // early stopping: the best epoch's parameters
+    if (run.best)
+        run.best->restore(net, optimizer); // early stopping: the best epoch's parameters
     else
-        history.best_epoch = history.epochs.size();
-    return history;
+        run.history.best_epoch = run.history.epochs.size();
+    return run.history;
 }
 
 } // namespace detail
 
-/// Trains `net` on X, Y with minibatches: each epoch, in a new order when options.shuffle is
-/// set, backprop over a batch and one optimizer step per batch. The optimizer is anything
-/// copyable with step(net, gradient), such as nn::SGD, nn::Adam or nn::IRprop, or with
-/// step(net, gradient, cost, cost_at), such as nn::LBFGS, which measures trial steps with
-/// cost_at(net, gradient), the batch's cost at net's parameters (and its gradient, filled in), or
-/// with step(net, X, Y, cost), such as nn::LevenbergMarquardt, which takes the batch itself. The
-/// same seed gives bit-identical weights. X and Y are matrices or views of them.
+/// Trains `net` on X, Y with minibatches: each epoch, in a new order when options.shuffle is set,
+/// one optimizer step per batch (any optimizer of optimizer.hpp's protocol: nn::SGD, nn::Adam,
+/// nn::IRprop, nn::LBFGS, nn::LevenbergMarquardt, or your own). The same seed gives bit-identical
+/// weights; so does a run resumed from its checkpoint (options.resume).
 ///
 /// When training cannot go on (a NaN or infinite cost, gradient or parameter: nn::Error naming
 /// the epoch and batch; or an exception from on_epoch), the network and the optimizer are put
-/// back before the exception leaves: to the best epoch's state when early stopping has kept one
-/// (options.patience > 0 and an epoch done), else to the state they had before the call. The
-/// message of the nn::Error says which.
+/// back before the exception leaves: to the best epoch's state when early stopping has kept one,
+/// else to the last epoch that finished (or to where the call began). The message of the
+/// nn::Error says which.
 ///     nn::Adam<float> adam(1e-3f);
 ///     auto history = nn::train(net, X, Y, adam, nn::TrainOptions{.epochs = 100, .batch_size = 32});
 template <Real T, class Optimizer>

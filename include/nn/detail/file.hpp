@@ -19,6 +19,20 @@
 
 namespace nn::detail {
 
+/// True when a file (or anything) is at `path`.
+inline bool file_exists(const std::string& path) {
+#ifdef NN_DETAIL_POSIX_FILES
+    struct ::stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+#else
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+        std::fclose(f);
+        return true;
+    }
+    return false;
+#endif
+}
+
 /// The whole file, or nn::Error naming it and the reason.
 inline std::string read_file(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #if defined(__GNUC__)
 #define NN_DETAIL_PRINTF(format_index, first_arg) __attribute__((format(printf, format_index, first_arg)))
@@ -228,6 +230,22 @@ NN_DETAIL_PRINTF(1, 2) inline std::string format(const char* format, ...) {
     vappend(out, format, args);
     va_end(args);
     return out;
+}
+
+/// x as the shortest decimal that reads back (std::from_chars) as the same double, so exact:
+/// "0.1", "1e+300", "inf", "nan".
+/// For a float, the shortest decimal that reads back as the same float: "0.01", not 0.0099999998.
+template <class F>
+requires std::is_floating_point_v<F> std::string shortest(F x) {
+    char digits[32];
+    const std::to_chars_result r = std::to_chars(digits, digits + sizeof digits, x);
+    return std::string(digits, r.ptr);
+}
+
+/// The double a whole text spells (as shortest writes it), or false.
+inline bool parse_double(std::string_view text, double& value) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 } // namespace nn::detail
