@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -136,6 +137,21 @@ struct Folder {
         return n;
     }
     std::filesystem::path path;
+};
+
+// A file in the build folder holding `text`, removed when the test ends. The pid keeps the names of
+// test processes that ctest runs side by side apart.
+struct TempFile {
+    explicit TempFile(const std::string& text)
+        : path("nn_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++) + ".txt") {
+        std::ofstream(path, std::ios::binary) << text;
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+    std::string path;
 };
 
 inline std::string read_bytes(const std::string& path) {

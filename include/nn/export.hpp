@@ -9,13 +9,13 @@
 // compiles with gcc -std=c99 -Wall -Wextra -Werror -pedantic and allocates nothing.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
 
 #include <nn/activation.hpp>
 #include <nn/config.hpp>
 #include <nn/detail/file.hpp>
+#include <nn/detail/format.hpp>
 #include <nn/error.hpp>
 #include <nn/network.hpp>
 
@@ -33,9 +33,7 @@ struct CType {
 /// x as an exact C literal of T: hexadecimal, with T's suffix.
 template <Real T>
 std::string c_literal(T x) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%a%s", double(x), CType<T>::suffix);
-    return text;
+    return format("%a%s", double(x), CType<T>::suffix); // (not printf: a locale could write 0x1,8p+0)
 }
 
 /// The C expression of act applied to the variable z.

@@ -4,6 +4,7 @@
 #include <nn/activation.hpp>
 #include <nn/checkpoint.hpp>
 #include <nn/config.hpp>
+#include <nn/csv.hpp>
 #include <nn/data.hpp>
 #include <nn/error.hpp>
 #include <nn/export.hpp>

@@ -5,15 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nn/detail/file.hpp>
+#include <nn/detail/format.hpp>
 #include <nn/error.hpp>
+#include <nn/history.hpp>
 #include <nn/network.hpp>
-#include <nn/train.hpp>
 
 namespace nn {
 
@@ -54,14 +54,6 @@ inline std::string xml_escape(std::string_view s) {
         }
     }
     return out;
-}
-
-/// printf into a std::string.
-template <class... Args>
-std::string format(const char* pattern, Args... args) {
-    char buffer[256];
-    const int n = std::snprintf(buffer, sizeof buffer, pattern, args...);
-    return std::string(buffer, n > 0 ? std::min<std::size_t>(std::size_t(n), sizeof buffer - 1) : 0);
 }
 
 inline std::string svg_open(std::size_t width, std::size_t height) {
