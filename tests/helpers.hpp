@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -122,6 +123,21 @@ inline bool as_good_as_forward(const Differences& d, double tolerance) {
     return d.other_exact <= std::max(tolerance, 1.5 * d.forward_exact) &&
            d.other_forward <= std::max(tolerance, 2 * d.forward_exact);
 }
+
+/// An optimizer that requests a stop after its `steps`-th step: a run stopped between two batches
+/// anywhere, deterministically.
+template <class Optimizer>
+struct StopAfter : Optimizer {
+    StopAfter(Optimizer o, nn::StopFlag& f, std::size_t steps) : Optimizer(std::move(o)), flag(&f), left(steps) {}
+    template <class... Args>
+    requires requires(Optimizer& o, Args&&... args) { o.step(std::forward<Args>(args)...); }
+    void step(Args&&... args) {
+        Optimizer::step(std::forward<Args>(args)...);
+        if (left > 0 && --left == 0) flag->request();
+    }
+    nn::StopFlag* flag;
+    std::size_t left;
+};
 
 // A fresh folder for one test, removed at the end.
 struct Folder {

@@ -36,21 +36,6 @@ nn::NN<float> fresh(nn::Loss loss = nn::Loss::CrossEntropy) {
                : nn::NN<float>({2, 8, 2}, nn::Activation::Tanh, nn::Activation::Sigmoid, loss, {.seed = 4});
 }
 
-/// An optimizer that requests a stop after its `steps`-th step: a run stopped between two batches
-/// anywhere, deterministically.
-template <class Optimizer>
-struct StopAfter : Optimizer {
-    StopAfter(Optimizer o, nn::StopFlag& f, std::size_t steps) : Optimizer(std::move(o)), flag(&f), left(steps) {}
-    template <class... Args>
-    requires requires(Optimizer& o, Args&&... args) { o.step(std::forward<Args>(args)...); }
-    void step(Args&&... args) {
-        Optimizer::step(std::forward<Args>(args)...);
-        if (left > 0 && --left == 0) flag->request();
-    }
-    nn::StopFlag* flag;
-    std::size_t left;
-};
-
 /// The figures of a history that must be the same bits: every epoch's costs and accuracy.
 std::vector<double> figures(const nn::History& h) {
     std::vector<double> out;
@@ -90,7 +75,7 @@ void check_resume(const char* what, Make make, nn::TrainOptions options, const B
     for (const std::size_t steps : stops) {
         flag.reset();
         nn::NN<float> net = fresh(loss);
-        StopAfter<Optimizer> opt(make(), flag, steps);
+        test::StopAfter<Optimizer> opt(make(), flag, steps);
         nn::TrainOptions o = options;
         o.stop = &flag;
         const nn::History h = run(net, opt, o);
@@ -222,7 +207,7 @@ TEST_CASE("a checkpoint cut short or changed anywhere never starts a run from ga
         nn::NN<float> net = fresh();
         nn::Adam<float> adam(0.01f);
         nn::StopFlag flag;
-        StopAfter<nn::Adam<float>> stopping(adam, flag, 7);
+        test::StopAfter<nn::Adam<float>> stopping(adam, flag, 7);
         options.stop = &flag;
         nn::train(net, data.X, data.Y, stopping, options);
         options.stop = nullptr;
@@ -266,7 +251,7 @@ TEST_CASE("a stop request ends training between batches, keeps the best epoch an
     nn::NN<float> net = fresh();
     nn::Adam<float> adam(0.02f);
     nn::StopFlag flag;
-    StopAfter<nn::Adam<float>> stopping(adam, flag, 8 * 5 + 3); // epoch 6, after batch 3
+    test::StopAfter<nn::Adam<float>> stopping(adam, flag, 8 * 5 + 3); // epoch 6, after batch 3
     const auto h = nn::train(net, data.X, data.Y, stopping,
                              {.epochs = 50,
                               .batch_size = 16,

@@ -401,3 +401,51 @@ int main(int argc, char** argv) {
     // Every process's outcome: the job fails when any process does.
     return true_on_every_process(failed == 0) ? 0 : 1;
 }
+
+TEST_CASE("N processes stopped by any one of them and resumed from rank 0's checkpoint end with the bits of the run "
+          "never stopped") {
+    const Blobs<float> data(16, 150), val(17, 40);
+    const auto rows = uneven(data.X.rows(), world()), val_rows = nn::mpi::shard(val.X.rows(), world());
+    const test::Folder folder; // each process's own: rank 0's alone holds the checkpoint
+    nn::TrainOptions options{.epochs = 12,
+                             .batch_size = 16,
+                             .seed = 3,
+                             .patience = 4,
+                             .progress = nn::Progress::Quiet,
+                             .schedule = nn::Schedule::cosine().warm_up(1)};
+    const auto run = [&](nn::NN<float>& net, auto& opt, const nn::TrainOptions& o) {
+        return nn::mpi::train(world(), net, part(data.X, rows), part(data.Y, rows), opt, o, part(val.X, val_rows),
+                              part(val.Y, val_rows));
+    };
+    nn::NN<float> reference = classifier<float>();
+    nn::Adam<float> reference_adam(0.02f);
+    const nn::History expected = run(reference, reference_adam, options);
+
+    options.checkpoint = folder.file("run.ckpt");
+    options.resume = true;
+    const int last = world().size() - 1;
+    nn::StopFlag flag;
+    for (const std::size_t steps : {5u, 17u, 9u}) { // on the last rank only: every rank stops with it
+        flag.reset();
+        nn::NN<float> net = classifier<float>();
+        test::StopAfter<nn::Adam<float>> adam(nn::Adam<float>(0.02f), flag, world().rank() == last ? steps : 0);
+        nn::TrainOptions o = options;
+        o.stop = &flag;
+        const nn::History h = run(net, adam, o);
+        CHECK(true_on_every_process(h.interrupted));
+        CHECK(same_on_every_process(std::to_string(adam.steps())));
+    }
+    CHECK(std::filesystem::exists(options.checkpoint) == (world().rank() == 0));
+    nn::NN<float> net = classifier<float>();
+    nn::Adam<float> adam(0.02f);
+    const nn::History resumed = run(net, adam, options);
+    CHECK(test::parameters(net) == test::parameters(reference));
+    CHECK(adam.steps() == reference_adam.steps());
+    CHECK(resumed.epochs.size() == expected.epochs.size());
+    CHECK(resumed.best_epoch == expected.best_epoch);
+    for (std::size_t e = 0; e < std::min(resumed.epochs.size(), expected.epochs.size()); ++e) {
+        CHECK(resumed.epochs[e].train_cost == expected.epochs[e].train_cost);
+        CHECK(resumed.epochs[e].val_cost == expected.epochs[e].val_cost);
+    }
+    CHECK(same_on_every_process(net));
+}

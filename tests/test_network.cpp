@@ -538,3 +538,29 @@ TEST_CASE("the headers' version is the CMake project's") {
               std::to_string(NN_VERSION_PATCH) ==
           NN_CMAKE_VERSION);
 }
+
+TEST_CASE_TEMPLATE("finite inputs that overflow a layer are an nn::Error naming the layer and the scale, never NaN", T,
+                   float, double) {
+    // Two huge inputs overflow layer 0's sums to inf, which ReLU passes on, and the output layer's
+    // weights of both signs make inf - inf: NaN.
+    nn::NN<T> net({2, 2, 1}, nn::Activation::ReLU, nn::Activation::Linear);
+    net.weights(0) = {{1, 1}, {1, 1}};
+    net.weights(1) = {{1}, {-1}};
+    const T huge = std::numeric_limits<T>::max() / 4 * 3;
+    const nn::Matrix<T> X{{1, 2}, {huge, huge}};
+    const std::string too_large = std::string("too large for ") + (sizeof(T) == 4 ? "float" : "double");
+    nn::Matrix<T> Y(2, 1);
+    CHECK_THROWS_WITH_AS(net.forward(X), doctest::Contains("forward: layer 0's output is"), nn::Error);
+    CHECK_THROWS_WITH_AS(net.predict(X.row(1)), doctest::Contains("for sample 0, whose inputs are finite but as large"),
+                         nn::Error);
+    CHECK_THROWS_WITH_AS(net.cost(X, Y), doctest::Contains(too_large.c_str()), nn::Error);
+    // Saturating activations give a finite result for huge inputs: that is no error.
+    nn::NN<T> sigmoid({2, 1}, nn::Activation::Sigmoid, nn::Activation::Sigmoid);
+    sigmoid.weights(0) = {{1}, {1}};
+    CHECK(sigmoid.forward(X)(1, 0) == T(1));
+    // The output layer's weighted sum, for a loss that keeps it (cross-entropy).
+    nn::NN<T> ce({2, 2}, nn::Activation::Linear, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    ce.weights(0) = {{1, -1}, {1, -1}};
+    CHECK_THROWS_WITH_AS(ce.forward(X), doctest::Contains("forward: layer 0's weighted sum is inf for sample 1"),
+                         nn::Error);
+}

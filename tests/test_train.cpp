@@ -195,29 +195,22 @@ TEST_CASE("with early stopping, a throw leaves the best epoch's parameters, and 
     CHECK(test::parameters(net) == epochs[best].second);
 }
 
-TEST_CASE("an exception from on_epoch leaves the parameters of the last epoch that finished and passes through") {
+TEST_CASE("an exception from on_epoch leaves the parameters from before the call and passes through") {
     const Blobs data(25, 40);
     auto net = fresh();
     const auto before = test::parameters(net);
     nn::Adam<float> adam(0.01f);
     struct Stop {};
-    std::vector<float> at_two;
-    std::uint64_t steps_at_two = 0;
     CHECK_THROWS_AS(nn::train(net, data.X, data.Y, adam,
                               {.epochs = 5,
                                .progress = nn::Progress::Quiet,
                                .on_epoch =
-                                   [&](const nn::EpochStats& e) {
-                                       if (e.epoch < 2) return;
-                                       at_two = test::parameters(net);
-                                       steps_at_two = adam.steps();
-                                       throw Stop{};
+                                   [](const nn::EpochStats& e) {
+                                       if (e.epoch == 2) throw Stop{};
                                    }}),
                     Stop);
-    CHECK(test::parameters(net) == at_two); // epoch 2 finished; the callback threw after it
-    CHECK(test::parameters(net) != before);
-    CHECK(adam.steps() == steps_at_two);
-    CHECK(steps_at_two == 4); // two epochs of two batches
+    CHECK(test::parameters(net) == before);
+    CHECK(adam.steps() == 0);
 }
 
 TEST_CASE("a checkpoint holds the network of every checkpoint_every-th epoch and of the last; one that cannot be "

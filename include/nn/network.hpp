@@ -148,7 +148,7 @@ public:
     /// allocation once it is large enough). The view is into `ws`: valid until its next use.
     MatrixView<const T> forward(MatrixView<const T> X, Workspace<T>& ws) const {
         check_inputs(X);
-        return run_forward(X, ws);
+        return checked_forward(X, ws, "forward");
     }
 
     /// One sample: output = the network's output for input, the same bits as forward on a
@@ -184,7 +184,8 @@ public:
     /// As above, in the caller's workspace; afterwards ws.output() holds the outputs for X.
     T cost(MatrixView<const T> X, MatrixView<const T> Y, Workspace<T>& ws) const {
         check_data(X, Y);
-        return static_cast<T>(unchecked_cost(X, Y, ws));
+        const MatrixView<const T> A = checked_forward(X, ws, "cost");
+        return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), A, Y) / static_cast<double>(X.rows()));
     }
 
     /// The exact gradient of cost(X, Y), by backpropagation over the whole batch.
@@ -279,6 +280,15 @@ private:
     friend struct detail::NetworkAccess;
     T run_backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const;
 
+    /// run_forward, and an nn::Error unless every output is finite: finite inputs that overflow a
+    /// layer are named, with the layer and the inputs' scale, rather than given back as NaN.
+    MatrixView<const T> checked_forward(MatrixView<const T> X, Workspace<T>& ws, const char* what) const {
+        const MatrixView<const T> out = run_forward(X, ws);
+        if (!detail::all_finite<T>(out.data(), out.size())) report_overflow(X, ws, what);
+        return out;
+    }
+    [[noreturn]] void report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const char* what) const;
+
     /// Runs the layers over X into the workspace and returns the last layer's output.
     MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const;
 
@@ -372,7 +382,7 @@ template <Real T>
 Matrix<T> NN<T>::forward(MatrixView<const T> X) const {
     check_inputs(X);
     Workspace<T> ws;
-    run_forward(X, ws);
+    checked_forward(X, ws, "forward");
     return std::move(ws.outputs_.back());
 }
 
@@ -384,7 +394,7 @@ MatrixView<const T> NN<T>::predict_row(std::span<const T> input) const {
     const MatrixView<const T> x(input.data(), 1, input.size());
     detail::check_finite<T>(x, "input", "the input");
     thread_local Workspace<T> ws; // this thread's, reused: after the first call no allocation
-    return run_forward(x, ws);
+    return checked_forward(x, ws, "predict");
 }
 
 template <Real T>
@@ -587,6 +597,34 @@ std::vector<Activation> NN<T>::uniform_layers(const std::vector<std::size_t>& ar
     std::vector<Activation> per_layer(arch.size() - 2, hidden);
     per_layer.push_back(output);
     return per_layer;
+}
+
+template <Real T>
+void NN<T>::report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const char* what) const {
+    if (!parameters_finite()) {
+        for (std::size_t l = 0; l < layers(); ++l) {
+            detail::check_finite<T>(weights(l), "weights", "a network's parameters", l);
+            detail::check_finite<T>(biases(l), "biases", "a network's parameters", l);
+        }
+    }
+    // The first layer whose output (or, for an output layer that keeps it, weighted sum) is not
+    // finite, and the inputs of the sample where it is not.
+    for (std::size_t l = 0; l < layers(); ++l) {
+        const bool kept = l + 1 == layers() && keeps_pre_activation();
+        for (const Matrix<T>* m : {kept ? &ws.z_out_ : nullptr, &ws.outputs_[l]}) {
+            if (!m || detail::all_finite<T>(m->data(), m->size())) continue;
+            std::size_t at = 0;
+            while (std::isfinite(m->data()[at])) ++at;
+            const std::size_t i = at / m->cols();
+            double largest = 0;
+            for (const T x : X.row(i)) largest = std::max(largest, double(std::abs(x)));
+            detail::fail("%s: layer %zu's %s is %.9g for sample %zu, whose inputs are finite but as large as %.3g: "
+                         "too large for %s arithmetic in this network; scale the inputs (nn::Standardizer)",
+                         what, l, m == &ws.z_out_ ? "weighted sum" : "output", double(m->data()[at]), i, largest,
+                         sizeof(T) == 4 ? "float" : "double");
+        }
+    }
+    detail::fail("%s: the outputs are not finite", what);
 }
 
 template <Real T>

@@ -273,9 +273,11 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     if (checkpointing) identity.emplace_back("data", data_identity<T>(comm, X, Y, X_val, Y_val));
 
     // The run: from its checkpoint, or from the start (every process from rank 0's parameters).
-    // What a failure puts back: the last epoch that finished, or what nn::train was called with.
-    Snapshot<T, Optimizer> last(net, optimizer);
-    std::size_t last_epoch = 0;
+    // What a failure puts back (when early stopping has no best epoch): the state nn::train was
+    // called with, or resumed from. (Not the last epoch's: a copy of every parameter and the
+    // optimizer's state each epoch costs a training step of one batch a tenth of its time; a run
+    // that must lose nothing writes checkpoints.)
+    Snapshot<T, Optimizer> start(net, optimizer);
     Run<T, Optimizer> run;
     if (options.resume) {
         std::string bytes;
@@ -298,7 +300,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     if (first_step)
         broadcast_parameters(net, comm, 0);
     else
-        last.take(net, optimizer);
+        start.take(net, optimizer);
     ProgressPrinter progress(
         root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal())),
         root && options.progress != Progress::Quiet, options.epochs);
@@ -466,8 +468,6 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             const bool stalled_now = stalled(optimizer); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
             run.finished = patience_spent || d.out_of_time || stalled_now || epoch == options.epochs;
             run.history.stopped_early = run.finished && epoch < options.epochs;
-            last.take(net, optimizer);
-            last_epoch = epoch;
             progress.epoch(stats, validate, classify);
 
             // The checkpoint, by one process; then on_epoch, on every one, and one decision.
@@ -492,16 +492,14 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         if (run.history.interrupted && checkpointing) save();
     } catch (...) {
         // Training cannot go on: the best epoch's state when early stopping keeps one, else the
-        // last finished epoch's, before the exception leaves.
-        (run.best ? *run.best : last).restore(net, optimizer);
+        // state at the start, before the exception leaves.
+        (run.best ? *run.best : start).restore(net, optimizer);
         try {
             throw;
         } catch (const Error& e) {
             if (run.best)
                 fail("%s; the network holds the parameters of epoch %zu, the best so far", e.what(),
                      run.history.best_epoch);
-            if (last_epoch > 0)
-                fail("%s; the network holds the parameters of epoch %zu, the last it finished", e.what(), last_epoch);
             fail("%s; the network holds the parameters it had %s", e.what(),
                  first_step ? "before nn::train" : "when nn::train resumed");
         }
@@ -523,8 +521,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
 /// When training cannot go on (a NaN or infinite cost, gradient or parameter: nn::Error naming
 /// the epoch and batch; or an exception from on_epoch), the network and the optimizer are put
 /// back before the exception leaves: to the best epoch's state when early stopping has kept one,
-/// else to the last epoch that finished (or to where the call began). The message of the
-/// nn::Error says which.
+/// else to the state the call began with (or resumed from). The message of the nn::Error says
+/// which. A checkpoint that cannot be written is no such failure: it is reported and training
+/// goes on.
 ///     nn::Adam<float> adam(1e-3f);
 ///     auto history = nn::train(net, X, Y, adam, nn::TrainOptions{.epochs = 100, .batch_size = 32});
 template <Real T, class Optimizer>
