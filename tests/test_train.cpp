@@ -529,3 +529,14 @@ TEST_CASE("on_epoch returning Next::Stop ends training after that epoch; void ca
          }});
     CHECK(history.epochs.size() == 1);
 }
+
+TEST_CASE("targets too large for float stop training before any step, blaming the data, not the learning rate") {
+    const nn::Matrix<float> X{{0, 1}, {1, 0}}, Y{{1e30f}, {-1e30f}};
+    nn::NN<float> net({2, 1}, nn::Activation::Linear, nn::Activation::Linear);
+    nn::SGD<float> sgd(0.1f);
+    CHECK_THROWS_WITH_AS(nn::train(net, X, Y, sgd, {.epochs = 3, .progress = nn::Progress::Quiet}),
+                         "training cannot start: at epoch 1, batch 1 of 1, before any step, the cost became infinite: "
+                         "the inputs (largest |x| 1) or targets (largest |y| 1e+30) are too large for float; scale "
+                         "them (nn::Standardizer); the network holds the parameters it had before nn::train",
+                         nn::Error);
+}
