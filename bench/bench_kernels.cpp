@@ -18,17 +18,18 @@ namespace {
 enum class Form { AB, AtB, ABt };
 enum class Impl { Fast, Naive };
 
+template <class T, class K>
+void run(K k, Form form, nn::MatrixView<const T> A, nn::MatrixView<const T> B, nn::MatrixView<T> C) {
+    switch (form) {
+    case Form::AB: k.matmul(A, B, C); break;
+    case Form::AtB: k.matmul_at_b(A, B, C); break;
+    case Form::ABt: k.matmul_a_bt(A, B, C); break;
+    }
+}
 template <class T>
 void run(Form form, Impl impl, nn::MatrixView<const T> A, nn::MatrixView<const T> B, nn::MatrixView<T> C) {
-    switch (form) {
-    case Form::AB: impl == Impl::Fast ? nn::detail::matmul<T>(A, B, C) : nn::detail::naive::matmul<T>(A, B, C); break;
-    case Form::AtB:
-        impl == Impl::Fast ? nn::detail::matmul_at_b<T>(A, B, C) : nn::detail::naive::matmul_at_b<T>(A, B, C);
-        break;
-    case Form::ABt:
-        impl == Impl::Fast ? nn::detail::matmul_a_bt<T>(A, B, C) : nn::detail::naive::matmul_a_bt<T>(A, B, C);
-        break;
-    }
+    if (impl == Impl::Naive) return run<T>(nn::detail::naive::Kernels<T>{}, form, A, B, C);
+    nn::detail::with_kernels<T>([&](auto k) { run<T>(k, form, A, B, C); });
 }
 
 // C is m x n and the sums run over k, whatever the form.

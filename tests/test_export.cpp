@@ -76,8 +76,11 @@ TEST_CASE("to_c: the header's text, and what it refuses") {
     CHECK(c.find("static const float xor_net_w0[4] = {\n    0x1p-1f, -0x1p+0f, 0x1p-2f, 0x1.8p-1f\n};") !=
           std::string::npos);
     CHECK(c.find("static inline void xor_net_predict(const float* in, float* out) {") != std::string::npos);
-    CHECK(c.find("#include <math.h>") != std::string::npos);
-    CHECK(c.find("#include <stdio.h>") == std::string::npos); // <math.h> alone
+    CHECK(c.find("#include <stdint.h>\n#include <string.h>\n") != std::string::npos); // these alone:
+    CHECK(c.find("#include <math.h>") == std::string::npos);                          // the library's exp
+    CHECK(c.find("#include <stdio.h>") == std::string::npos);
+    CHECK(c.find("static inline float xor_net_sigmoid(float z)") != std::string::npos);
+    CHECK(c.find("xor_net_tanh") == std::string::npos); // only the functions the network uses
     CHECK_THROWS_WITH_AS(nn::to_c(net, "2fast"),
                          "to_c needs a C identifier as the name (letters, digits and _, not first a digit), was given "
                          "'2fast'",
@@ -86,4 +89,27 @@ TEST_CASE("to_c: the header's text, and what it refuses") {
     CHECK_THROWS_AS(nn::to_c(net, ""), nn::Error);
     net.weights(1)(0, 0) = std::numeric_limits<float>::infinity();
     CHECK_THROWS_WITH_AS(nn::to_c(net, "bad"), "to_c: the network's parameters are not all finite", nn::Error);
+}
+
+TEST_CASE_TEMPLATE("the exported C's sigmoid and tanh are the library's, bit for bit", T, float, double) {
+    // A layer of one weight 1 and no bias: the C computes act(x) for each input x, which the
+    // library's scalar nn::activate must match exactly (x * 1 + 0 is x; neither fuses a multiply-add
+    // on this target: the C is strict C99, the test's own code x86-64's baseline).
+    const test::Folder folder;
+    nn::Rng rng(21);
+    nn::Matrix<T> X(600, 1);
+    for (T& x : X) x = rng.uniform(T(-30), T(30));
+    const T specials[] = {0,     -T(0),  T(1e-30), T(-1e-30), T(0.125), T(-0.7),
+                          T(20), T(-20), T(88),    T(-88),    T(700),   T(-700)};
+    for (std::size_t k = 0; k < std::size(specials); ++k) X(k, 0) = specials[k];
+    for (const nn::Activation act : {nn::Activation::Sigmoid, nn::Activation::Tanh}) {
+        CAPTURE(std::string(nn::name(act)));
+        nn::NN<T> net({1, 1}, act, act, nn::Loss::MSE, {.scheme = nn::Init::Zero});
+        net.weights(0)(0, 0) = T(1);
+        const std::vector<double> c = c_outputs(net, X, folder, std::string("unit_") + nn::name(act));
+        REQUIRE(c.size() == X.rows());
+        std::size_t same = 0;
+        for (std::size_t i = 0; i < X.rows(); ++i) same += T(c[i]) == nn::activate(act, X(i, 0));
+        CHECK(same == X.rows());
+    }
 }

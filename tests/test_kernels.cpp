@@ -1,5 +1,5 @@
-// The kernels in nn/detail/kernels.hpp against their naive references, on shapes that are empty,
-// thin, prime or not a multiple of any vector width.
+// The kernels in nn/detail/kernels.hpp, every copy this CPU can run (printed), against their
+// naive references, on shapes that are empty, thin, prime or not a multiple of any vector width.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -17,18 +17,39 @@ namespace {
 
 enum class Form { AB, AtB, ABt };
 
-// f() once for each copy of the kernels this CPU can run (see nn/detail/simd.hpp), then the best
-// one selected again.
-template <class F>
-void for_each_isa(const F& f) {
-    using nn::detail::Isa;
-    for (Isa isa : {Isa::Baseline, Isa::Avx2, Isa::Avx512}) {
-        if (nn::detail::select_isa(isa) != isa) continue;
-        CAPTURE(static_cast<int>(isa));
-        f();
-    }
-    nn::detail::select_isa(Isa::Avx512);
+inline bool& printed_copies() {
+    static bool printed = false;
+    return printed;
 }
+
+// f(k, name) for each copy of the kernels this CPU can run and this program has (see
+// nn/detail/simd.hpp): k an object of that copy's Kernels<T>. The first call prints which run.
+template <class T, class F>
+void for_each_copy(const F& f) {
+    using nn::detail::Isa;
+    const Isa cpu = nn::detail::detect_isa();
+    static bool& printed = printed_copies();
+    std::string ran = "baseline";
+    f(nn::detail::baseline::Kernels<T>{}, "baseline");
+#if NN_DETAIL_AVX2
+    if (cpu >= Isa::Avx2) f(nn::detail::avx2::Kernels<T>{}, "avx2"), ran += ", avx2";
+#endif
+#if NN_DETAIL_AVX512
+    if (cpu >= Isa::Avx512) f(nn::detail::avx512::Kernels<T>{}, "avx512"), ran += ", avx512";
+#endif
+    if (!printed) {
+        printed = true;
+        std::printf("kernel tests: the copies of the kernels run here: %s (the baseline with %d-byte vectors); the CPU "
+                    "has %s\n",
+                    ran.c_str(), NN_DETAIL_BASELINE_BYTES,
+                    cpu == Isa::Avx512 ? "AVX-512"
+                    : cpu == Isa::Avx2 ? "AVX2"
+                                       : "neither AVX2 nor AVX-512");
+    }
+}
+
+template <class T>
+using Naive = nn::detail::naive::Kernels<T>;
 
 struct Shape {
     std::size_t m, k, n;
@@ -53,24 +74,24 @@ const std::vector<Shape> shapes = {
 // clang-format on
 
 // Error bound for a sum of k products computed in any order: |fast - naive| <= 2 k u sum |a||b|.
-template <class T>
-void check_form(Form form, const Shape& s, nn::Rng& rng) {
+template <class T, class K>
+void check_form(K k, Form form, const Shape& s, nn::Rng& rng) {
     using test::random_matrix;
     const auto A = form == Form::AtB ? random_matrix<T>(rng, s.k, s.m) : random_matrix<T>(rng, s.m, s.k);
     const auto B = form == Form::ABt ? random_matrix<T>(rng, s.n, s.k) : random_matrix<T>(rng, s.k, s.n);
     nn::Matrix<T> fast(s.m, s.n, T(99)), slow(s.m, s.n, T(-99)); // garbage in C must be overwritten
     switch (form) {
     case Form::AB:
-        nn::detail::matmul<T>(A, B, fast);
-        nn::detail::naive::matmul<T>(A, B, slow);
+        k.matmul(A, B, fast);
+        Naive<T>::matmul(A, B, slow);
         break;
     case Form::AtB:
-        nn::detail::matmul_at_b<T>(A, B, fast);
-        nn::detail::naive::matmul_at_b<T>(A, B, slow);
+        k.matmul_at_b(A, B, fast);
+        Naive<T>::matmul_at_b(A, B, slow);
         break;
     case Form::ABt:
-        nn::detail::matmul_a_bt<T>(A, B, fast);
-        nn::detail::naive::matmul_a_bt<T>(A, B, slow);
+        k.matmul_a_bt(A, B, fast);
+        Naive<T>::matmul_a_bt(A, B, slow);
         break;
     }
     const double u = std::numeric_limits<T>::epsilon();
@@ -94,14 +115,15 @@ void check_form(Form form, const Shape& s, nn::Rng& rng) {
 TEST_CASE_TEMPLATE("every matrix-product form matches the naive reference, in every copy of the kernels", T, float,
                    double) {
     nn::Rng rng(2026);
-    for_each_isa([&] {
+    for_each_copy<T>([&](auto k, const char* copy) {
+        CAPTURE(copy);
         for (Form form : {Form::AB, Form::AtB, Form::ABt})
             for (const Shape& s : shapes) {
                 CAPTURE(static_cast<int>(form));
                 CAPTURE(s.m);
                 CAPTURE(s.k);
                 CAPTURE(s.n);
-                check_form<T>(form, s, rng);
+                check_form<T>(k, form, s, rng);
             }
     });
 }
@@ -114,16 +136,19 @@ TEST_CASE_TEMPLATE("random shapes against the naive reference", T, float, double
         const Shape s{rng.below(40), rng.below(40), rng.below(40)};
         const Form form = static_cast<Form>(rng.below(3));
         CAPTURE(trial);
-        check_form<T>(form, s, rng);
+        nn::detail::with_kernels<T>([&](auto k) { check_form<T>(k, form, s, rng); });
     }
 }
 
 TEST_CASE("matrix products assert on mismatched shapes") {
     nn::Matrix<float> A(2, 3), B(4, 5), C(2, 5);
-    CHECK_THROWS_AS(nn::detail::matmul<float>(A, B, C), nn::AssertionError);
-    CHECK_THROWS_AS(nn::detail::naive::matmul<float>(A, B, C), nn::AssertionError);
-    CHECK_THROWS_AS(nn::detail::matmul_at_b<float>(A, B, C), nn::AssertionError);
-    CHECK_THROWS_AS(nn::detail::matmul_a_bt<float>(A, B, C), nn::AssertionError);
+    for_each_copy<float>([&](auto k, const char* copy) {
+        CAPTURE(copy);
+        CHECK_THROWS_AS(k.matmul(A, B, C), nn::AssertionError);
+        CHECK_THROWS_AS(k.matmul_at_b(A, B, C), nn::AssertionError);
+        CHECK_THROWS_AS(k.matmul_a_bt(A, B, C), nn::AssertionError);
+    });
+    CHECK_THROWS_AS(Naive<float>::matmul(A, B, C), nn::AssertionError);
 }
 
 TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float, double) {
@@ -131,7 +156,7 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
     SUBCASE("add_bias_activate") {
         nn::Matrix<T> Z{{1, -2}, {0, 3}};
         const nn::Matrix<T> b{{0.5, 1}};
-        nn::detail::add_bias_activate<T>(Z, b, Activation::ReLU);
+        nn::detail::with_kernels<T>([&](auto k) { k.add_bias_activate(Z, b, Activation::ReLU); });
         CHECK(Z == (nn::Matrix<T>{{1.5, 0}, {0.5, 4}}));
     }
     SUBCASE("output_delta, MSE: (2/n)(a - y) act'(a)") {
@@ -160,7 +185,7 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
     SUBCASE("activate_rows: softmax is exact and cannot overflow") {
         const nn::Matrix<T> Z{{0, T(std::log(3.0))}, {1000, 1000}, {-1000, 0}};
         nn::Matrix<T> A(3, 2);
-        nn::detail::activate_rows<T>(Z, Activation::Softmax, A);
+        nn::detail::with_kernels<T>([&](auto k) { k.activate_rows(Z, Activation::Softmax, A); });
         CHECK(A(0, 0) == doctest::Approx(0.25).epsilon(1e-6));
         CHECK(A(0, 1) == doctest::Approx(0.75).epsilon(1e-6));
         CHECK(A(1, 0) == T(0.5));
@@ -183,19 +208,19 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
     SUBCASE("mul_derivative") {
         nn::Matrix<T> D{{2, 2}};
         const nn::Matrix<T> A{{0.5, -0.5}};
-        nn::detail::mul_derivative<T>(D, A, Activation::Tanh);
+        nn::detail::with_kernels<T>([&](auto k) { k.mul_derivative(D, A, Activation::Tanh); });
         CHECK(D == (nn::Matrix<T>{{1.5, 1.5}}));
     }
     SUBCASE("column_sums") {
         const nn::Matrix<T> D{{1, 2, 3}, {4, 5, 6}};
         nn::Matrix<T> g(1, 3, T(7));
-        nn::detail::column_sums<T>(D, g);
+        nn::detail::with_kernels<T>([&](auto k) { k.column_sums(D, g); });
         CHECK(g == (nn::Matrix<T>{{5, 7, 9}}));
     }
     SUBCASE("axpy_step") {
         nn::Matrix<T> P{{1, 2}};
         const nn::Matrix<T> G{{4, -8}};
-        nn::detail::axpy_step<T>(P, G, T(0.25));
+        nn::detail::with_kernels<T>([&](auto k) { k.axpy_step(P, G, T(0.25)); });
         CHECK(P == (nn::Matrix<T>{{0, 4}}));
     }
 }
@@ -203,25 +228,28 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
 TEST_CASE_TEMPLATE("column_sums matches the naive reference on every width", T, float, double) {
     nn::Rng rng(7);
     const double u = std::numeric_limits<T>::epsilon();
-    for (std::size_t rows : {0u, 1u, 3u, 4u, 5u, 130u, 1024u})
-        for (std::size_t cols : {1u, 2u, 6u, 7u, 8u, 9u, 15u, 16u, 17u, 20u, 31u, 33u, 64u, 70u}) {
-            const auto D = test::random_matrix<T>(rng, rows, cols);
-            nn::Matrix<T> fast(1, cols, T(99)), slow(1, cols, T(-99));
-            nn::detail::column_sums<T>(D, fast);
-            nn::detail::naive::column_sums<T>(D, slow);
-            for (std::size_t j = 0; j < cols; ++j) {
-                double magnitude = 0;
-                for (std::size_t i = 0; i < rows; ++i) magnitude += std::abs(static_cast<double>(D(i, j)));
-                CAPTURE(rows);
-                CAPTURE(cols);
-                CAPTURE(j);
-                REQUIRE(std::abs(static_cast<double>(fast(0, j)) - static_cast<double>(slow(0, j))) <=
-                        2.0 * static_cast<double>(rows) * u * magnitude);
+    for_each_copy<T>([&](auto k, const char* copy) {
+        CAPTURE(copy);
+        for (std::size_t rows : {0u, 1u, 3u, 4u, 5u, 130u, 1024u})
+            for (std::size_t cols : {1u, 2u, 6u, 7u, 8u, 9u, 15u, 16u, 17u, 20u, 31u, 33u, 64u, 70u}) {
+                const auto D = test::random_matrix<T>(rng, rows, cols);
+                nn::Matrix<T> fast(1, cols, T(99)), slow(1, cols, T(-99));
+                k.column_sums(D, fast);
+                Naive<T>::column_sums(D, slow);
+                for (std::size_t j = 0; j < cols; ++j) {
+                    double magnitude = 0;
+                    for (std::size_t i = 0; i < rows; ++i) magnitude += std::abs(static_cast<double>(D(i, j)));
+                    CAPTURE(rows);
+                    CAPTURE(cols);
+                    CAPTURE(j);
+                    REQUIRE(std::abs(static_cast<double>(fast(0, j)) - static_cast<double>(slow(0, j))) <=
+                            2.0 * static_cast<double>(rows) * u * magnitude);
+                }
             }
-        }
+    });
 }
 
-TEST_CASE_TEMPLATE("sgd_step and adam_step match their naive references on every length", T, float, double) {
+TEST_CASE_TEMPLATE("sgd_step, adam_step and axpy_step match their naive references on every length", T, float, double) {
     nn::Rng rng(11);
     const double u = std::numeric_limits<T>::epsilon();
     // Vectors and the scalar tail may contract a * b + c differently: a few ulps of the largest term.
@@ -232,49 +260,64 @@ TEST_CASE_TEMPLATE("sgd_step and adam_step match their naive references on every
         }
         return true;
     };
-    for (std::size_t count : {1u, 3u, 4u, 7u, 8u, 15u, 16u, 17u, 33u, 100u, 1000u}) {
-        CAPTURE(count);
-        const auto G = test::random_matrix<T>(rng, 1, count);
-        for (const bool nesterov : {false, true})
-            for (const T momentum : {T(0), T(0.9)}) {
-                auto P = test::random_matrix<T>(rng, 1, count), V = test::random_matrix<T>(rng, 1, count);
-                auto P2 = P, V2 = V;
-                for (int step = 0; step < 3; ++step) {
-                    nn::detail::sgd_step<T>(P, G, V, T(0.1), momentum, nesterov, T(0.01));
-                    nn::detail::naive::sgd_step<T>(P2, G, V2, T(0.1), momentum, nesterov, T(0.01));
+    for_each_copy<T>([&](auto k, const char* copy) {
+        CAPTURE(copy);
+        for (std::size_t count : {1u, 3u, 4u, 7u, 8u, 15u, 16u, 17u, 33u, 100u, 1000u}) {
+            CAPTURE(count);
+            const auto G = test::random_matrix<T>(rng, 1, count);
+            for (const bool nesterov : {false, true})
+                for (const T momentum : {T(0), T(0.9)}) {
+                    auto P = test::random_matrix<T>(rng, 1, count), V = test::random_matrix<T>(rng, 1, count);
+                    auto P2 = P, V2 = V;
+                    for (int step = 0; step < 3; ++step) {
+                        k.sgd_step(P, G, V, T(0.1), momentum, nesterov, T(0.01));
+                        Naive<T>::sgd_step(P2, G, V2, T(0.1), momentum, nesterov, T(0.01));
+                    }
+                    REQUIRE(close(P, P2));
+                    REQUIRE(close(V, V2));
                 }
-                REQUIRE(close(P, P2));
-                REQUIRE(close(V, V2));
+            auto P = test::random_matrix<T>(rng, 1, count), M = test::random_matrix<T>(rng, 1, count);
+            nn::Matrix<T> V(1, count);
+            for (T& x : V) x = rng.uniform(T(0), T(1)); // second moments are never negative
+            auto P2 = P, M2 = M, V2 = V;
+            for (int step = 1; step <= 3; ++step) {
+                const T c1 = T(1 - std::pow(0.9, step)), c2 = T(1 - std::pow(0.999, step));
+                k.adam_step(P, G, M, V, T(0.01), T(0.9), T(0.999), T(1e-8), T(0.01), c1, c2);
+                Naive<T>::adam_step(P2, G, M2, V2, T(0.01), T(0.9), T(0.999), T(1e-8), T(0.01), c1, c2);
             }
-        auto P = test::random_matrix<T>(rng, 1, count), M = test::random_matrix<T>(rng, 1, count);
-        nn::Matrix<T> V(1, count);
-        for (T& x : V) x = rng.uniform(T(0), T(1)); // second moments are never negative
-        auto P2 = P, M2 = M, V2 = V;
-        for (int step = 1; step <= 3; ++step) {
-            const T c1 = T(1 - std::pow(0.9, step)), c2 = T(1 - std::pow(0.999, step));
-            nn::detail::adam_step<T>(P, G, M, V, T(0.01), T(0.9), T(0.999), T(1e-8), T(0.01), c1, c2);
-            nn::detail::naive::adam_step<T>(P2, G, M2, V2, T(0.01), T(0.9), T(0.999), T(1e-8), T(0.01), c1, c2);
+            REQUIRE(close(P, P2));
+            REQUIRE(close(M, M2));
+            REQUIRE(close(V, V2));
+            // Plain gradient descent.
+            auto Q = test::random_matrix<T>(rng, 1, count), Q2 = Q;
+            k.axpy_step(Q, G, T(0.3));
+            Naive<T>::axpy_step(Q2, G, T(0.3));
+            REQUIRE(close(Q, Q2));
         }
-        REQUIRE(close(P, P2));
-        REQUIRE(close(M, M2));
-        REQUIRE(close(V, V2));
-    }
+    });
 }
 
 TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, float, double) {
     using lim = std::numeric_limits<T>;
     const T extremes[] = {lim::max(), lim::lowest(), lim::denorm_min(), -lim::denorm_min(), T(-0.0), lim::min()};
+    const auto all_finite = [](const T* x, std::size_t n) { // the helper, and every copy, and the naive one
+        bool copies = true;
+        for_each_copy<T>(
+            [&](auto k, const char*) { copies = copies && k.all_finite(x, n) == Naive<T>::all_finite(x, n); });
+        REQUIRE(copies);
+        return nn::detail::all_finite(x, n);
+    };
     for (std::size_t n : {0u, 1u, 3u, 8u, 9u, 16u, 17u, 64u, 100u}) { // 8 and less: tested inline
         std::vector<T> x(n);
         for (std::size_t i = 0; i < n; ++i) x[i] = extremes[i % std::size(extremes)];
-        CHECK(nn::detail::all_finite(x.data(), n));
+        CHECK(all_finite(x.data(), n));
         for (std::size_t at = 0; at < n; ++at)
             for (T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
                           -std::numeric_limits<T>::infinity()}) {
                 x[at] = bad;
                 CAPTURE(n);
                 CAPTURE(at);
-                REQUIRE_FALSE(nn::detail::all_finite(x.data(), n));
+                REQUIRE_FALSE(all_finite(x.data(), n));
                 x[at] = extremes[at % std::size(extremes)];
             }
     }
@@ -313,7 +356,8 @@ TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its
     const std::uint64_t seed = 5;
     INFO("seed " << seed);
     const auto specials = special_values<T>();
-    for_each_isa([&] {
+    for_each_copy<T>([&](auto k, const char* copy) {
+        CAPTURE(copy);
         nn::Rng rng(seed);
         for (Activation act : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
                                Activation::Linear, Activation::Softmax}) {
@@ -327,10 +371,11 @@ TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its
                 nn::Matrix<T> Z(1, length);
                 for (T& z : Z) z = rng.uniform(T(-20), T(20));
                 if (act != Activation::Softmax) // a row with an infinity or a NaN in it has no softmax
-                    for (std::size_t k = 0; k < 3; ++k) Z(0, rng.below(length)) = specials[rng.below(specials.size())];
+                    for (int special = 0; special < 3; ++special)
+                        Z(0, rng.below(length)) = specials[rng.below(specials.size())];
                 nn::Matrix<T> fast(1, length, T(99)), slow(1, length, T(-99));
-                nn::detail::activate_rows<T>(Z, act, fast);
-                nn::detail::naive::activate_rows<T>(Z, act, slow);
+                k.activate_rows(Z, act, fast);
+                Naive<T>::activate_rows(Z, act, slow);
                 for (std::size_t j = 0; j < length; ++j) {
                     CAPTURE(Z(0, j));
                     REQUIRE(near(fast(0, j), slow(0, j), ulps));
@@ -339,14 +384,14 @@ TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its
                 // The vector lanes and the scalar tail give the same bits: each element alone.
                 for (std::size_t j = 0; j < length; j += 1 + length / 16) {
                     nn::Matrix<T> one(1, 1, Z(0, j)), out(1, 1);
-                    nn::detail::activate_rows<T>(one, act, out);
+                    k.activate_rows(one, act, out);
                     REQUIRE(std::memcmp(&out(0, 0), &fast(0, j), sizeof(T)) == 0);
                 }
                 // D *= act'(A): within a few ulps of the terms (1 - a^2 may be fused into one rounding).
                 const nn::Matrix<T> D0 = test::random_matrix<T>(rng, 1, length);
                 nn::Matrix<T> D = D0, D2 = D0;
-                nn::detail::mul_derivative<T>(D, fast, act);
-                nn::detail::naive::mul_derivative<T>(D2, fast, act);
+                k.mul_derivative(D, fast, act);
+                Naive<T>::mul_derivative(D2, fast, act);
                 for (std::size_t j = 0; j < length; ++j) {
                     const double a = fast(0, j), scale = std::abs(double(D0(0, j))) * (1 + a * a);
                     if (std::isnan(a)) {
@@ -361,7 +406,36 @@ TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its
         // Softmax is exact on hand-computed rows and cannot overflow (see also the element-wise test).
         const nn::Matrix<T> Z{{1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000}};
         nn::Matrix<T> A(1, 9);
-        nn::detail::activate_rows<T>(Z, Activation::Softmax, A);
+        k.activate_rows(Z, Activation::Softmax, A);
         for (T a : A) CHECK(a == doctest::Approx(1.0 / 9).epsilon(1e-6));
+    });
+}
+
+TEST_CASE_TEMPLATE("add_bias and add_bias_activate match their naive references on every width", T, float, double) {
+    using nn::Activation;
+    nn::Rng rng(13);
+    for_each_copy<T>([&](auto k, const char* copy) {
+        CAPTURE(copy);
+        for (std::size_t rows : {1u, 2u, 5u})
+            for (std::size_t cols : {1u, 3u, 7u, 8u, 9u, 16u, 17u, 33u, 70u}) {
+                CAPTURE(rows);
+                CAPTURE(cols);
+                const auto Z = test::random_matrix<T>(rng, rows, cols, T(-4), T(4));
+                const auto b = test::random_matrix<T>(rng, 1, cols, T(-4), T(4));
+                auto fast = Z, slow = Z;
+                k.add_bias(fast, b);
+                Naive<T>::add_bias(slow, b);
+                REQUIRE(fast == slow); // one addition per element
+                for (Activation act : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
+                                       Activation::Linear}) {
+                    CAPTURE(std::string(nn::name(act)));
+                    fast = Z, slow = Z;
+                    k.add_bias_activate(fast, b, act);
+                    Naive<T>::add_bias_activate(slow, b, act);
+                    // nn::activate's arithmetic, lane by lane; a copy with FMA may fuse its a * b + c.
+                    const double ulps = act == Activation::Sigmoid || act == Activation::Tanh ? 4 : 0;
+                    for (std::size_t i = 0; i < fast.size(); ++i) REQUIRE(near(fast.data()[i], slow.data()[i], ulps));
+                }
+            }
     });
 }

@@ -68,10 +68,44 @@ inline constexpr double taylor_of_exp[] = {
 // in place on a reference: a function of the baseline target may not take or return a wider
 // target's vector by value (see nn/detail/simd.hpp), but is inlined into it this way.
 
-/// x = e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp). x = n ln 2 + r
-/// with |r| <= ln(2)/2 (ln 2 split in two, so that n ln 2 is exact), e^r by its Taylor polynomial
-/// (degree 7 for float, 13 for double: the first term left out is below half an ulp), times 2^n
-/// built in the exponent bits in two halves, so that subnormal and infinite results come out right.
+/// The range reduction of e^x and tanh: x = n ln 2 + r with n = round(x / ln 2) and |r| <= ln(2)/2
+/// (ln 2 split in two, so that n ln 2 is exact). x becomes r; n is in the low bits of t, the sum
+/// of x / ln 2 and 1.5 * 2^mantissa that rounded it to a whole number (exponent_of reads it).
+/// (In place, through references, as every function here: see below.)
+template <Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void reduce_ln2(V& x, V& t) {
+    constexpr int mantissa = std::numeric_limits<T>::digits - 1;
+    constexpr bool single = sizeof(T) == 4;
+    const V magic = V{} + T(1.5) * T(std::int64_t(1) << mantissa);
+    t = x * T(1.4426950408889634) + magic;
+    const V n = t - magic;
+    const T ln2_hi = single ? T(0.693145751953125) : T(0.6931471803691238);
+    const T ln2_lo = single ? T(1.428606765330187e-06) : T(1.9082149292705877e-10);
+    x = (x - n * ln2_hi) - n * ln2_lo;
+}
+
+/// n = the whole number of reduce_ln2, from its t, as the lanes' integers.
+template <Real T, class V, class I>
+NN_DETAIL_ALWAYS_INLINE inline void exponent_of(const V& t, I& n) {
+    constexpr int mantissa = std::numeric_limits<T>::digits - 1;
+    const V magic = V{} + T(1.5) * T(std::int64_t(1) << mantissa);
+    n = NN_DETAIL_BIT_CAST(I, t) - NN_DETAIL_BIT_CAST(I, magic);
+}
+
+/// p = Horner's rule on the Taylor coefficients of e^r, from 1/7! (float) or 1/13! (double) down:
+/// to the last, 1 + r + ... = e^r; without the last (`expm1`), 1 + r/2 + ... = (e^r - 1) / r.
+/// The first term left out is below half an ulp for |r| <= ln(2)/2.
+template <Real T, bool expm1, class V>
+NN_DETAIL_ALWAYS_INLINE inline void taylor_exp(const V& r, V& p) {
+    constexpr bool single = sizeof(T) == 4;
+    constexpr std::size_t end = sizeof taylor_of_exp / sizeof taylor_of_exp[0] - (expm1 ? 1 : 0);
+    p = V{} + T(single ? 1.0 / 5040 : 1.0 / 6227020800);
+    for (std::size_t k = single ? 6 : 0; k < end; ++k) p = p * r + T(taylor_of_exp[k]);
+}
+
+/// x = e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp): e^r by its
+/// Taylor polynomial after reduce_ln2, times 2^n built in the exponent bits in two halves, so that
+/// subnormal and infinite results come out right.
 template <Real T, class V, class I>
 NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
     constexpr int mantissa = std::numeric_limits<T>::digits - 1;
@@ -79,17 +113,12 @@ NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
     const V hi = V{} + T(single ? 89 : 710), lo = V{} + T(single ? -104 : -746); // past over- and underflow
     x = x > hi ? hi : x;
     x = x < lo ? lo : x;
-    // Adding 1.5 * 2^mantissa rounds to the nearest integer, which lands in the low bits.
-    const V magic = V{} + T(1.5) * T(std::int64_t(1) << mantissa);
-    const V t = x * T(1.4426950408889634) + magic;
-    const V n = t - magic;
-    const T ln2_hi = single ? T(0.693145751953125) : T(0.6931471803691238);
-    const T ln2_lo = single ? T(1.428606765330187e-06) : T(1.9082149292705877e-10);
-    const V r = (x - n * ln2_hi) - n * ln2_lo;
-    V p = V{} + T(single ? 1.0 / 5040 : 1.0 / 6227020800);
-    for (std::size_t k = single ? 6 : 0; k < sizeof taylor_of_exp / sizeof taylor_of_exp[0]; ++k)
-        p = p * r + T(taylor_of_exp[k]);
-    const I n_int = NN_DETAIL_BIT_CAST(I, t) - NN_DETAIL_BIT_CAST(I, magic), half = n_int >> 1;
+    V t, p;
+    reduce_ln2<T>(x, t); // x is r now
+    taylor_exp<T, false>(x, p);
+    I n_int;
+    exponent_of<T, V, I>(t, n_int);
+    const I half = n_int >> 1;
     const I bias = I{} + (single ? 127 : 1023);
     const V scale1 = NN_DETAIL_BIT_CAST(V, I((half + bias) << mantissa));
     const V scale2 = NN_DETAIL_BIT_CAST(V, I((n_int - half + bias) << mantissa));
@@ -108,10 +137,10 @@ NN_DETAIL_ALWAYS_INLINE inline void sigmoid_lanes(V& z) {
 }
 
 /// z = tanh z = sign(z) (-m / (2 + m)) with m = e^(-2|z|) - 1 in (-1, 0], computed without the
-/// cancellation of 1 - e^(-2|z|) near 0: x = n ln 2 + r as in exp_lanes, e^r - 1 by the Taylor
-/// polynomial without its constant term, and m = 2^n (e^r - 1) + (2^n - 1), which for |z| < ln(2)/4
-/// is e^r - 1 itself. -2|z| is clamped to -40, where tanh is 1 to double precision; the sign is
-/// the one of z, so tanh(-0) = -0, and a NaN stays NaN.
+/// cancellation of 1 - e^(-2|z|) near 0: x = n ln 2 + r as in exp_lanes, e^r - 1 = r (e^r - 1) / r
+/// by the Taylor polynomial without its constant term, and m = 2^n (e^r - 1) + (2^n - 1), which for
+/// |z| < ln(2)/4 is e^r - 1 itself. -2|z| is clamped to -40, where tanh is 1 to double precision;
+/// the sign is the one of z, so tanh(-0) = -0, and a NaN stays NaN.
 template <Real T, class V, class I>
 NN_DETAIL_ALWAYS_INLINE inline void tanh_lanes(V& z) {
     constexpr int mantissa = std::numeric_limits<T>::digits - 1;
@@ -121,18 +150,13 @@ NN_DETAIL_ALWAYS_INLINE inline void tanh_lanes(V& z) {
     V x = T(-2) * NN_DETAIL_BIT_CAST(V, NN_DETAIL_BIT_CAST(I, z) ^ sign); // -2|z|
     const V lo = V{} + T(-40);
     x = x < lo ? lo : x;
-    const V magic = V{} + T(1.5) * T(std::int64_t(1) << mantissa);
-    const V t = x * T(1.4426950408889634) + magic;
-    const V n = t - magic;
-    const T ln2_hi = single ? T(0.693145751953125) : T(0.6931471803691238);
-    const T ln2_lo = single ? T(1.428606765330187e-06) : T(1.9082149292705877e-10);
-    const V r = (x - n * ln2_hi) - n * ln2_lo;
-    V p = V{} + T(single ? 1.0 / 5040 : 1.0 / 6227020800);
-    for (std::size_t k = single ? 6 : 0; k + 1 < sizeof taylor_of_exp / sizeof taylor_of_exp[0]; ++k)
-        p = p * r + T(taylor_of_exp[k]);
-    const V scale = NN_DETAIL_BIT_CAST(
-        V, I((NN_DETAIL_BIT_CAST(I, t) - NN_DETAIL_BIT_CAST(I, magic) + (single ? 127 : 1023)) << mantissa));
-    const V m = p * r * scale + (scale - T(1));
+    V t, p;
+    reduce_ln2<T>(x, t); // x is r now
+    taylor_exp<T, true>(x, p);
+    I n;
+    exponent_of<T, V, I>(t, n);
+    const V scale = NN_DETAIL_BIT_CAST(V, I((n + (single ? 127 : 1023)) << mantissa));
+    const V m = p * x * scale + (scale - T(1));
     z = NN_DETAIL_BIT_CAST(V, (NN_DETAIL_BIT_CAST(I, -m / (T(2) + m)) & ~sign_bit) | sign);
 }
 

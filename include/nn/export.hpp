@@ -4,11 +4,16 @@
 // The header holds the weights as static const arrays, written as hexadecimal floating literals
 // (exact), and one function, <name>_predict(const float* in, float* out) (double for an
 // NN<double>), which computes what NN::forward computes, in the same order: each z a sum over
-// the inputs in order, then the bias, then the activation, with <math.h>'s exp and tanh. The
-// sums of a layer run side by side, input after input, so that a C compiler can vectorise them. It
-// compiles with gcc -std=c99 -Wall -Wextra -Werror -pedantic and allocates nothing.
+// the inputs in order, then the bias, then the activation, with the library's own exponential and
+// tanh (detail::exp_lanes, tanh_lanes: the same steps, scalar), faster than libm's and with
+// predict's bits where the C compiler fuses no multiply-add the library does not. The sums of a
+// layer run side by side, input after input, so that a C compiler can vectorise them. It needs
+// <stdint.h> and <string.h> alone, compiles with gcc -std=c99 -Wall -Wextra -Werror -pedantic and
+// allocates nothing.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -23,11 +28,13 @@ namespace nn {
 
 namespace detail {
 
-/// The C spelling of T: its type, the suffix of its literals and of <math.h>'s functions.
+/// The C spelling of T: its type, the suffix of its literals, the integers of its size.
 template <Real T>
 struct CType {
     static constexpr const char* type = sizeof(T) == sizeof(float) ? "float" : "double";
     static constexpr const char* suffix = sizeof(T) == sizeof(float) ? "f" : "";
+    static constexpr const char* integer = sizeof(T) == sizeof(float) ? "int32_t" : "int64_t";
+    static constexpr const char* bits = sizeof(T) == sizeof(float) ? "uint32_t" : "uint64_t";
 };
 
 /// x as an exact C literal of T: hexadecimal, with T's suffix.
@@ -36,13 +43,69 @@ std::string c_literal(T x) {
     return format("%a%s", double(x), CType<T>::suffix); // (not printf: a locale could write 0x1,8p+0)
 }
 
-/// The C expression of act applied to the variable z.
+/// The C functions <name>_exp, <name>_sigmoid and <name>_tanh: the library's exp_lanes,
+/// sigmoid_lanes and tanh_lanes (activation.hpp), step for step, on one number. Each constant is
+/// the library's, as an exact hexadecimal literal.
 template <Real T>
-std::string c_activation(Activation act) {
-    const std::string s = CType<T>::suffix, one = "1.0" + s;
+std::string c_functions(const std::string& name, bool exp, bool sigmoid, bool tanh) {
+    using C = CType<T>;
+    constexpr bool single = sizeof(T) == 4;
+    constexpr int mantissa = std::numeric_limits<T>::digits - 1;
+    const std::string t = C::type, i = C::integer, u = C::bits, n = name;
+    const auto lit = [](double x) { return c_literal(T(x)); };
+    const std::string sign_bit = single ? "0x80000000u" : "0x8000000000000000u";
+    const std::string bias = single ? "127" : "1023", shift = std::to_string(mantissa);
+    // x = n ln 2 + r, x becoming r; t holds n in its low bits (see detail::reduce_ln2).
+    const std::string reduce = "    t = x * " + lit(1.4426950408889634) +
+                               " + magic;\n    r = t - magic;\n    x = (x - r * " +
+                               lit(single ? 0.693145751953125 : 0.6931471803691238) + ") - r * " +
+                               lit(single ? 1.428606765330187e-06 : 1.9082149292705877e-10) + ";\n";
+    const auto taylor = [&](bool expm1) { // p = Horner's rule (see detail::taylor_exp)
+        const std::size_t end = sizeof taylor_of_exp / sizeof taylor_of_exp[0] - (expm1 ? 1 : 0);
+        std::string p = "    p = " + lit(single ? 1.0 / 5040 : 1.0 / 6227020800) + ";\n";
+        for (std::size_t k = single ? 6 : 0; k < end; ++k) p += "    p = p * x + " + lit(taylor_of_exp[k]) + ";\n";
+        return p;
+    };
+    const std::string head = "    const " + t + " magic = " + lit(1.5 * double(std::int64_t(1) << mantissa)) +
+                             ";\n    " + t + " t, r, p, s1, s2;\n    " + i + " k, m;\n    " + u + " b;\n";
+    const auto scale = [&](const std::string& exponent, const std::string& into) { // into = 2^exponent
+        return "    b = (" + u + ")(" + exponent + " + " + bias + ") << " + shift + ";\n    memcpy(&" + into +
+               ", &b, sizeof b);\n";
+    };
+    std::string c;
+    if (exp || sigmoid)
+        c += "\n/* e^x as nn computes it: x = n ln 2 + r, e^r by its Taylor polynomial, times 2^n in two halves. */\n"
+             "static inline " +
+             t + " " + n + "_exp(" + t + " x) {\n" + head + "    if (x > " + lit(single ? 89 : 710) +
+             ") x = " + lit(single ? 89 : 710) + ";\n    if (x < " + lit(single ? -104 : -746) +
+             ") x = " + lit(single ? -104 : -746) + ";\n" + reduce + taylor(false) +
+             "    memcpy(&k, &t, sizeof k);\n    memcpy(&m, &magic, sizeof m);\n    k -= m;\n    m = k >> 1;\n" +
+             scale("m", "s1") + scale("k - m", "s2") + "    return p * s1 * s2;\n}\n";
+    if (sigmoid)
+        c += "\n/* 1 / (1 + e^-z), from e^-|z| alone, which cannot overflow. */\nstatic inline " + t + " " + n +
+             "_sigmoid(" + t + " z) {\n    const " + t + " e = " + n + "_exp(z < 0 ? z : -z), s = " + lit(1) + " / (" +
+             lit(1) + " + e);\n    return z >= 0 ? s : e * s;\n}\n";
+    if (tanh)
+        c += "\n/* tanh z = sign(z) (-m / (2 + m)), m = e^(-2|z|) - 1 from the Taylor polynomial of e^r - 1. */\n"
+             "static inline " +
+             t + " " + n + "_tanh(" + t + " z) {\n" + head + "    " + u + " sign;\n    " + t +
+             " x;\n    memcpy(&b, &z, sizeof b);\n    sign = b & " + sign_bit +
+             ";\n    b ^= sign;\n"
+             "    memcpy(&x, &b, sizeof b);\n    x = " +
+             lit(-2) + " * x;\n    if (x < " + lit(-40) + ") x = " + lit(-40) + ";\n" + reduce + taylor(true) +
+             "    memcpy(&k, &t, sizeof k);\n    memcpy(&m, &magic, sizeof m);\n" + scale("k - m", "s1") +
+             "    s2 = p * x * s1 + (s1 - " + lit(1) + ");\n    s2 = -s2 / (" + lit(2) +
+             " + s2);\n    memcpy(&b, &s2, sizeof b);\n    b = (b & ~" + sign_bit +
+             ") | sign;\n    memcpy(&s2, &b, sizeof b);\n    return s2;\n}\n";
+    return c;
+}
+
+/// The C expression of act applied to the variable z (name: the network's, for its functions).
+template <Real T>
+std::string c_activation(Activation act, const std::string& name) {
     switch (act) {
-    case Activation::Sigmoid: return one + " / (" + one + " + exp" + s + "(-z))";
-    case Activation::Tanh: return "tanh" + s + "(z)";
+    case Activation::Sigmoid: return name + "_sigmoid(z)";
+    case Activation::Tanh: return name + "_tanh(z)";
     case Activation::ReLU: return "z > 0 ? z : 0";
     case Activation::LeakyReLU: return "z > 0 ? z : " + c_literal(T(leaky_relu_slope)) + " * z";
     case Activation::Linear:
@@ -87,10 +150,17 @@ std::string to_c(const NN<T>& net, const std::string& name) {
         arch += " -> " + num(net.arch()[l + 1]) + " (" + nn::name(net.activation(l)) + ")";
     std::string c = "/* " + name + ": a network trained with nn " + std::to_string(NN_VERSION_MAJOR) + "." +
                     std::to_string(NN_VERSION_MINOR) + "." + std::to_string(NN_VERSION_PATCH) +
-                    ", as C99 with <math.h> alone.\n * " + arch + "; " + num(net.parameter_count()) + " parameters, " +
-                    type + ".\n *     " + type + " in[" + num(net.inputs()) + "], out[" + num(net.outputs()) +
-                    "];\n *     " + name + "_predict(in, out);\n */\n#ifndef " + guard + "\n#define " + guard +
-                    "\n\n#include <math.h>\n";
+                    ", as C99 with <stdint.h> and <string.h> alone.\n * " + arch + "; " + num(net.parameter_count()) +
+                    " parameters, " + type + ".\n *     " + type + " in[" + num(net.inputs()) + "], out[" +
+                    num(net.outputs()) + "];\n *     " + name + "_predict(in, out);\n */\n#ifndef " + guard +
+                    "\n#define " + guard + "\n\n#include <stdint.h>\n#include <string.h>\n";
+    bool exp = false, sigmoid = false, tanh = false;
+    for (const Activation a : net.activations()) {
+        exp = exp || a == Activation::Softmax;
+        sigmoid = sigmoid || a == Activation::Sigmoid;
+        tanh = tanh || a == Activation::Tanh;
+    }
+    c += detail::c_functions<T>(name, exp, sigmoid, tanh);
     for (std::size_t l = 0; l < net.layers(); ++l) {
         const std::size_t in = net.arch()[l], out = net.arch()[l + 1];
         c += "\n/* layer " + num(l) + ": " + num(in) + " -> " + num(out) + ", " + nn::name(net.activation(l)) +
@@ -119,12 +189,13 @@ std::string to_c(const NN<T>& net, const std::string& name) {
         c += "    for (o = 0; o < " + num(out) + "; ++o) " + y + "[o] = 0;\n    for (i = 0; i < " + num(in) +
              "; ++i)\n        for (o = 0; o < " + num(out) + "; ++o) " + y + "[o] += " + x + "[i] * " + w + "[i * " +
              num(out) + " + o];\n    for (o = 0; o < " + num(out) + "; ++o) {\n        const " + type + " z = " + y +
-             "[o] + " + b + "[o];\n        " + y + "[o] = " + detail::c_activation<T>(net.activation(l)) + ";\n    }\n";
+             "[o] + " + b + "[o];\n        " + y + "[o] = " + detail::c_activation<T>(net.activation(l), name) +
+             ";\n    }\n";
         if (net.activation(l) == Activation::Softmax)
             c += "    {\n        " + type + " top = " + y + "[0], sum = 0;\n        for (o = 1; o < " + num(out) +
                  "; ++o) top = " + y + "[o] > top ? " + y + "[o] : top;\n        for (o = 0; o < " + num(out) +
-                 "; ++o) sum += " + y + "[o] = exp" + s + "(" + y + "[o] - top);\n        for (o = 0; o < " + num(out) +
-                 "; ++o) " + y + "[o] /= sum;\n    }\n";
+                 "; ++o) sum += " + y + "[o] = " + name + "_exp(" + y + "[o] - top);\n        for (o = 0; o < " +
+                 num(out) + "; ++o) " + y + "[o] /= sum;\n    }\n";
     }
     c += "}\n\n#endif /* " + guard + " */\n";
     return c;

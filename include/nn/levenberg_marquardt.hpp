@@ -189,7 +189,7 @@ public:
                 for (std::size_t p = 0; p < P; ++p) b[p] -= j[p] * r;
             }
             HB.resize_for_overwrite(P, P);
-            detail::matmul_at_b<double>(Jd, Jd, HB);
+            detail::with_kernels<double>([&](auto k) { k.matmul_at_b(Jd, Jd, HB); });
             for (std::size_t i = 0; i < P * P; ++i) H_[i] += HB.data()[i];
         }
         sum(std::span<double>(H_));

@@ -60,9 +60,11 @@ public:
     void step(NN<T>& net, const Gradient<T>& g) {
         detail::check_gradient(g, net.arch());
         if (momentum_ != T(0) && !velocity_.matches(net.arch())) velocity_.resize(net.arch());
-        detail::sgd_step<T>(detail::as_row(net.parameters()), g.view(),
-                            momentum_ != T(0) ? velocity_.view() : MatrixView<T>(), rate_, momentum_, nesterov_,
-                            weight_decay_);
+        detail::with_kernels<T>([&](auto k) {
+            k.sgd_step(detail::as_row(net.parameters()), g.view(),
+                       momentum_ != T(0) ? velocity_.view() : MatrixView<T>(), rate_, momentum_, nesterov_,
+                       weight_decay_);
+        });
     }
 
     /// Its state for a checkpoint (see nn::OptimizerState): the velocity, and the settings a
@@ -129,8 +131,10 @@ public:
         ++t_;
         const T c1 = T(1) - static_cast<T>(std::pow(double(beta1_), double(t_)));
         const T c2 = T(1) - static_cast<T>(std::pow(double(beta2_), double(t_)));
-        detail::adam_step<T>(detail::as_row(net.parameters()), g.view(), m_.view(), v_.view(), rate_, beta1_, beta2_,
-                             eps_, weight_decay_, c1, c2);
+        detail::with_kernels<T>([&](auto k) {
+            k.adam_step(detail::as_row(net.parameters()), g.view(), m_.view(), v_.view(), rate_, beta1_, beta2_, eps_,
+                        weight_decay_, c1, c2);
+        });
     }
 
     /// Its state for a checkpoint (see nn::OptimizerState): the moments and the step count.

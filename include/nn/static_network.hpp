@@ -48,8 +48,9 @@ constexpr std::size_t static_widest() {
 /// A network of widths Widths... (inputs first), built from a trained NN of that arch or loaded
 /// from a file nn::save wrote; its parameters live inside the object, so it can sit on the stack,
 /// in a static, or in an array. forward computes what NN::forward computes for one sample (to
-/// rounding: its sums are split into independent parts for speed), a vector of outputs at a time
-/// with the vectors the program is compiled for.
+/// rounding: the sums of layers of few outputs are split into independent parts for speed), a
+/// vector of outputs at a time with the vectors the program is compiled for, with the dense row and
+/// the softmax of NN::forward's own kernels.
 ///     const nn::StaticNN<float, 8, 16, 16, 1> net(trained);   // or StaticNN<...>::load(path)
 ///     std::array<float, 1> y = net.forward({...});
 template <Real T, std::size_t... Widths>
@@ -120,79 +121,41 @@ private:
         case A::ReLU: return dense<L, A::ReLU>(x, y);
         case A::LeakyReLU: return dense<L, A::LeakyReLU>(x, y);
         case A::Linear: return dense<L, A::Linear>(x, y);
-        case A::Softmax: dense<L, A::Linear>(x, y); return softmax<width(L + 1)>(y);
+        case A::Softmax: dense<L, A::Linear>(x, y); return detail::baseline::softmax_row<T>(y, y, width(L + 1));
         }
     }
 
     /// y = act(x . W(L) + b(L)): the outputs in vectors (and the few left over one by one), up to
-    /// eight vectors at once (dense_block), each summed input after input as an independent chain.
-    template <std::size_t L, Activation act>
+    /// eight vectors at once, each sum an independent chain (detail's dense_row, which
+    /// NN::forward's small products share); a block with fewer than eight chains splits each sum
+    /// over the inputs i mod `parts` and adds the parts pairwise at the end, so that no sum is one
+    /// long chain of dependent adds (which costs a layer of few outputs its latency).
+    template <std::size_t L, Activation act, std::size_t first = 0>
     NN_DETAIL_ALWAYS_INLINE void dense(const T* __restrict x, T* __restrict y) const noexcept {
-        dense_block<L, act, 0>(x, y);
-    }
-
-    /// Output vectors first .. first + 8 (fewer at the end; the last block also takes the outputs
-    /// left over), summed at once input after input: at least eight independent chains, a block with
-    /// fewer outputs splitting each sum over the inputs i mod `parts` and adding the parts pairwise
-    /// at the end (so that no sum is one long chain of dependent adds).
-    template <std::size_t L, Activation act, std::size_t first>
-    NN_DETAIL_ALWAYS_INLINE void dense_block(const T* __restrict x, T* __restrict y) const noexcept {
         namespace simd = detail::baseline;
-        using V = typename simd::Lanes<T>::Vector;
         using Mask = typename simd::Lanes<T>::Mask;
         constexpr std::size_t in = width(L), out = width(L + 1), W = simd::Lanes<T>::count;
-        constexpr std::size_t all_vectors = out / W, whole = all_vectors * W;
+        constexpr std::size_t all_vectors = out / W;
         constexpr std::size_t vectors = all_vectors - first < 8 ? all_vectors - first : 8;
         constexpr bool last_block = first + vectors == all_vectors;
-        constexpr std::size_t rest = last_block ? out - whole : 0;
+        constexpr std::size_t rest = last_block ? out - all_vectors * W : 0;
         constexpr std::size_t chains = vectors + rest, parts = chains >= 8 || in < 8 ? 1
                                                                : chains >= 4         ? 2
                                                                : chains >= 2         ? 4
                                                                                      : 8;
         const T* w = params_.data() + offset(L);
         const T* b = w + in * out;
-        V z[parts][vectors > 0 ? vectors : 1] = {};
-        T t[parts][rest > 0 ? rest : 1] = {};
-        const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
-            const T xi = x[i];
-            const T* row = w + i * out;
-            for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * simd::load<V>(row + (first + k) * W);
-            for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[whole + k];
-        };
-        constexpr std::size_t whole_rounds = in / parts * parts;
-        for (std::size_t i = 0; i < whole_rounds; i += parts)
-            for (std::size_t q = 0; q < parts; ++q) add_input(q, i + q);
-        for (std::size_t q = 0; q < in - whole_rounds; ++q) add_input(q, whole_rounds + q);
-        for (std::size_t half = parts / 2; half > 0; half /= 2) // (0 + 1) + (2 + 3), ...
-            for (std::size_t q = 0; q < half; ++q) {
-                for (std::size_t k = 0; k < vectors; ++k) z[q][k] = z[2 * q][k] + z[2 * q + 1][k];
-                for (std::size_t k = 0; k < rest; ++k) t[q][k] = t[2 * q][k] + t[2 * q + 1][k];
-            }
-        for (std::size_t k = 0; k < vectors; ++k) {
-            V v = z[0][k] + simd::load<V>(b + (first + k) * W);
-            detail::activate_lanes<T, V, Mask>(act, v);
-            simd::store(y + (first + k) * W, v);
-        }
-        for (std::size_t k = 0; k < rest; ++k) {
-            T v = t[0][k] + b[whole + k];
-            detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, v);
-            y[whole + k] = v;
-        }
-        if constexpr (!last_block) dense_block<L, act, first + vectors>(x, y);
-    }
-
-    /// y = e^(y - max y) / sum e^(y - max y), in place, the sum in order (as NN's softmax).
-    template <std::size_t out>
-    NN_DETAIL_ALWAYS_INLINE static void softmax(T* y) noexcept {
-        T top = y[0];
-        for (std::size_t j = 1; j < out; ++j) top = y[j] > top ? y[j] : top;
-        T sum = 0;
-        for (std::size_t j = 0; j < out; ++j) {
-            T e = y[j] - top;
-            detail::exp_lanes<T, T, detail::SameSizeInt<T>>(e);
-            sum += y[j] = e;
-        }
-        for (std::size_t j = 0; j < out; ++j) y[j] /= sum;
+        simd::dense_row<vectors, rest, parts>(x, w + first * W, std::integral_constant<std::size_t, in>{}, out,
+                                              [&]<class U>(std::size_t j, U z) NN_DETAIL_ALWAYS_INLINE {
+                                                  const std::size_t at = first * W + j;
+                                                  z = z + simd::load<U>(b + at);
+                                                  if constexpr (std::is_same_v<U, T>)
+                                                      detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, z);
+                                                  else
+                                                      detail::activate_lanes<T, U, Mask>(act, z);
+                                                  simd::store(y + at, z);
+                                              });
+        if constexpr (!last_block) dense<L, act, first + vectors>(x, y);
     }
 
     alignas(64) std::array<T, parameter_count> params_{}; // whole cache lines: rows of whole vectors load in one

@@ -1,8 +1,9 @@
 // nn/detail/simd.hpp: the SIMD layer. Vector types, loads and stores, by_vectors, parallel_for,
 // and the choice of instruction set at run time.
 //
-// The kernels (gemm.hpp, lanes.hpp) are written once over GCC/Clang vector types of
-// vector_bytes bytes and compiled once per instruction set, each copy in a namespace of its own:
+// The kernels (products.hpp, elementwise.hpp, updates.hpp, gemm.hpp) are written once over
+// GCC/Clang vector types of vector_bytes bytes and compiled once per instruction set, each copy in
+// a namespace of its own:
 //   baseline  the flags the program is built with (SSE2 on plain x86-64 -O2, NEON on AArch64, and
 //             so on; any compiler);
 //   avx2      AVX2 and FMA, 32-byte vectors;
@@ -10,7 +11,7 @@
 // the last two on x86-64 with GCC or Clang only, under `#pragma GCC target` (Clang: `#pragma clang
 // attribute`), and only when the baseline does not already have them (with -march=native on an
 // AVX2 machine, avx2 is the baseline itself). nn/detail/kernels.hpp includes this file and the
-// kernels once per namespace, with NN_DETAIL_TARGET_BYTES set, and its functions call the copy
+// kernels once per namespace, with NN_DETAIL_TARGET_BYTES set, and with_kernels runs the copy
 // selected_isa() names: the CPU's best, found once with __builtin_cpu_supports. Everything that
 // touches a vector type lives in the per-target part, because a function of one target that takes
 // or returns a wider target's vector by value, or is always inlined into it, does not compile.

@@ -1,0 +1,177 @@
+// nn/detail/elementwise.hpp: the element-wise loops of forward and backprop (Elementwise<T>): the
+// bias and the activation, softmax, the activation's derivative, the bias gradient and the check
+// for non-finite numbers; and the softmax row nn::StaticNN shares. One copy per instruction set:
+// kernels.hpp reads this file once per target, inside the target's namespace, and holds the naive
+// references.
+#if !defined(NN_DETAIL_TARGET_BYTES)
+#error "nn/detail/elementwise.hpp is read by nn/detail/kernels.hpp, once per target: include <nn/detail/kernels.hpp>"
+#endif
+
+/// Element-wise loops over at least this many elements are shared among OpenMP threads (when
+/// compiled with -fopenmp); each element is computed alone, so threads never change results.
+inline constexpr std::size_t parallel_elements = std::size_t(1) << 17;
+
+/// The integers of the shape of U, a vector of T or T itself: what the activations' bit tricks use.
+template <class U, Real T>
+using IntLanes = std::conditional_t<std::is_same_v<U, T>, SameSizeInt<T>, typename Lanes<T>::Mask>;
+
+/// f(std::integral_constant<Activation, act>{}): a loop written in f is compiled once per
+/// activation, with the activation a constant inside it.
+template <class F>
+NN_DETAIL_ALWAYS_INLINE inline void with_activation(Activation act, const F& f) {
+    using A = Activation;
+    switch (act) {
+    case A::Sigmoid: return f(std::integral_constant<A, A::Sigmoid>{});
+    case A::Tanh: return f(std::integral_constant<A, A::Tanh>{});
+    case A::ReLU: return f(std::integral_constant<A, A::ReLU>{});
+    case A::LeakyReLU: return f(std::integral_constant<A, A::LeakyReLU>{});
+    case A::Linear:
+    case A::Softmax: return f(std::integral_constant<A, A::Linear>{});
+    }
+}
+
+/// z[j] = act(z[j]) for j < count, an element-wise activation, a vector of lanes at a time, with
+/// the same arithmetic as nn::activate, so the bits do not depend on the vector width. Over
+/// several threads for a large count.
+template <Real T>
+NN_DETAIL_ALWAYS_INLINE inline void activate_in_place(T* __restrict z, std::size_t count, Activation act) {
+    if (act == Activation::Linear) return;
+    with_activation(act, [&](auto f) NN_DETAIL_ALWAYS_INLINE {
+        parallel_for(count, count >= parallel_elements,
+                     [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
+                         by_vectors<typename Lanes<T>::Vector, T>(
+                             first, last, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                                 U x = load<U>(z + j);
+                                 activate_lanes<T, U, IntLanes<U, T>>(f.value, x);
+                                 store(z + j, x);
+                             });
+                     });
+    });
+}
+
+/// a = softmax(z) for one row of n: a_j = e^(z_j - max z) / sum_k e^(z_k - max z), which cannot
+/// overflow; the sum in order, so the bits do not depend on the vector width. a may be z. The
+/// softmax of NN::forward and of nn::StaticNN.
+template <Real T>
+NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n) {
+    using V = typename Lanes<T>::Vector;
+    T top = z[0];
+    for (std::size_t j = 1; j < n; ++j) top = z[j] > top ? z[j] : top;
+    by_vectors<V, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+        U x = load<U>(z + j) - top;
+        exp_lanes<T, U, IntLanes<U, T>>(x);
+        store(a + j, x);
+    });
+    T sum = 0;
+    for (std::size_t j = 0; j < n; ++j) sum += a[j];
+    by_vectors<V, T>(0, n,
+                     [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE { store(a + j, load<U>(a + j) / sum); });
+}
+
+/// The element-wise loops, each a vector of lanes at a time with the arithmetic of nn::activate
+/// and nn::derivative_from_output, so that the bits depend on neither the vector width nor where
+/// an element falls in a vector.
+template <Real T>
+struct Elementwise {
+    /// True when none of the count elements at x is NaN or infinite: x * 0 is 0 for every finite x
+    /// and NaN otherwise, and a NaN survives a sum, so the scan is one branch-free pass.
+    static bool all_finite(const T* x, std::size_t count) {
+        using V = typename Lanes<T>::Vector;
+        constexpr std::size_t W = Lanes<T>::count;
+        const std::size_t full = count / W * W;
+        V sum{};
+        for (std::size_t i = 0; i < full; i += W) sum += load<V>(x + i) * T(0);
+        T total = 0;
+        if (full > 0)
+            for (std::size_t l = 0; l < W; ++l) total += sum[l];
+        for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
+        return total == T(0);
+    }
+
+    /// Z(i, :) += b.     Z: n x out, b: 1 x out
+    NN_DETAIL_ENTRY static void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
+        NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
+        const std::size_t out = Z.cols();
+        const T* __restrict bias = b.data();
+        for (std::size_t i = 0; i < Z.rows(); ++i) {
+            T* __restrict z = Z.data() + i * out;
+            by_vectors<typename Lanes<T>::Vector, T>(0, out, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                store(z + j, load<U>(z + j) + load<U>(bias + j));
+            });
+        }
+    }
+
+    /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise:
+    /// the bias row by row, then the activation over the whole block.     Z: n x out, b: 1 x out
+    NN_DETAIL_ENTRY static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
+        NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
+        NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
+        add_bias(Z, b);
+        activate_in_place<T>(Z.data(), Z.size(), act);
+    }
+
+    /// A = act(Z), element-wise or, for Softmax, row by row (softmax_row).     Z, A: n x out
+    static void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
+        NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
+        if (is_elementwise(act)) {
+            std::memcpy(A.data(), Z.data(), Z.size() * sizeof(T));
+            return activate_in_place<T>(A.data(), A.size(), act);
+        }
+        for (std::size_t i = 0; i < Z.rows(); ++i)
+            softmax_row<T>(Z.data() + i * Z.cols(), A.data() + i * A.cols(), Z.cols());
+    }
+
+    /// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
+    /// D, A: n x out
+    NN_DETAIL_ENTRY static void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
+        NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
+        if (act == Activation::Linear) return;
+        T* __restrict d = D.data();
+        const T* __restrict a = A.data();
+        with_activation(act, [&](auto f) NN_DETAIL_ALWAYS_INLINE {
+            parallel_for(D.size(), D.size() >= parallel_elements,
+                         [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
+                             by_vectors<typename Lanes<T>::Vector, T>(
+                                 first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                                     U x = load<U>(d + i);
+                                     mul_derivative_lanes<T, U>(f.value, x, load<U>(a + i));
+                                     store(d + i, x);
+                                 });
+                         });
+        });
+    }
+
+    /// g(0, j) = sum over i of D(i, j): the bias gradient.     D: n x out -> g: 1 x out
+    /// A vector of columns at a time (the last vector overlapping the one before it, when out is
+    /// not a multiple of its width), each summed in four partial sums over the rows i mod 4. Every
+    /// column goes through the same operations whether a vector or a scalar carries it, so the bits
+    /// depend on neither the vector width nor the column's position.
+    NN_DETAIL_ENTRY static void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+        NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
+        using V = typename Lanes<T>::Vector;
+        constexpr std::size_t W = Lanes<T>::count;
+        const std::size_t n = D.rows(), out = D.cols(), full = n / 4 * 4;
+        const T* d = D.data();
+        const auto sum = [&]<class U>(std::size_t j,
+                                      U) NN_DETAIL_ALWAYS_INLINE { // columns j .. j + sizeof(U) / sizeof(T)
+            const auto at = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE { return load<U>(d + i * out + j); };
+            U part0{}, part1{}, part2{}, part3{};
+            for (std::size_t i = 0; i < full; i += 4) {
+                part0 += at(i);
+                part1 += at(i + 1);
+                part2 += at(i + 2);
+                part3 += at(i + 3);
+            }
+            if (full < n) part0 += at(full);
+            if (full + 1 < n) part1 += at(full + 1);
+            if (full + 2 < n) part2 += at(full + 2);
+            store(g.data() + j, (part0 + part1) + (part2 + part3));
+        };
+        if (out < W) {
+            for (std::size_t j = 0; j < out; ++j) sum(j, T());
+            return;
+        }
+        for (std::size_t j = 0; j + W <= out; j += W) sum(j, V());
+        if (out % W != 0) sum(out - W, V());
+    }
+};

@@ -1,0 +1,173 @@
+// nn/detail/products.hpp: the matrix products of forward and backprop (Products<T>), and the dense
+// row they and nn::StaticNN share, one copy per instruction set. Products large enough to repay
+// packing go to gemm.hpp; the small ones are plain loops here. The naive references are in
+// kernels.hpp, which reads this file once per target, inside the target's namespace: it includes
+// nothing itself.
+#if !defined(NN_DETAIL_TARGET_BYTES)
+#error "nn/detail/products.hpp is read by nn/detail/kernels.hpp, once per target: include <nn/detail/kernels.hpp>"
+#endif
+
+/// True when a product of these sizes is worth the blocked GEMM: below about 16^3 multiply-adds,
+/// or for fewer than 4 rows of C (one sample: rows of C updated along contiguous rows of B), the
+/// plain loops below cost less. A C narrower than 4 columns (a network with one output) still
+/// goes to the GEMM when it is large: its one-vector kernel beats dot products one at a time.
+inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && m >= 4; }
+
+/// C (m x n) = op(A) . op(B) for the large products: the library's GEMM, or with NN_USE_CBLAS
+/// the user's BLAS. A is m x k (k x m when a_transposed), B is k x n (n x k when b_transposed).
+template <Real T>
+void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool a_transposed, const T* b,
+                   bool b_transposed, T* c) {
+#if defined(NN_USE_CBLAS)
+    const auto ta = a_transposed ? CblasTrans : CblasNoTrans, tb = b_transposed ? CblasTrans : CblasNoTrans;
+    const int M = int(m), N = int(n), K = int(k), lda = a_transposed ? M : K, ldb = b_transposed ? K : N;
+    if constexpr (sizeof(T) == 4)
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, a, lda, b, ldb, 0.0f, c, N);
+    else
+        cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
+#else
+    gemm<T>(m, n, k, a, a_transposed ? 1 : k, a_transposed ? m : 1, b, b_transposed ? 1 : n, b_transposed ? k : 1, c, n,
+            1);
+#endif
+}
+
+/// Rows of C narrower than this are too short to vectorise along: the small products compute each
+/// element as a dot product in a register instead.
+inline constexpr std::size_t narrow_columns = 8;
+
+/// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
+/// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
+/// b[p * rsb + j * csb]. GCC's code for sums of one to four terms, a tiny network's, is shorter
+/// with k a constant (xor's step: 15% fewer instructions); Clang's is not.
+template <Real T, std::size_t K = 0>
+NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
+                                               std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
+                                               T* __restrict c) {
+#if !defined(__clang__)
+    if constexpr (K == 0) switch (k) {
+        case 1: return narrow_product<T, 1>(m, n, 1, a, rsa, csa, b, rsb, csb, c);
+        case 2: return narrow_product<T, 2>(m, n, 2, a, rsa, csa, b, rsb, csb, c);
+        case 3: return narrow_product<T, 3>(m, n, 3, a, rsa, csa, b, rsb, csb, c);
+        case 4: return narrow_product<T, 4>(m, n, 4, a, rsa, csa, b, rsb, csb, c);
+        }
+    if constexpr (K != 0) k = K;
+#endif
+    NN_DETAIL_SCALAR_LOOP
+    for (std::size_t i = 0; i < m; ++i) {
+        NN_DETAIL_SCALAR_LOOP
+        for (std::size_t j = 0; j < n; ++j) {
+            const T* x = a + i * rsa;
+            const T* y = b + j * csb;
+            T sum = 0;
+#pragma GCC unroll 4
+            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
+            c[i * n + j] = sum;
+        }
+    }
+}
+
+/// One dense row, the loop of a layer's forward pass for one sample that NN::forward's small
+/// products and nn::StaticNN share: for `vectors` vectors of outputs and then `rest` single
+/// outputs, j from 0, the sums z_j = sum over i < in of x[i] w[i * n + j], each an independent
+/// chain in registers; the inputs split over `parts` chains of every parts-th input, added
+/// pairwise at the end (parts = 1: input after input, the order NN::forward sums in). done(j, z)
+/// is given each vector (j its first output) and each single output. `in` may be a
+/// std::integral_constant, for a fixed-size network's constant loop bounds.
+template <std::size_t vectors, std::size_t rest, std::size_t parts, Real T, class In, class Done>
+NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __restrict w, In in, std::size_t n,
+                                              const Done& done) {
+    using V = typename Lanes<T>::Vector;
+    constexpr std::size_t W = Lanes<T>::count;
+    V z[parts][vectors > 0 ? vectors : 1] = {};
+    T t[parts][rest > 0 ? rest : 1] = {};
+    const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
+        const T xi = x[i];
+        const T* row = w + i * n;
+        for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * load<V>(row + k * W);
+        for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[vectors * W + k];
+    };
+    const std::size_t inputs = in, whole_rounds = inputs / parts * parts;
+    for (std::size_t i = 0; i < whole_rounds; i += parts)
+        for (std::size_t q = 0; q < parts; ++q) add_input(q, i + q);
+    for (std::size_t q = 0; q < inputs - whole_rounds; ++q) add_input(q, whole_rounds + q);
+    for (std::size_t half = parts / 2; half > 0; half /= 2) // (0 + 1) + (2 + 3), ...
+        for (std::size_t q = 0; q < half; ++q) {
+            for (std::size_t k = 0; k < vectors; ++k) z[q][k] = z[2 * q][k] + z[2 * q + 1][k];
+            for (std::size_t k = 0; k < rest; ++k) t[q][k] = t[2 * q][k] + t[2 * q + 1][k];
+        }
+    for (std::size_t k = 0; k < vectors; ++k) done(k * W, z[0][k]);
+    for (std::size_t k = 0; k < rest; ++k) done(vectors * W + k, t[0][k]);
+}
+
+/// The products of forward and backprop: a large one through the GEMM, a small one by the loops
+/// above. Each sums in a fixed order, so the bits depend on neither the compiler nor the vector
+/// width (the GEMM's order is its own; see gemm.hpp).
+template <Real T>
+struct Products {
+    /// C = A . B          A: m x k, B: k x n -> C: m x n
+    /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
+    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot products.
+    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+        NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+        if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
+        if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
+        constexpr std::size_t W = Lanes<T>::count;
+        for (std::size_t i = 0; i < m; ++i) {
+            const T* a = A.data() + i * k;
+            T* __restrict c = C.data() + i * n;
+            std::size_t j = 0;
+            const auto store_at = [&](std::size_t at) {
+                return [c, at]<class U>(std::size_t jj, U z) NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, z); };
+            };
+            for (; j + 8 * W <= n; j += 8 * W) dense_row<8, 0, 1>(a, B.data() + j, k, n, store_at(j));
+            if (j + 4 * W <= n) dense_row<4, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 4 * W;
+            if (j + 2 * W <= n) dense_row<2, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 2 * W;
+            if (j + W <= n) dense_row<1, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += W;
+            for (; j < n; ++j) dense_row<0, 1, 1>(a, B.data() + j, k, n, store_at(j));
+        }
+    }
+
+    /// C = A^T . B        A: k x m, B: k x n -> C: m x n
+    /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
+    NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+        NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
+        const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
+        if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
+        if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+        for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
+        for (std::size_t p = 0; p < k; ++p) {
+            const T* __restrict b = B.data() + p * n;
+            for (std::size_t i = 0; i < m; ++i) {
+                const T a = A.data()[p * m + i];
+                T* __restrict c = C.data() + i * n;
+                for (std::size_t j = 0; j < n; ++j) c[j] += a * b[j];
+            }
+        }
+    }
+
+    /// C = A . B^T        A: m x k, B: n x k -> C: m x n
+    /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
+    /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
+    NN_DETAIL_ENTRY static void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+        NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
+        const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
+        if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
+        constexpr std::size_t lanes = 8;
+        if (k < lanes) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data());
+        for (std::size_t i = 0; i < m; ++i) {
+            const T* __restrict a = A.data() + i * k;
+            for (std::size_t j = 0; j < n; ++j) {
+                const T* __restrict b = B.data() + j * k;
+                T part[lanes] = {};
+                std::size_t p = 0;
+                for (; p + lanes <= k; p += lanes)
+                    for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
+                T sum = 0;
+                for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
+                for (; p < k; ++p) sum += a[p] * b[p];
+                C.data()[i * n + j] = sum;
+            }
+        }
+    }
+};
