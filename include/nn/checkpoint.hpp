@@ -79,11 +79,11 @@ inline void write_state(SafetensorsWriter& out, const std::string& prefix, const
     out.metadata(prefix, state.kind());
     for (const auto& [name, value] : state.numbers()) out.metadata(prefix + "." + name, shortest(value));
     for (const OptimizerState::Array& a : state.arrays()) {
-        const std::span<const double> v(a.values);
         if (a.single)
-            out.tensor<float>("state." + prefix + "." + a.name, {v.size()}, [&](std::size_t i) { return float(v[i]); });
+            out.tensor<float>("state." + prefix + "." + a.name, {a.size},
+                              [&](std::size_t i) { return float(a.at(i)); });
         else
-            out.tensor<double>("state." + prefix + "." + a.name, v);
+            out.tensor<double>("state." + prefix + "." + a.name, {a.size}, [&](std::size_t i) { return a.at(i); });
     }
 }
 
@@ -108,43 +108,51 @@ inline OptimizerState read_state(const SafetensorsFile& st, const std::string& p
         if (name.compare(0, tensors.size(), tensors) != 0) continue;
         if (t.shape.size() != 1)
             fail("%s: cannot resume from it: its tensor '%.60s' is not a vector", file, name.c_str());
-        OptimizerState::Array a{name.substr(tensors.size()), std::vector<double>(std::size_t(t.shape[0])),
-                                t.dtype != "F64"};
-        for (std::size_t i = 0; i < a.values.size(); ++i) a.values[i] = st.element<double>(t, i);
-        state.put(std::move(a));
+        std::vector<double> values(std::size_t(t.shape[0]));
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = st.element<double>(t, i);
+        state.put(name.substr(tensors.size()), std::move(values));
     }
     return state;
 }
 
 /// The checksum of a checkpoint: a digest of everything in it but the checksum itself, the
 /// metadata in file order, the tensors' entries by name, and the data; any change to a file
-/// changes it (or makes it no safetensors file at all).
-inline std::uint64_t checksum(const SafetensorsFile& st) {
+/// changes it (or makes it no safetensors file at all). Computed from a writer's parts, and from
+/// a file read back.
+inline std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
+                              std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data) {
     std::uint64_t h = 0xcbf29ce484222325u;
     const auto text = [&](const std::string& s) {
         const std::uint64_t size = s.size();
         h = digest(s.data(), s.size(), digest(&size, sizeof size, h));
     };
-    for (std::size_t k = 0; st.metadata && k < st.metadata->keys().size(); ++k)
-        if (st.metadata->keys()[k] != "checksum") {
-            text(st.metadata->keys()[k]);
-            text(st.metadata->items()[k].text);
+    for (const auto& [key, value] : metadata)
+        if (key != "checksum") {
+            text(key);
+            text(value);
         }
-    for (const auto& [name, t] : st.tensors) {
+    std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, t] : tensors) {
         text(name);
         text(t.dtype);
         std::vector<std::uint64_t> numbers(t.shape);
         numbers.insert(numbers.end(), {t.shape.size(), t.begin, t.end});
         h = digest(numbers.data(), numbers.size() * sizeof(std::uint64_t), h);
     }
-    const std::uint64_t size = st.data.size();
-    return digest(st.data.data(), st.data.size(), digest(&size, sizeof size, h));
+    const std::uint64_t size = data.size();
+    return digest(data.data(), data.size(), digest(&size, sizeof size, h));
+}
+inline std::uint64_t checksum(const SafetensorsFile& st) {
+    std::vector<std::pair<std::string, std::string>> metadata;
+    for (std::size_t k = 0; st.metadata && k < st.metadata->keys().size(); ++k)
+        metadata.emplace_back(st.metadata->keys()[k], st.metadata->items()[k].text);
+    return checksum(metadata, st.tensors, st.data);
 }
 
-/// The bytes of a checkpoint of this run (see the top of this file).
+/// A checkpoint of this run (see the top of this file), as a file's parts.
 template <Real T, class Optimizer>
-std::string checkpoint_bytes(const NN<T>& net, const Optimizer& optimizer, const Run<T, Optimizer>& run,
-                             const Identity& identity) {
+SafetensorsWriter checkpoint_file(const NN<T>& net, const Optimizer& optimizer, const Run<T, Optimizer>& run,
+                                  const Identity& identity) {
     SafetensorsWriter out;
     write_network(out, net);
     out.metadata("checkpoint", "nn::train 1");
@@ -157,15 +165,19 @@ std::string checkpoint_bytes(const NN<T>& net, const Optimizer& optimizer, const
                            "waited", "finished", "best_epoch", "stopped_early"};
     for (std::size_t k = 0; k < std::size(names); ++k)
         out.metadata(std::string("run.") + names[k], shortest(numbers[k]));
+    // The optimizers' states first (views of their arrays), for the room the data takes in all.
+    OptimizerState state(net.arch()), best(net.arch());
     if constexpr (SavesState<Optimizer>) {
-        OptimizerState state(net.arch());
         optimizer.save(state);
+        if (run.best) run.best->optimizer.save(best);
+    }
+    std::size_t bytes = (run.best ? 2 : 1) * net.parameter_count() * sizeof(T) + 4 * h.epochs.size() * sizeof(double);
+    for (const OptimizerState* s : {&state, &best})
+        for (const OptimizerState::Array& a : s->arrays()) bytes += a.size * (a.single ? 4 : 8);
+    out.reserve(bytes);
+    if constexpr (SavesState<Optimizer>) {
         write_state(out, "optimizer", state);
-        if (run.best) {
-            OptimizerState best(net.arch());
-            run.best->optimizer.save(best);
-            write_state(out, "best.optimizer", best);
-        }
+        if (run.best) write_state(out, "best.optimizer", best);
     }
     const auto figure = [&](const char* name, double EpochStats::*field) {
         out.tensor<double>(std::string("state.history.") + name, {h.epochs.size()},
@@ -177,10 +189,9 @@ std::string checkpoint_bytes(const NN<T>& net, const Optimizer& optimizer, const
     figure("seconds", &EpochStats::seconds);
     if (run.best) out.tensor<T>("state.parameters", net.parameters());
     write_layers(out, run.best ? run.best->parameters : net.parameter_store());
-    const std::string unsigned_bytes = out.bytes(); // what is written, reads; and its checksum
     out.metadata("checksum", format("%016llx", static_cast<unsigned long long>(
-                                                   checksum(read_safetensors(unsigned_bytes, "a checkpoint")))));
-    return out.bytes();
+                                                   checksum(out.metadata(), out.tensors(), out.data()))));
+    return out;
 }
 
 /// Writes a checkpoint of this run to `path`, atomically; the error's message, or "" when it was
@@ -188,7 +199,10 @@ std::string checkpoint_bytes(const NN<T>& net, const Optimizer& optimizer, const
 template <Real T, class Optimizer>
 std::string write_checkpoint(const std::string& path, const NN<T>& net, const Optimizer& optimizer,
                              const Run<T, Optimizer>& run, const Identity& identity) {
-    return error_of([&] { write_file_atomically(path, checkpoint_bytes(net, optimizer, run, identity)); });
+    return error_of([&] {
+        const SafetensorsWriter file = checkpoint_file(net, optimizer, run, identity);
+        write_file_atomically(path, {file.header(), file.data()}); // the data written where it is
+    });
 }
 
 /// What a run resumed from a checkpoint must fit: its epochs, batches per epoch and patience.

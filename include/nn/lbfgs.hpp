@@ -77,14 +77,14 @@ public:
             detail::fail("the checkpoint's lbfgs keeps %.17g pairs; its memory is %zu", count, o_.memory);
         std::vector<Pair> pairs(static_cast<std::size_t>(count));
         for (std::size_t k = 0; k < pairs.size(); ++k) {
-            s.array<T>(format_pair("s", k), pairs[k].s);
-            s.array<T>(format_pair("y", k), pairs[k].y);
+            s.read<T>(format_pair("s", k), pairs[k].s);
+            s.read<T>(format_pair("y", k), pairs[k].y);
             pairs[k].rho = s.number(format_pair("rho", k));
         }
         std::vector<T> x, g;
         if (s.has_array("x")) {
-            s.array<T>("x", x);
-            s.array<T>("g", g);
+            s.read<T>("x", x);
+            s.read<T>("g", g);
         }
         for (const Pair& p : pairs)
             if (p.s.size() != x.size() || p.y.size() != x.size())

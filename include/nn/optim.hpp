@@ -84,7 +84,7 @@ public:
         Parameters<T> velocity;
         if (s.has_array("velocity")) {
             velocity.resize(s.arch());
-            s.array<T>("velocity", velocity.values());
+            s.read<T>("velocity", velocity.values());
         }
         velocity_ = std::move(velocity);
     }
@@ -163,8 +163,8 @@ public:
         if (s.has_array("m") || steps > 0) {
             m.resize(s.arch());
             v.resize(s.arch());
-            s.array<T>("m", m.values());
-            s.array<T>("v", v.values());
+            s.read<T>("m", m.values());
+            s.read<T>("v", v.values());
         }
         m_ = std::move(m);
         v_ = std::move(v);
@@ -254,8 +254,8 @@ public:
         if (s.has_array("steps")) {
             steps.resize(s.arch());
             previous.resize(s.arch());
-            s.array<T>("steps", steps.values());
-            s.array<T>("previous", previous.values());
+            s.read<T>("steps", steps.values());
+            s.read<T>("previous", previous.values());
         }
         steps_ = std::move(steps);
         previous_ = std::move(previous);

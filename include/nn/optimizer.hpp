@@ -42,9 +42,14 @@ class NN;
 /// own, so that a run resumes only with the optimizer it was saved with.
 ///     void save(nn::OptimizerState& s) const { s.kind("sgd"); s.number("momentum", momentum_); ... }
 ///     void load(const nn::OptimizerState& s) { s.expect_kind("sgd"); s.expect("momentum", momentum_); ... }
+/// Arrays go in with array(name, values) and come out with read(name, into).
 class OptimizerState {
 public:
     OptimizerState() = default;
+    OptimizerState(const OptimizerState&) = delete; // its arrays may view the optimizer's
+    OptimizerState& operator=(const OptimizerState&) = delete;
+    OptimizerState(OptimizerState&&) = default;
+    OptimizerState& operator=(OptimizerState&&) = default;
     /// An empty state for an optimizer of a network of this arch.
     explicit OptimizerState(std::vector<std::size_t> arch) : arch_(std::move(arch)) {}
 
@@ -79,10 +84,12 @@ public:
                          name.data(), saved, value);
     }
 
-    /// An array of values of T (float arrays stay float in the file).
+    /// An array of values of T (float arrays stay float in the file). The state views it, without
+    /// a copy: save() puts the optimizer's own arrays, which the checkpoint reads before the
+    /// optimizer changes again.
     template <Real T>
     void array(std::string_view name, std::span<const T> values) {
-        arrays_.push_back({std::string(name), std::vector<double>(values.begin(), values.end()), sizeof(T) == 4});
+        arrays_.push_back({std::string(name), sizeof(T) == 4, values.size(), values.data(), {}});
     }
     template <Real T>
     void array(std::string_view name, const std::vector<T>& values) {
@@ -90,31 +97,41 @@ public:
     }
     bool has_array(std::string_view name) const { return find(arrays_, name) != nullptr; }
     /// The size of the array called `name`; nn::Error when there is none.
-    std::size_t array_size(std::string_view name) const { return get(name).values.size(); }
+    std::size_t array_size(std::string_view name) const { return get(name).size; }
     /// Copies the array called `name` into out, whose size must be the array's; nn::Error otherwise.
     template <Real T>
-    void array(std::string_view name, std::span<T> out) const {
+    void read(std::string_view name, std::span<T> out) const {
         const Array& a = get(name);
-        if (a.values.size() != out.size())
+        if (a.size != out.size())
             detail::fail("the checkpoint's %s state has %zu values in '%.*s', this network needs %zu", kind_.c_str(),
-                         a.values.size(), int(name.size()), name.data(), out.size());
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(a.values[i]);
+                         a.size, int(name.size()), name.data(), out.size());
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(a.at(i));
     }
     template <Real T>
-    void array(std::string_view name, std::vector<T>& out) const {
+    void read(std::string_view name, std::vector<T>& out) const {
         out.resize(array_size(name));
-        array<T>(name, std::span<T>(out));
+        read<T>(name, std::span<T>(out));
     }
 
     /// Everything put in, in order: for the checkpoint's writer and reader.
     struct Array {
         std::string name;
-        std::vector<double> values;
-        bool single = false; ///< float values (F32 in the file); else double
+        bool single = false;        ///< float values (F32 in the file); else double
+        std::size_t size = 0;       ///< values
+        const void* data = nullptr; ///< the values: the saving optimizer's own, or `owned`
+        std::vector<double> owned;  ///< a state read from a file holds its values here
+        double at(std::size_t i) const {
+            return single ? double(static_cast<const float*>(data)[i]) : static_cast<const double*>(data)[i];
+        }
     };
     const std::vector<std::pair<std::string, double>>& numbers() const { return numbers_; }
     const std::vector<Array>& arrays() const { return arrays_; }
-    void put(Array a) { arrays_.push_back(std::move(a)); }
+    /// An array of values read from a file (held as doubles: exact for float and double).
+    void put(std::string name, std::vector<double> values) {
+        Array a{std::move(name), false, values.size(), nullptr, std::move(values)};
+        a.data = a.owned.data(); // (a vector's elements stay where they are when the vector moves)
+        arrays_.push_back(std::move(a));
+    }
 
 private:
     template <class V>

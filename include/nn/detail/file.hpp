@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -74,15 +75,18 @@ inline std::string follow_links(std::string path) {
 /// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
 /// On any failure the temporary file is removed and nn::Error names the step that failed. Two
 /// saves to the same file at once are not supported: the one whose temporary file was replaced
-/// fails, except in the short window between its check and its rename.
-inline void write_file_atomically(const std::string& path, std::string_view bytes) {
+/// fails, except in the short window between its check and its rename. The bytes may come in
+/// parts, written one after the other (a file's header and its data, without joining them).
+inline void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (const std::string_view part : parts) size += part.size();
 #ifdef NN_DETAIL_POSIX_FILES
     const std::string target = follow_links(path);
     struct ::rlimit limit {};
-    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && bytes.size() > limit.rlim_cur)
+    if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && size > limit.rlim_cur)
         fail("cannot save '%s': it would be %zu bytes, over the file-size limit (ulimit -f) of %llu bytes; the file "
              "there is unchanged",
-             path.c_str(), bytes.size(), static_cast<unsigned long long>(limit.rlim_cur));
+             path.c_str(), size, static_cast<unsigned long long>(limit.rlim_cur));
     const std::string temp = target + ".tmp";
     ::unlink(temp.c_str()); // a stale one from a killed save (or nothing)
     // O_EXCL: the new file is ours, made with mode 0666 and the umask applied by the system.
@@ -94,14 +98,15 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
     if (::stat(target.c_str(), &existing) == 0) ::fchmod(fd, existing.st_mode & 07777);
     const char* step = nullptr;
     int error = 0;
-    for (std::size_t done = 0; done < bytes.size() && !step;) {
-        const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0)
-            step = "write", error = n < 0 ? errno : ENOSPC;
-        else
-            done += std::size_t(n);
-    }
+    for (const std::string_view bytes : parts)
+        for (std::size_t done = 0; done < bytes.size() && !step;) {
+            const ::ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0)
+                step = "write", error = n < 0 ? errno : ENOSPC;
+            else
+                done += std::size_t(n);
+        }
     if (!step && ::fsync(fd) != 0) step = "sync", error = errno;
     // The temporary file must still be the one written (not replaced by a save running beside this one).
     struct ::stat written {
@@ -125,16 +130,25 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
         ::close(dir);
     }
 #else
+    (void)size;
     const std::string temp = path + ".tmp";
     std::FILE* f = std::fopen(temp.c_str(), "wb");
     if (!f) fail("cannot save '%s': cannot create '%s': %s", path.c_str(), temp.c_str(), std::strerror(errno));
-    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0;
+    bool written = true;
+    for (const std::string_view bytes : parts)
+        written = written && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    written = written && std::fflush(f) == 0;
     const bool closed = std::fclose(f) == 0;
     if (!written || !closed || std::rename(temp.c_str(), path.c_str()) != 0) {
         std::remove(temp.c_str());
         fail("cannot save '%s': writing it failed; the file there is unchanged", path.c_str());
     }
 #endif
+}
+
+/// As above, with the bytes in one piece.
+inline void write_file_atomically(const std::string& path, std::string_view bytes) {
+    write_file_atomically(path, {bytes});
 }
 
 } // namespace nn::detail

@@ -29,8 +29,10 @@ static_assert(std::endian::native == std::endian::little || std::endian::native 
 
 inline void put_le(std::string& out, const void* value, std::size_t size) {
     const auto* bytes = static_cast<const unsigned char*>(value);
-    for (std::size_t k = 0; k < size; ++k)
-        out += char(bytes[std::endian::native == std::endian::little ? k : size - 1 - k]);
+    if constexpr (std::endian::native == std::endian::little)
+        out.append(reinterpret_cast<const char*>(bytes), size);
+    else
+        for (std::size_t k = size; k-- > 0;) out += char(bytes[k]);
 }
 
 inline std::uint64_t get_le64(const unsigned char* p) {
@@ -219,37 +221,29 @@ SafetensorsFile read_safetensors(std::string_view bytes, const char* file) {
     return out;
 }
 
-/// Builds the bytes of a safetensors file: metadata strings and tensors in the order they are
-/// added, the data 8-byte aligned as the format's reference implementation writes it.
+/// Builds a safetensors file: metadata strings and tensors in the order they are added, the data
+/// 8-byte aligned as the format's reference implementation writes it. The data is kept once:
+/// parts() gives the file as the header and that data, for writing without a copy.
 class SafetensorsWriter {
 public:
     /// A __metadata__ string.
-    void metadata(std::string_view key, std::string_view value) {
-        meta_ += meta_.empty() ? "{\"__metadata__\":{" : ",";
-        meta_ += json::quote(key);
-        meta_ += ':';
-        meta_ += json::quote(value);
-    }
+    void metadata(std::string_view key, std::string_view value) { metadata_.emplace_back(key, value); }
+
+    /// Room for this many bytes of data in all, so that adding tensors does not copy the data.
+    void reserve(std::size_t bytes) { data_.reserve(bytes); }
 
     /// A tensor of this shape, whose elements (as many as the shape holds) `at(i)` gives in order.
     template <Real T, class At>
     void tensor(std::string_view name, const std::vector<std::uint64_t>& shape, const At& at) {
         std::uint64_t count = 1;
         for (const std::uint64_t d : shape) count *= d;
-        table_ += table_.empty() ? "" : ",";
-        table_ += json::quote(name);
-        table_ += sizeof(T) == 8 ? ":{\"dtype\":\"F64\",\"shape\":[" : ":{\"dtype\":\"F32\",\"shape\":[";
-        for (std::size_t k = 0; k < shape.size(); ++k) {
-            if (k) table_ += ',';
-            table_ += std::to_string(shape[k]);
-        }
-        table_ += "],\"data_offsets\":[" + std::to_string(data_.size()) + ",";
-        data_.reserve(data_.size() + std::size_t(count) * sizeof(T));
+        Tensor t{sizeof(T) == 8 ? "F64" : "F32", shape, data_.size(), 0};
         for (std::uint64_t i = 0; i < count; ++i) {
             const T x = at(std::size_t(i));
             put_le(data_, &x, sizeof(T));
         }
-        table_ += std::to_string(data_.size()) + "]}";
+        t.end = data_.size();
+        tensors_.emplace_back(std::string(name), std::move(t));
     }
     /// A tensor of `values` as they are, of shape [values.size()].
     template <Real T>
@@ -257,23 +251,57 @@ public:
         tensor<T>(name, {values.size()}, [&](std::size_t i) { return values[i]; });
     }
 
-    /// The file's bytes.
-    std::string bytes() const {
-        std::string header = meta_.empty() ? "{" : meta_ + "}";
-        if (!table_.empty()) header += (meta_.empty() ? "" : ",") + table_;
-        header += "}";
-        header.append((8 - header.size() % 8) % 8, ' '); // the data starts 8-byte aligned
+    const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+    const std::vector<std::pair<std::string, Tensor>>& tensors() const { return tensors_; }
+    std::string_view data() const { return data_; }
+
+    /// The 8-byte header length and the header; the data, which follows it in the file, is data().
+    std::string header() const {
+        // (Each piece appended on its own: GCC 12 warns falsely on "," + std::string, bug 105651.)
+        std::string json = "{";
+        if (!metadata_.empty()) {
+            json += "\"__metadata__\":{";
+            for (std::size_t k = 0; k < metadata_.size(); ++k) {
+                if (k) json += ',';
+                json += json::quote(metadata_[k].first);
+                json += ':';
+                json += json::quote(metadata_[k].second);
+            }
+            json += '}';
+        }
+        for (std::size_t k = 0; k < tensors_.size(); ++k) {
+            const Tensor& t = tensors_[k].second;
+            if (k || !metadata_.empty()) json += ',';
+            json += json::quote(tensors_[k].first);
+            json += ":{\"dtype\":\"";
+            json += t.dtype;
+            json += "\",\"shape\":[";
+            for (std::size_t d = 0; d < t.shape.size(); ++d) {
+                if (d) json += ',';
+                json += std::to_string(t.shape[d]);
+            }
+            json += "],\"data_offsets\":[";
+            json += std::to_string(t.begin);
+            json += ',';
+            json += std::to_string(t.end);
+            json += "]}";
+        }
+        json += '}';
+        json.append((8 - json.size() % 8) % 8, ' '); // the data starts 8-byte aligned
         std::string out;
-        out.reserve(8 + header.size() + data_.size());
-        const std::uint64_t size = header.size();
+        const std::uint64_t size = json.size();
         put_le(out, &size, 8);
-        out += header;
-        out += data_;
+        out += json;
         return out;
     }
 
+    /// The whole file in one string (a copy of the data).
+    std::string bytes() const { return header() + data_; }
+
 private:
-    std::string meta_, table_, data_;
+    std::vector<std::pair<std::string, std::string>> metadata_;
+    std::vector<std::pair<std::string, Tensor>> tensors_; // in the order added
+    std::string data_;
 };
 
 } // namespace nn::detail
