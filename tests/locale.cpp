@@ -4,12 +4,16 @@
 // C written under de_DE.UTF-8 is compiled as C99. CTest generates the locale into a folder of the
 // build (localedef, from Debian's locales) and points LOCPATH at it.
 //     nn_locale LOCALE C_COMPILER FOLDER
+#include <cerrno>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <locale>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <nn/nn.hpp>
 
@@ -38,14 +42,20 @@ std::vector<std::string> outputs(const std::string& folder) {
     } catch (const nn::Error& e) {
         out.push_back(e.what()); // "finite_diff needs a finite eps > 0, was given -0.5"
     }
-    // The progress lines, written to stderr: to a file here (stderr stays there: this program
-    // reports on stdout).
+    // The progress lines, written to stderr: to a file for the run, then stderr is put back.
     const std::string log = folder + "/progress.txt";
-    if (!std::freopen(log.c_str(), "w", stderr)) std::exit(3);
+    std::fflush(stderr);
+    const int saved = dup(2);
+    if (saved < 0 || !std::freopen(log.c_str(), "w", stderr)) {
+        std::printf("cannot send stderr to %s: %s\n", log.c_str(), std::strerror(errno));
+        std::exit(3);
+    }
     nn::Adam<float> adam(0.01f);
     nn::train(net, X, nn::Matrix<float>{{1, 0}, {0, 1}}, adam, {.epochs = 3, .progress = nn::Progress::Lines}, X,
               nn::Matrix<float>{{1, 0}, {0, 1}});
     std::fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
     const std::string lines = nn::detail::read_file(log);
     std::string kept; // each line up to the epoch's seconds, which differ run by run
     for (std::size_t begin = 0, end; (end = lines.find('\n', begin)) != std::string::npos; begin = end + 1) {
@@ -60,6 +70,7 @@ std::vector<std::string> outputs(const std::string& folder) {
 
 int main(int argc, char** argv) {
     if (argc != 4) return std::fprintf(stderr, "usage: %s LOCALE C_COMPILER FOLDER\n", argv[0]), 2;
+    std::setvbuf(stdout, nullptr, _IONBF, 0); // every line seen, however this program ends
     const std::string folder = argv[3];
     const std::vector<std::string> c_locale = outputs(folder);
     try {
@@ -79,6 +90,15 @@ int main(int argc, char** argv) {
     for (std::size_t k = 0; k < c_locale.size(); ++k) {
         const bool same = k < other.size() && other[k] == c_locale[k];
         std::printf("%-18s %s\n", names[k], same ? "the same bytes" : "DIFFERENT");
+        if (!same && k < other.size()) {
+            const std::string& a = c_locale[k];
+            const std::string& b = other[k];
+            std::size_t at = 0;
+            while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+            const std::size_t from = at < 40 ? 0 : at - 40;
+            std::printf("  from byte %zu, in C: \"%s\"\n  under %s: \"%s\"\n", at, a.substr(from, 80).c_str(), argv[1],
+                        b.substr(from, 80).c_str());
+        }
         failures += !same;
     }
     if (c_locale.size() != 8) return std::puts("not every output was made"), 1;
@@ -91,6 +111,6 @@ int main(int argc, char** argv) {
     const std::string compile = std::string(argv[2]) + " -std=c99 -Wall -Wextra -Werror -pedantic -o " + folder +
                                 "/use " + source + " -lm && " + folder + "/use";
     const int rc = std::system(compile.c_str());
-    std::printf("the exported C %s\n", rc == 0 ? "compiles and runs" : "DOES NOT COMPILE OR RUN");
+    std::printf("the exported C %s\n", rc == 0 ? "compiles and runs" : ("DOES NOT COMPILE OR RUN: " + compile).c_str());
     return failures == 0 && rc == 0 ? 0 : 1;
 }

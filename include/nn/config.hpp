@@ -6,7 +6,7 @@
 
 // The library's version (kept equal to the version in CMakeLists.txt).
 #define NN_VERSION_MAJOR 0
-#define NN_VERSION_MINOR 1
+#define NN_VERSION_MINOR 2
 #define NN_VERSION_PATCH 0
 
 // NN_ASSERT(cond, msg): checks an invariant inside the library's hot loops, where an exception
