@@ -79,6 +79,25 @@ TEST_CASE("a matrix too large to address throws nn::Error") {
     CHECK_THROWS_AS(nn::Matrix<float>(big, 3), nn::Error);
 }
 
+TEST_CASE("an allocation that fails throws nn::Error with the bytes asked and what for, and changes nothing") {
+    // 2^46 floats, 256 TiB: more than x86-64's and AArch64's 128 TiB of user address space, so no
+    // setting of overcommit lets it succeed.
+    const std::size_t side = std::size_t(1) << 23;
+    nn::Matrix<float> m{{1, 2}, {3, 4}};
+    const nn::Matrix<float> before = m;
+    try {
+        m.resize(side, side);
+        FAIL("a matrix of 256 TiB was allocated");
+    } catch (const nn::Error& e) {
+        const std::string what = e.what();
+        CAPTURE(what);
+        CHECK(what.find("cannot allocate 281474976710656 bytes") != std::string::npos);
+        CHECK(what.find("for a 8388608 x 8388608 matrix of float") != std::string::npos);
+    }
+    CHECK(m == before);
+    CHECK_THROWS_AS(nn::Matrix<double>(side, side), nn::Error);
+}
+
 TEST_CASE("an index out of range fails NN_ASSERT") {
     nn::Matrix<float> m(2, 2);
     CHECK_THROWS_AS(m(2, 0), nn::AssertionError);
