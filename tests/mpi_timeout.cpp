@@ -2,8 +2,10 @@
 // after epoch 3; every other rank must end its nn::mpi::train with nn::Error naming the silent rank
 // within the Communicator's timeout (1 s here), and nn::mpi::Session then aborts the job, the
 // stopped process too. tests/mpi_timeout.sh runs it and reads what each rank printed.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include <nn/mpi.hpp>
 #include <nn/nn.hpp>
@@ -26,6 +28,10 @@ int main(int argc, char** argv) {
         std::printf("rank %d: training ended without an error\n", comm.rank());
     } catch (const nn::Error& e) {
         std::printf("rank %d caught: %s\n", comm.rank(), e.what());
+        std::fflush(stdout);
+        // Session's abort ends every rank: give the other running ranks, whose deadlines a loaded
+        // machine may put a moment later, time to report too.
+        std::this_thread::sleep_for(std::chrono::seconds(5));
     }
     std::fflush(stdout);
     return 0;

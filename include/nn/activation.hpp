@@ -7,8 +7,8 @@
 #include <limits>
 #include <type_traits>
 
+#include <nn/config.hpp>
 #include <nn/detail/simd.hpp>
-#include <nn/matrix.hpp>
 
 namespace nn {
 

@@ -1,8 +1,11 @@
-// nn/config.hpp: the library's compile-time switches, each with its default.
+// nn/config.hpp: the library's compile-time switches, each with its default, and the element
+// types it computes in.
 //
 // Every switch is an NN_-prefixed macro that a user may define before including <nn/nn.hpp>
 // (or on the compiler's command line). The README's "Configuration" section lists them all.
 #pragma once
+
+#include <concepts>
 
 // The library's version (kept equal to the version in CMakeLists.txt).
 #define NN_VERSION_MAJOR 0
@@ -49,3 +52,12 @@
 
 // Threads: compile with -fopenmp and the large products and element-wise loops use
 // OMP_NUM_THREADS threads, with results bit-identical to one thread. Without it, one thread.
+
+namespace nn {
+
+/// The element types the library computes in: float and double (the activations' bit tricks
+/// know these two formats; long double, whose format varies by platform, is not one of them).
+template <class T>
+concept Real = std::same_as<T, float> || std::same_as<T, double>;
+
+} // namespace nn

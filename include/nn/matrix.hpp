@@ -2,7 +2,6 @@
 // non-owning view of consecutive rows of one.
 #pragma once
 
-#include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <limits>
@@ -13,11 +12,6 @@
 #include <nn/error.hpp>
 
 namespace nn {
-
-/// The element types the library computes in: float and double (the activations' bit tricks
-/// know these two formats; long double, whose format varies by platform, is not one of them).
-template <class T>
-concept Real = std::same_as<T, float> || std::same_as<T, double>;
 
 namespace detail {
 

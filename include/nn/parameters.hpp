@@ -1,10 +1,6 @@
-// nn/parameters.hpp: Parameters<T>, every weight and bias of a network in one buffer, in one
-// order, and ParameterMatrix<T>, the fixed-shape view of one weight matrix or bias row in it.
-//
-// The flat order, written once (detail::layer_offset) and used by everything that sees the
-// parameters as one vector (the optimizers' loops, L-BFGS and Levenberg-Marquardt, the Jacobian,
-// the MPI reduction, digests, checkpoints, StaticNN): layer after layer, each layer's weights
-// W(l), arch[l] x arch[l+1] row by row, then its biases b(l), arch[l+1] of them.
+// nn/parameters.hpp: Parameters<T>, every weight and bias of a network in one buffer, in the
+// flat order of detail/arch.hpp, and ParameterMatrix<T>, the fixed-shape view of one weight matrix
+// or bias row in it.
 #pragma once
 
 #include <algorithm>
@@ -14,21 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include <nn/detail/arch.hpp>
 #include <nn/error.hpp>
 #include <nn/matrix.hpp>
 
 namespace nn {
 
 namespace detail {
-
-/// Where layer l's weights start in the flat order of a network of this arch; its biases follow
-/// them, arch[l] * arch[l+1] further on. Layer arch.size() - 1 (one past the last) gives the
-/// number of parameters. The one place the order is defined.
-constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_t l) {
-    std::size_t at = 0;
-    for (std::size_t k = 0; k < l; ++k) at += arch[k] * arch[k + 1] + arch[k + 1];
-    return at;
-}
 
 /// A span as a 1 x size matrix, for the kernels.
 template <class T>

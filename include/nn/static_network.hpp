@@ -1,6 +1,10 @@
 // nn/static_network.hpp: a network whose layer widths are template parameters, for inference
 // in real time: no heap, no locks, no checks at run time, a noexcept forward pass the compiler
 // sees whole (every loop bound a constant).
+//
+// It includes the activations, the baseline's one-sample rows and the file reader, not the
+// network, the training or the other kernels. Building one from an NN needs <nn/network.hpp>,
+// which the caller has.
 #pragma once
 
 #include <algorithm>
@@ -10,14 +14,19 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <nn/activation.hpp>
-#include <nn/detail/kernels.hpp>
+#include <nn/detail/arch.hpp>
+#include <nn/detail/baseline.hpp>
+#include <nn/detail/file.hpp>
+#include <nn/detail/network_file.hpp>
 #include <nn/error.hpp>
-#include <nn/io.hpp>
-#include <nn/network.hpp>
 
 namespace nn {
+
+template <Real T>
+class NN; // network.hpp
 
 namespace detail {
 
@@ -73,18 +82,23 @@ public:
 
     /// The parameters and activations of `net`, whose arch must be Widths...; nn::Error otherwise.
     explicit StaticNN(const NN<T>& net) {
-        constexpr std::size_t arch[] = {Widths...};
-        if (!std::equal(net.arch().begin(), net.arch().end(), std::begin(arch), std::end(arch)))
-            detail::fail("a StaticNN of arch %s cannot take a network of arch %s",
-                         detail::join_arch({std::begin(arch), std::end(arch)}).c_str(),
-                         detail::join_arch(net.arch()).c_str());
+        check_arch(net.arch());
         std::copy(net.parameters().begin(), net.parameters().end(), params_.begin()); // the same flat order
         for (std::size_t l = 0; l < layers; ++l) acts_[l] = net.activation(l);
     }
 
-    /// The network in a file nn::save wrote (see nn::load); nn::Error when the file's arch is not
-    /// Widths... (or the file is not a network).
-    static StaticNN load(const std::string& path) { return StaticNN(nn::load<T>(path)); }
+    /// The network in a file nn::save wrote, read as nn::load reads it (without building an NN);
+    /// nn::Error when the file's arch is not Widths... (or the file is not a network).
+    static StaticNN load(const std::string& path) {
+        StaticNN net;
+        detail::read_network<T>(detail::read_file(path), path.c_str(), {},
+                                [&](const std::vector<std::size_t>& arch, const std::vector<Activation>& acts, Loss) {
+                                    check_arch(arch);
+                                    std::copy(acts.begin(), acts.end(), net.acts_.begin());
+                                    return std::span<T>(net.params_);
+                                });
+        return net;
+    }
 
     /// The network's output for one sample; input holds `inputs` values, output room for `outputs`.
     void forward(const T* input, T* output) const noexcept {
@@ -112,6 +126,13 @@ public:
     const std::array<T, parameter_count>& parameters() const noexcept { return params_; }
 
 private:
+    static void check_arch(std::span<const std::size_t> given) {
+        constexpr std::size_t arch[] = {Widths...};
+        if (!std::equal(given.begin(), given.end(), std::begin(arch), std::end(arch)))
+            detail::fail("a StaticNN of arch %s cannot take a network of arch %s", detail::join_arch(arch).c_str(),
+                         detail::join_arch(given).c_str());
+    }
+
     template <std::size_t L>
     NN_DETAIL_ALWAYS_INLINE void layer(const T* __restrict x, T* __restrict y) const noexcept {
         using A = Activation;

@@ -1,6 +1,6 @@
 // nn/detail/elementwise.hpp: the element-wise loops of forward and backprop (Elementwise<T>): the
-// bias and the activation, softmax, the activation's derivative, the bias gradient and the check
-// for non-finite numbers; and the softmax row nn::StaticNN shares. One copy per instruction set:
+// bias and the activation, softmax (by rows.hpp's softmax row), the activation's derivative, the
+// bias gradient and the check for non-finite numbers. One copy per instruction set:
 // kernels.hpp reads this file once per target, inside the target's namespace, and holds the naive
 // references.
 #if !defined(NN_DETAIL_TARGET_BYTES)
@@ -10,10 +10,6 @@
 /// Element-wise loops over at least this many elements are shared among OpenMP threads (when
 /// compiled with -fopenmp); each element is computed alone, so threads never change results.
 inline constexpr std::size_t parallel_elements = std::size_t(1) << 17;
-
-/// The integers of the shape of U, a vector of T or T itself: what the activations' bit tricks use.
-template <class U, Real T>
-using IntLanes = std::conditional_t<std::is_same_v<U, T>, SameSizeInt<T>, typename Lanes<T>::Mask>;
 
 /// f(std::integral_constant<Activation, act>{}): a loop written in f is compiled once per
 /// activation, with the activation a constant inside it.
@@ -47,25 +43,6 @@ NN_DETAIL_ALWAYS_INLINE inline void activate_in_place(T* __restrict z, std::size
                              });
                      });
     });
-}
-
-/// a = softmax(z) for one row of n: a_j = e^(z_j - max z) / sum_k e^(z_k - max z), which cannot
-/// overflow; the sum in order, so the bits do not depend on the vector width. a may be z. The
-/// softmax of NN::forward and of nn::StaticNN.
-template <Real T>
-NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n) {
-    using V = typename Lanes<T>::Vector;
-    T top = z[0];
-    for (std::size_t j = 1; j < n; ++j) top = z[j] > top ? z[j] : top;
-    by_vectors<V, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
-        U x = load<U>(z + j) - top;
-        exp_lanes<T, U, IntLanes<U, T>>(x);
-        store(a + j, x);
-    });
-    T sum = 0;
-    for (std::size_t j = 0; j < n; ++j) sum += a[j];
-    by_vectors<V, T>(0, n,
-                     [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE { store(a + j, load<U>(a + j) / sum); });
 }
 
 /// The element-wise loops, each a vector of lanes at a time with the arithmetic of nn::activate

@@ -2,8 +2,9 @@
 // optimizers run, in one place: the one place to make the library fast.
 //
 // The kernels are three structs of static functions, each written once: Products (products.hpp,
-// with the GEMM of gemm.hpp), Elementwise (elementwise.hpp) and Updates (updates.hpp). Those files
-// are read here once per instruction set (see simd.hpp), each copy in a namespace of its own,
+// with the GEMM of gemm.hpp and the dense row of rows.hpp), Elementwise (elementwise.hpp) and
+// Updates (updates.hpp). Those files are read here once per instruction set (see simd.hpp; the
+// baseline's vectors and rows come from baseline.hpp), each copy in a namespace of its own,
 // nn::detail::baseline, ::avx2 and ::avx512, where Kernels<T> gathers the three. naive::Kernels<T>
 // below is the reference each fast kernel is tested against (tests/test_kernels.cpp), written as
 // plainly as the mathematics. Callers run one copy, the CPU's best, through with_kernels:
@@ -21,6 +22,7 @@
 #include <utility>
 
 #include <nn/activation.hpp>
+#include <nn/detail/baseline.hpp>
 #include <nn/detail/simd.hpp>
 #include <nn/matrix.hpp>
 
@@ -174,9 +176,7 @@ struct Kernels {
 
 #define NN_DETAIL_TARGET_BYTES NN_DETAIL_BASELINE_BYTES
 #define NN_DETAIL_ENTRY NN_DETAIL_ALWAYS_INLINE
-namespace nn::detail::baseline {
-#include <nn/detail/simd.hpp> // first: the vector types of the target
-
+namespace nn::detail::baseline { // whose vectors and rows detail/baseline.hpp holds
 #include <nn/detail/elementwise.hpp>
 #include <nn/detail/gemm.hpp>
 #include <nn/detail/products.hpp>
@@ -192,6 +192,8 @@ NN_DETAIL_TARGET_KERNELS
 NN_DETAIL_PUSH_TARGET("avx2,fma")
 namespace nn::detail::avx2 {
 #include <nn/detail/simd.hpp> // first: the vector types of the target
+
+#include <nn/detail/rows.hpp> // second: the rows the kernels use
 
 #include <nn/detail/elementwise.hpp>
 #include <nn/detail/gemm.hpp>
@@ -212,6 +214,8 @@ namespace avx2 = baseline;
 NN_DETAIL_PUSH_TARGET("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")
 namespace nn::detail::avx512 {
 #include <nn/detail/simd.hpp> // first: the vector types of the target
+
+#include <nn/detail/rows.hpp> // second: the rows the kernels use
 
 #include <nn/detail/elementwise.hpp>
 #include <nn/detail/gemm.hpp>

@@ -1,6 +1,6 @@
-// nn/detail/products.hpp: the matrix products of forward and backprop (Products<T>), and the dense
-// row they and nn::StaticNN share, one copy per instruction set. Products large enough to repay
-// packing go to gemm.hpp; the small ones are plain loops here. The naive references are in
+// nn/detail/products.hpp: the matrix products of forward and backprop (Products<T>), one copy per
+// instruction set. Products large enough to repay packing go to gemm.hpp; the small ones are plain
+// loops here and rows.hpp's dense row (which nn::StaticNN shares). The naive references are in
 // kernels.hpp, which reads this file once per target, inside the target's namespace: it includes
 // nothing itself.
 #if !defined(NN_DETAIL_TARGET_BYTES)
@@ -64,39 +64,6 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             c[i * n + j] = sum;
         }
     }
-}
-
-/// One dense row, the loop of a layer's forward pass for one sample that NN::forward's small
-/// products and nn::StaticNN share: for `vectors` vectors of outputs and then `rest` single
-/// outputs, j from 0, the sums z_j = sum over i < in of x[i] w[i * n + j], each an independent
-/// chain in registers; the inputs split over `parts` chains of every parts-th input, added
-/// pairwise at the end (parts = 1: input after input, the order NN::forward sums in). done(j, z)
-/// is given each vector (j its first output) and each single output. `in` may be a
-/// std::integral_constant, for a fixed-size network's constant loop bounds.
-template <std::size_t vectors, std::size_t rest, std::size_t parts, Real T, class In, class Done>
-NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __restrict w, In in, std::size_t n,
-                                              const Done& done) {
-    using V = typename Lanes<T>::Vector;
-    constexpr std::size_t W = Lanes<T>::count;
-    V z[parts][vectors > 0 ? vectors : 1] = {};
-    T t[parts][rest > 0 ? rest : 1] = {};
-    const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
-        const T xi = x[i];
-        const T* row = w + i * n;
-        for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * load<V>(row + k * W);
-        for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[vectors * W + k];
-    };
-    const std::size_t inputs = in, whole_rounds = inputs / parts * parts;
-    for (std::size_t i = 0; i < whole_rounds; i += parts)
-        for (std::size_t q = 0; q < parts; ++q) add_input(q, i + q);
-    for (std::size_t q = 0; q < inputs - whole_rounds; ++q) add_input(q, whole_rounds + q);
-    for (std::size_t half = parts / 2; half > 0; half /= 2) // (0 + 1) + (2 + 3), ...
-        for (std::size_t q = 0; q < half; ++q) {
-            for (std::size_t k = 0; k < vectors; ++k) z[q][k] = z[2 * q][k] + z[2 * q + 1][k];
-            for (std::size_t k = 0; k < rest; ++k) t[q][k] = t[2 * q][k] + t[2 * q + 1][k];
-        }
-    for (std::size_t k = 0; k < vectors; ++k) done(k * W, z[0][k]);
-    for (std::size_t k = 0; k < rest; ++k) done(vectors * W + k, t[0][k]);
 }
 
 /// The products of forward and backprop: a large one through the GEMM, a small one by the loops

@@ -21,7 +21,6 @@
 
 #include <nn/detail/json.hpp>
 #include <nn/error.hpp>
-#include <nn/matrix.hpp>
 
 namespace nn::detail {
 

@@ -1,0 +1,34 @@
+// nn/detail/arch.hpp: a network's arch, its widths from the inputs to the outputs, and the flat
+// order of its parameters, written once (layer_offset): layer after layer, each layer's weights
+// W(l), arch[l] x arch[l+1] row by row, then its biases b(l), arch[l+1] of them. Everything that
+// sees the parameters as one vector uses it: nn::Parameters, the optimizers' loops, L-BFGS and
+// Levenberg-Marquardt, the Jacobian, the MPI reduction, digests, checkpoints, the file reader and
+// nn::StaticNN.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace nn::detail {
+
+/// Where layer l's weights start in the flat order of a network of this arch; its biases follow
+/// them, arch[l] * arch[l+1] further on. Layer arch.size() - 1 (one past the last) gives the
+/// number of parameters. The one place the order is defined.
+constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_t l) {
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < l; ++k) at += arch[k] * arch[k + 1] + arch[k + 1];
+    return at;
+}
+
+/// "10,20,6": how files' metadata and messages write an arch.
+inline std::string join_arch(std::span<const std::size_t> arch) {
+    std::string text;
+    for (std::size_t k = 0; k < arch.size(); ++k) {
+        if (k) text += ','; // (not "," + to_string: GCC 12 warns falsely on that, bug 105651)
+        text += std::to_string(arch[k]);
+    }
+    return text;
+}
+
+} // namespace nn::detail

@@ -1,0 +1,36 @@
+// Saves a trained network with the whole library, then runs static_only.cpp's StaticNN, loaded
+// through <nn/static_network.hpp> alone, and checks it gives the bits of a StaticNN built from the
+// network itself, and refuses a file of another arch.
+//     nn_static_only FOLDER
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include <nn/nn.hpp>
+
+std::array<float, 2> run_loaded(const std::string& path, const std::array<float, 3>& input);
+
+int main(int argc, char** argv) {
+    if (argc != 2) return std::fprintf(stderr, "usage: %s FOLDER\n", argv[0]), 2;
+    const std::string path = std::string(argv[1]) + "/static_only.safetensors";
+    const nn::NN<float> net({3, 8, 2}, nn::Activation::Tanh, nn::Activation::Softmax, nn::Loss::CrossEntropy,
+                            {.seed = 5});
+    nn::save(net, path);
+    const nn::StaticNN<float, 3, 8, 2> built(net);
+    int failures = 0;
+    for (const std::array<float, 3>& x : {std::array<float, 3>{0.5f, -1.25f, 2}, std::array<float, 3>{-3, 0, 0.125f}}) {
+        const std::array<float, 2> loaded = run_loaded(path, x), expected = built.forward(x);
+        std::printf("%.9g %.9g (built from the network: %.9g %.9g)\n", double(loaded[0]), double(loaded[1]),
+                    double(expected[0]), double(expected[1]));
+        failures += loaded != expected;
+    }
+    nn::save(nn::NN<float>({3, 9, 2}), path);
+    try {
+        run_loaded(path, {1, 2, 3});
+        std::puts("a file of arch 3,9,2 was loaded as 3,8,2");
+        ++failures;
+    } catch (const nn::Error& e) {
+        std::printf("refused: %s\n", e.what());
+    }
+    return failures == 0 ? 0 : 1;
+}
