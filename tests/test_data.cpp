@@ -48,17 +48,17 @@ TEST_CASE("read_fann: a malformed file throws nn::Error naming the file and line
 }
 
 TEST_CASE("readers: a number too large for T, or with two signs, names the file, line and column") {
-    const test::TempFile csv("a,b,y\n1,2,0\n3,1e39,1\n");
+    const test::TempFile csv("a,b,y\n1,2,p\n3,1e39,q\n");
     CHECK_THROWS_WITH_AS(nn::read_csv<float>(csv.path),
                          (csv.path + ":3: column 2, '1e39', is too large for float").c_str(), nn::Error);
     CHECK(nn::read_csv<double>(csv.path).X(1, 1) == 1e39);
     const test::TempFile fann("1 2 1\n1 -1e39 0\n");
     CHECK_THROWS_WITH_AS(nn::read_fann<float>(fann.path),
                          (fann.path + ":2: '-1e39' is too large for float (pair 1, input 2)").c_str(), nn::Error);
-    const test::TempFile signs("a,b,y\n1,+-1,0\n");
+    const test::TempFile signs("a,b,y\n1,+-1,p\n");
     CHECK_THROWS_WITH_AS(nn::read_csv<double>(signs.path),
                          (signs.path + ":2: column 2 (b), '+-1', is not a finite number").c_str(), nn::Error);
-    const test::TempFile plus("a,b,y\n1,+2,0\n");
+    const test::TempFile plus("a,b,y\n1,+2,p\n");
     CHECK(nn::read_csv<double>(plus.path).X(0, 1) == 2);
 }
 
@@ -75,6 +75,22 @@ TEST_CASE_TEMPLATE("Standardizer: fitted on training data, applied to any", T, f
     bad(1, 2) = std::numeric_limits<T>::quiet_NaN();
     CHECK_THROWS_WITH_AS(nn::Standardizer<T>::fit(bad), "Standardizer::fit: X(1, 2) is nan; the data must be finite",
                          nn::Error);
+    // inverse undoes apply: targets standardised for training, outputs back in their own units.
+    s.inverse(train);
+    s.inverse(test);
+    CHECK(train == (nn::Matrix<T>{{1, 10, 7}, {3, 20, 7}}));
+    CHECK(test == (nn::Matrix<T>{{2, 40, 8}}));
+    CHECK(s.scale() == (nn::Matrix<T>{{1, T(0.2), 1}})); // 1 / the deviations 1, 5 and (constant) none
+    CHECK_THROWS_WITH_AS(s.inverse(wrong), "the Standardizer was fitted on 3 columns, Z has 2", nn::Error);
+    nn::Rng rng(4);
+    nn::Matrix<T> prices(50, 2);
+    for (std::size_t i = 0; i < prices.size(); ++i) prices.data()[i] = rng.uniform(T(25), T(346));
+    const nn::Matrix<T> original = prices;
+    const auto p = nn::Standardizer<T>::fit(prices);
+    p.apply(prices);
+    p.inverse(prices);
+    for (std::size_t i = 0; i < prices.size(); ++i) // two roundings each way
+        CHECK(std::abs(prices.data()[i] - original.data()[i]) <= 4 * std::numeric_limits<T>::epsilon() * T(346));
 }
 
 TEST_CASE("read_fann reads FANN's own benchmark files, when they are beside the checkout") {

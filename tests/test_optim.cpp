@@ -281,7 +281,7 @@ TEST_CASE("L-BFGS checks its settings, and nn::train refuses it minibatches") {
     nn::LBFGS<double> lbfgs;
     CHECK_THROWS_WITH_AS(nn::train(net, X, Y, lbfgs, {.batch_size = 2, .progress = nn::Progress::Quiet}),
                          "this optimizer works on the whole training set at once: TrainOptions.batch_size is 2, it "
-                         "must be at least the number of samples, 4",
+                         "must be at least the number of samples, 4, or 0 (the default), which gives it every sample",
                          nn::Error);
     CHECK(test::parameters(net) == before);
 }

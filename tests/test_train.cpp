@@ -2,7 +2,9 @@
 // leaves, determinism), and XOR and the 5-bit adder trained end to end.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -10,6 +12,8 @@
 
 #include "helpers.hpp"
 #include <nn/nn.hpp>
+
+#include <unistd.h>
 
 namespace {
 
@@ -134,8 +138,6 @@ TEST_CASE("bad options and data throw before training") {
     auto net = fresh();
     const auto before = test::parameters(net);
     nn::SGD<float> sgd(0.1f);
-    CHECK_THROWS_WITH_AS(nn::train(net, data.X, data.Y, sgd, {.batch_size = 0}),
-                         "TrainOptions.batch_size is 0; it must be at least 1", nn::Error);
     const nn::Matrix<float> wrong(10, 3);
     CHECK_THROWS_WITH_AS(nn::train(net, wrong, data.Y, sgd, {}), "X has 3 columns, the network takes 2 inputs",
                          nn::Error);
@@ -392,8 +394,7 @@ void solve_adder(nn::NN<float> net, Optimizer& optimizer, const std::string& tra
     const float untrained = net.cost(X, Y);
     std::size_t solved_at = 0;
     const auto history = nn::train(net, X, Y, optimizer,
-                                   {.epochs = 3000,
-                                    .batch_size = n,
+                                   {.epochs = 3000, // .batch_size 0: every sample, for a full-batch method
                                     .shuffle = false,
                                     .progress = nn::Progress::Quiet,
                                     .on_epoch = [&](const nn::EpochStats& e) {
@@ -408,6 +409,65 @@ void solve_adder(nn::NN<float> net, Optimizer& optimizer, const std::string& tra
     CHECK(history.best_epoch == solved_at);
     CHECK(count_correct(net.forward(X), Y) == n);
     CHECK(net.cost(X, Y) < untrained / 10);
+}
+
+TEST_CASE("batch_size 0 is 32 for a minibatch method, every sample for a full-batch one, which refuses fewer") {
+    const Blobs data(8, 100);
+    const nn::TrainOptions quiet{.epochs = 3, .progress = nn::Progress::Quiet};
+    auto by_default = fresh(), by_32 = fresh();
+    nn::SGD<float> sgd(0.1f), sgd_32(0.1f);
+    nn::train(by_default, data.X, data.Y, sgd, quiet);
+    nn::TrainOptions explicit_32 = quiet;
+    explicit_32.batch_size = 32;
+    nn::train(by_32, data.X, data.Y, sgd_32, explicit_32);
+    CHECK(test::parameters(by_default) == test::parameters(by_32));
+
+    const auto refused = [&](auto optimizer, nn::NN<float> net) {
+        const auto before = test::parameters(net);
+        nn::TrainOptions minibatches = quiet;
+        minibatches.batch_size = 16;
+        CHECK_THROWS_WITH_AS(nn::train(net, data.X, data.Y, optimizer, minibatches),
+                             "this optimizer works on the whole training set at once: TrainOptions.batch_size is 16, "
+                             "it must be at least the number of samples, 100, or 0 (the default), which gives it "
+                             "every sample",
+                             nn::Error);
+        CHECK(test::parameters(net) == before);
+        // As many steps as epochs: one batch of every sample each.
+        nn::train(net, data.X, data.Y, optimizer, quiet);
+        CHECK(test::parameters(net) != before);
+    };
+    refused(nn::IRprop<float>(), fresh());
+    refused(nn::LBFGS<float>(), fresh());
+    nn::NN<float> squares({2, 4, 2}, nn::Activation::Tanh, nn::Activation::Sigmoid, nn::Loss::MSE);
+    nn::Rng rng(5);
+    squares.init(rng);
+    refused(nn::LevenbergMarquardt<float>(), squares);
+}
+
+TEST_CASE("progress to a file or a pipe: at most two epoch lines a second, and the first and last") {
+    const Blobs data(8, 20);
+    auto net = fresh();
+    nn::SGD<float> sgd(0.1f);
+    const test::TempFile log("");
+    std::fflush(stderr);
+    const int saved = dup(2);
+    REQUIRE(saved >= 0);
+    REQUIRE(std::freopen(log.path.c_str(), "w", stderr));
+    const auto start = std::chrono::steady_clock::now();
+    nn::train(net, data.X, data.Y, sgd, {.epochs = 20000}); // progress Auto, stderr not a terminal
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    const std::string text = nn::detail::read_file(log.path);
+    std::vector<std::string> lines;
+    for (std::size_t begin = 0, end; (end = text.find('\n', begin)) != std::string::npos; begin = end + 1)
+        lines.push_back(text.substr(begin, end - begin));
+    MESSAGE(lines.size() << " lines for 20000 epochs in " << seconds << " s");
+    REQUIRE(lines.size() >= 2);
+    CHECK(lines.size() <= 2 + std::size_t(2 * seconds));
+    CHECK(lines.front().rfind("epoch 1/20000  cost ", 0) == 0);
+    CHECK(lines.back().rfind("epoch 20000/20000  cost ", 0) == 0);
 }
 
 TEST_CASE("full-batch iRPROP- trains the 5-bit adder to 1024/1024 (sigmoid, MSE), stopping by on_epoch") {
@@ -539,4 +599,28 @@ TEST_CASE("targets too large for float stop training before any step, blaming th
                          "the inputs (largest |x| 1) or targets (largest |y| 1e+30) are too large for float; scale "
                          "them (nn::Standardizer); the network holds the parameters it had before nn::train",
                          nn::Error);
+}
+
+TEST_CASE("widths and counts of any integer type, without narrowing; negative ones are errors") {
+    const int hidden = 8;
+    const long outputs = 2;
+    const nn::NN<float> a({2, hidden, 2}), b({std::size_t(2), std::size_t(8), std::size_t(outputs)});
+    CHECK(a.arch() == std::vector<std::size_t>{2, 8, 2});
+    CHECK(test::parameters(a) == test::parameters(b)); // the same network, drawn from the same seed
+    const nn::NN<double> c({2, hidden, 2}, {nn::Activation::ReLU, nn::Activation::Softmax}, nn::Loss::CrossEntropy);
+    CHECK(c.activation(0) == nn::Activation::ReLU);
+    const int negative = -3;
+    CHECK_THROWS_WITH_AS(nn::NN<float>({2, negative, 1}), "arch[1] is -3; a width is at least 1", nn::Error);
+
+    const int epochs = 3, batch = 2;
+    nn::NN<float> net({2, hidden, 2});
+    nn::SGD<float> sgd(0.1f);
+    const nn::Matrix<float> X{{0, 1}, {1, 0}, {1, 1}}, Y{{1, 0}, {0, 1}, {1, 0}};
+    const auto history = nn::train(net, X, Y, sgd, {.epochs = epochs, .batch_size = batch, .progress = nn::Progress::Quiet});
+    CHECK(history.epochs.size() == 3);
+    nn::TrainOptions options;
+    CHECK_THROWS_WITH_AS(options.patience = negative,
+                         "TrainOptions: a count (epochs, batch_size, patience, checkpoint_every) is -3; counts are >= 0",
+                         nn::Error);
+    CHECK(std::size_t(options.patience) == 0);
 }

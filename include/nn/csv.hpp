@@ -24,32 +24,49 @@ namespace nn {
 enum class CsvTargets {
     Classes, ///< one column of class labels, read as one-hot rows of Y (a classification)
     Values,  ///< one or more numeric columns, copied into Y as they are (a regression)
+    None,    ///< no targets: every column into X, Y without columns (features, or targets kept apart)
 };
 
 /// How read_csv reads a file.
 struct CsvOptions {
-    char delimiter = ',';
+    /// The character between fields: ',', ';', '\t', or ' ' for runs of spaces and tabs (a
+    /// whitespace-separated file). 0: detected (see read_csv).
+    char delimiter = 0;
+    /// Lines passed over at the top, before the header or the data (a line of counts, a title).
+    std::size_t skip_rows = 0;
     /// Whether the first line names the columns (and is skipped). Unset: it does when none of its
     /// input fields is a number, it does not when all are, and a mix is an nn::Error; a header
     /// made only of numbers needs `.header = true`.
     std::optional<bool> header = std::nullopt;
-    CsvTargets targets = CsvTargets::Classes;
+    /// What the target columns hold. Unset: classes when the label column says so unambiguously
+    /// (see read_csv), else nn::Error.
+    std::optional<CsvTargets> targets = std::nullopt;
     /// The (first) target column; negative counts from the end: -1 is the last.
     long label_column = -1;
     /// Values: how many target columns, from label_column on (Classes: always 1).
     std::size_t target_columns = 1;
-    /// Classes: the classes, in Y's column order. Empty: those found, sorted (numerically when all
-    /// are numbers), which must look like classes (see read_csv).
+    /// Classes: the classes, in Y's column order (which says the column holds classes). Empty:
+    /// those found, sorted (numerically when all are numbers).
     std::vector<std::string> classes = {};
 };
 
-/// Reads a CSV file of numeric input columns and target columns. With the default
-/// `.targets = nn::CsvTargets::Classes`, one label column becomes one-hot targets: Y(i, k) = 1 when
-/// sample i is of class classes[k]. Labels are compared as trimmed text; pass the training set's
-/// `classes` when reading a test set, so that the columns agree. A label column that looks
-/// continuous (numbers that are not all whole, or more distinct labels than half the rows, past 20)
-/// is refused with nn::Error naming `.targets = nn::CsvTargets::Values`, which reads numeric target
-/// columns as they are, for a regression.
+/// Reads a CSV file of numeric input columns and target columns into X and Y.
+///
+/// The target column (the last, unless `.label_column` says otherwise) is read as class labels,
+/// one-hot rows of Y (Y(i, k) = 1 when sample i is of class classes[k]), when `.targets =
+/// nn::CsvTargets::Classes` or `.classes` says so, or when the column leaves no doubt: labels that
+/// are not all numbers (unless more than 20 distinct, and more than half the rows: an identifier),
+/// or at most 20 distinct whole numbers, each on at least two rows (0/1, digits, class codes). Any
+/// other column (fractions, or many whole numbers, as a price or an age) is an nn::Error naming
+/// both `.targets = nn::CsvTargets::Values` (numeric target columns as they are, for a
+/// regression) and `.targets = nn::CsvTargets::Classes`. Labels are compared as trimmed text;
+/// pass the training set's `classes` when reading a test set, so that the columns agree.
+///
+/// The delimiter, unless given, is the one of ',' ';' '\t' found on every one of the first 50
+/// lines (after `.skip_rows`); when several are, the one found as often on every line; when none
+/// is, runs of blanks if every line has two fields or more so separated, else the file has one
+/// column. Anything else (',' and ';' on every line, equally often) is an nn::Error naming
+/// `.delimiter`.
 ///
 /// The format is RFC 4180's: a field in double quotes may hold the delimiter, line breaks and
 /// doubled quotes ("New York, NY"); lines end in \n, \r\n or \r alone; spaces around a field are
@@ -61,6 +78,7 @@ struct CsvOptions {
 ///     auto train = nn::read_csv<float>("iris.csv");
 ///     auto test = nn::read_csv<float>("iris-test.csv", {.classes = train.classes});
 ///     auto houses = nn::read_csv<float>("houses.csv", {.targets = nn::CsvTargets::Values});
+///     auto sklearn = nn::read_csv<float>("wine_data.csv", {.skip_rows = 1}); // a line of counts first
 template <Real T>
 Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
 
@@ -88,6 +106,8 @@ public:
         if (got == 0 && std::ferror(file_)) fail("cannot read '%s': %s", path_.c_str(), std::strerror(errno));
         return {buffer_.data(), got};
     }
+    /// Whether the last block was the end of the text.
+    bool exhausted() const { return file_ ? std::feof(file_) != 0 : bytes_left_.empty(); }
     void rewind() {
         if (file_)
             std::rewind(file_);
@@ -103,7 +123,7 @@ private:
 };
 
 /// The records of CSV text (RFC 4180, as read_csv describes), one at a time: fields() views the
-/// last record read until the next.
+/// last record read until the next. A delimiter ' ' stands for runs of spaces and tabs.
 class CsvRecords {
 public:
     CsvRecords(CsvSource& source, char delimiter, const char* file)
@@ -125,7 +145,9 @@ public:
 private:
     enum class State { FieldStart, Unquoted, Quoted, QuoteInQuoted, AfterQuoted };
 
-    bool blank(char c) const { return (c == ' ' || c == '\t') && c != delimiter_; }
+    bool runs() const { return delimiter_ == ' '; }
+    bool separator(char c) const { return runs() ? c == ' ' || c == '\t' : c == delimiter_; }
+    bool blank(char c) const { return (c == ' ' || c == '\t') && !separator(c); }
 
     /// The next char, or false at the end of the text.
     bool get(char& c) {
@@ -171,7 +193,8 @@ private:
                 if (state == State::Quoted)
                     fail("%s:%zu: the quoted field that opens on line %zu is not closed", file_, line_, quote_line);
                 if (!any) return false;
-                end_field(start, state != State::FieldStart && state != State::Unquoted);
+                if (!(runs() && state == State::FieldStart && !ends_.empty())) // not blanks after the last field
+                    end_field(start, state != State::FieldStart && state != State::Unquoted);
                 break;
             }
             if (skip_lf_) {
@@ -195,9 +218,11 @@ private:
                 state = State::Quoted;
                 continue;
             }
-            if (c == delimiter_ || line_end(c)) {
-                end_field(start, state == State::QuoteInQuoted || state == State::AfterQuoted);
-                if (c != delimiter_) {
+            if (runs() && state == State::FieldStart && separator(c)) continue; // blanks before a field
+            if (separator(c) || line_end(c)) {
+                if (!(runs() && state == State::FieldStart && !ends_.empty())) // not blanks after the last field
+                    end_field(start, state == State::QuoteInQuoted || state == State::AfterQuoted);
+                if (!separator(c)) {
                     ++line_;
                     break;
                 }
@@ -246,75 +271,184 @@ private:
     std::vector<std::string_view> fields_;
 };
 
-/// Distinct labels, kept sorted; at most `cap` of them (false once there would be more).
+/// The delimiter of CSV text, from its first block (`whole`: the text ends there), as read_csv
+/// describes: the lines after `skip` are looked at, 50 at most, counting ',', ';' and '\t' and
+/// runs of blanks outside quotes.
+inline char detect_delimiter(std::string_view text, bool whole, std::size_t skip, const char* file) {
+    constexpr std::string_view candidates = ",;\t";
+    struct Line {
+        std::size_t count[3] = {}, blank_fields = 0;
+    };
+    std::vector<Line> lines;
+    Line line;
+    bool quoted = false, in_field = false, filled = false;
+    std::size_t skipped = 0;
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    for (std::size_t i = 0; i <= text.size() && lines.size() < 50; ++i) {
+        const char c = i < text.size() ? text[i] : '\n';
+        if (i == text.size() && !whole) break; // a line the block may cut
+        if (c == '"') quoted = !quoted;
+        if (quoted) {
+            filled = in_field = true;
+            continue;
+        }
+        if (c == '\n' || c == '\r') {
+            if (filled && skipped++ >= skip) lines.push_back(line);
+            line = {}, in_field = filled = false;
+            continue;
+        }
+        if (const std::size_t k = candidates.find(c); k != std::string_view::npos) ++line.count[k];
+        const bool blank = c == ' ' || c == '\t';
+        if (!blank && !in_field) ++line.blank_fields;
+        in_field = !blank;
+        filled = filled || !blank;
+    }
+    if (lines.empty()) return ',';
+    std::vector<char> everywhere, steady;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+        bool all = true, same = true;
+        for (const Line& l : lines) all = all && l.count[k] > 0, same = same && l.count[k] == lines[0].count[k];
+        if (all) everywhere.push_back(candidates[k]);
+        if (all && same) steady.push_back(candidates[k]);
+    }
+    if (everywhere.size() == 1) return everywhere[0];
+    if (everywhere.size() > 1 && steady.size() == 1) return steady[0];
+    if (everywhere.size() > 1)
+        fail("%s: cannot tell the delimiter: '%c' and '%c' are both on every line%s; pass it: .delimiter = '%c' "
+             "(or '%c')",
+             file, everywhere[0], everywhere[1], steady.size() > 1 ? ", as often" : ", neither as often",
+             everywhere[0], everywhere[1]);
+    bool runs = true, single = true;
+    for (const Line& l : lines) runs = runs && l.blank_fields >= 2, single = single && l.blank_fields <= 1;
+    if (runs) return ' ';
+    if (single) return ','; // one column
+    fail("%s: cannot tell the delimiter: no ',', ';' or tab on every line, and not every line splits at blanks "
+         "(runs of spaces); pass it: .delimiter = ','",
+         file);
+}
+
+/// Distinct labels, kept sorted, with how many rows hold each; at most `cap` of them (false once
+/// there would be more).
 struct LabelSet {
     std::vector<std::string> labels;
+    std::vector<std::size_t> rows;
     bool add(std::string_view label, std::size_t cap) {
         const auto it = std::lower_bound(labels.begin(), labels.end(), label);
-        if (it != labels.end() && *it == label) return true;
+        const auto k = std::size_t(it - labels.begin());
+        if (it != labels.end() && *it == label) return ++rows[k], true;
         if (labels.size() == cap) return false;
         labels.insert(it, std::string(label));
+        rows.insert(rows.begin() + std::ptrdiff_t(k), 1);
         return true;
     }
 };
 
-/// The classes of a label column, sorted (numerically when all are numbers); nn::Error when the
-/// column looks like a regression target rather than classes. `overflow`: more distinct labels
-/// than were kept.
-inline std::vector<std::string> classes_of(std::vector<std::string> labels, bool overflow, std::size_t samples,
+/// The classes of a label column, sorted (numerically when all are numbers). Unless `said` (the
+/// caller asked for classes), nn::Error when the column does not look like classes beyond doubt,
+/// by read_csv's rule. `overflow`: more distinct labels than were kept.
+inline std::vector<std::string> classes_of(LabelSet set, bool overflow, bool said, std::size_t samples,
                                            std::size_t column, const char* file) {
-    const char* advice = "read it as values with .targets = nn::CsvTargets::Values, or pass its .classes";
+    constexpr std::size_t few = 20;
+    const char* advice = "for a regression, read it as values with .targets = nn::CsvTargets::Values; for classes, "
+                         "say so with .targets = nn::CsvTargets::Classes (or pass the .classes)";
+    std::vector<std::string>& labels = set.labels;
     std::vector<std::pair<double, std::size_t>> numbers;
     for (std::size_t k = 0; k < labels.size(); ++k) {
         double v;
         if (!parse_number(labels[k], v)) break;
         numbers.emplace_back(v, k);
     }
-    if (numbers.size() == labels.size()) {
+    const bool numeric = !labels.empty() && numbers.size() == labels.size();
+    if (overflow && !said)
+        fail("%s: the label column (column %zu) holds more than %zu distinct labels in %zu rows: it looks like a "
+             "regression target or an identifier, not classes; %s",
+             file, column + 1, labels.size(), samples, advice);
+    if (overflow)
+        fail("%s: the label column (column %zu) holds more than %zu distinct labels; pass the .classes", file,
+             column + 1, labels.size());
+    if (numeric && !said) {
         for (const auto& [v, k] : numbers)
             if (v != std::floor(v))
                 fail("%s: the label column (column %zu) holds '%s', a number that is not whole: it looks like a "
                      "regression target, not classes; %s",
                      file, column + 1, Quoted(labels[k]).text, advice);
+        if (labels.size() > few)
+            fail("%s: the label column (column %zu) holds %zu distinct whole numbers in %zu rows, more than the %zu "
+                 "that are read as classes unasked; %s",
+                 file, column + 1, labels.size(), samples, few, advice);
+        for (std::size_t k = 0; k < labels.size(); ++k)
+            if (set.rows[k] < 2)
+                fail("%s: the label column (column %zu) holds %zu distinct whole number%s, and '%s' on one row "
+                     "only: it may be a regression target rather than classes; %s",
+                     file, column + 1, labels.size(), plural(labels.size()), Quoted(labels[k]).text, advice);
+    }
+    if (!numeric && !said && labels.size() > few && labels.size() > samples / 2)
+        fail("%s: the label column (column %zu) holds %zu distinct labels in %zu rows: it looks like an identifier, "
+             "not classes; %s",
+             file, column + 1, labels.size(), samples, advice);
+    if (numeric) {
         std::sort(numbers.begin(), numbers.end());
         std::vector<std::string> sorted;
         for (const auto& [v, k] : numbers) sorted.push_back(std::move(labels[k]));
         labels = std::move(sorted);
     }
-    if (overflow || (labels.size() > 20 && labels.size() > samples / 2))
-        fail("%s: the label column (column %zu) holds %s%zu distinct labels in %zu rows: it looks like a regression "
-             "target or an identifier, not classes; %s",
-             file, column + 1, overflow ? "more than " : "", labels.size(), samples, advice);
-    return labels;
+    return std::move(labels);
 }
 
 /// read_csv on a source; `file` names it in errors.
 template <Real T>
 Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions& options) {
-    const bool values = options.targets == CsvTargets::Values;
-    if (!values && options.targets != CsvTargets::Classes)
-        fail("%s: CsvOptions.targets is not an nn::CsvTargets (value %d)", file, int(options.targets));
-    const std::size_t targets = values ? options.target_columns : 1;
-    if (!values && options.target_columns != 1)
+    const CsvTargets kind = options.targets.value_or(CsvTargets::Classes);
+    if (kind != CsvTargets::Classes && kind != CsvTargets::Values && kind != CsvTargets::None)
+        fail("%s: CsvOptions.targets is not an nn::CsvTargets (value %d)", file, int(kind));
+    const bool values = kind == CsvTargets::Values, none = kind == CsvTargets::None;
+    const bool said = options.targets == CsvTargets::Classes || !options.classes.empty(); // classes, asked for
+    if (!options.classes.empty() && kind != CsvTargets::Classes)
+        fail("%s: CsvOptions.classes are given, but .targets is not nn::CsvTargets::Classes", file);
+    const std::size_t targets = none ? 0 : values ? options.target_columns : 1;
+    if (kind == CsvTargets::Classes && options.target_columns != 1)
         fail("%s: CsvOptions.target_columns is %zu; class labels take one column (or use .targets = "
              "nn::CsvTargets::Values)",
              file, options.target_columns);
-    if (targets == 0) fail("%s: CsvOptions.target_columns is 0; at least one target column is needed", file);
+    if (values && targets == 0)
+        fail("%s: CsvOptions.target_columns is 0; at least one target column is needed (or .targets = "
+             "nn::CsvTargets::None)",
+             file);
+    const char* delimiter_is = "";
+    char delimiter = options.delimiter;
+    if (delimiter == 0) {
+        source.rewind();
+        const std::string_view block = source.next();
+        delimiter = detect_delimiter(block, source.exhausted(), options.skip_rows, file);
+        delimiter_is = delimiter == ',' ? " (delimiter ',' detected; another: .delimiter)"
+                       : delimiter == ';' ? " (delimiter ';' detected; another: .delimiter)"
+                       : delimiter == ' ' ? " (delimiter: blanks, detected; another: .delimiter)"
+                                          : " (delimiter: tab, detected; another: .delimiter)";
+    } else if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
+        fail("%s: CsvOptions.delimiter cannot be a quote or a line end", file);
+    }
+    // Passes over the rows to skip.
+    const auto skip = [&](CsvRecords& records) {
+        for (std::size_t k = 0; k < options.skip_rows; ++k)
+            if (!records.next()) fail("%s: .skip_rows is %zu, the file has %zu rows", file, options.skip_rows, k);
+    };
     // Where the target columns are among `width` columns, or -1 when that is out of range.
     const auto first_target_of = [&](std::size_t width) {
+        if (none) return long(width);
         const long wanted = options.label_column < 0 ? long(width) + options.label_column : options.label_column;
         return wanted < 0 || std::size_t(wanted) + targets > width ? -1L : wanted;
     };
 
     // Pass 1: the shape. Every record's fields, the columns that are ever filled after the first
     // row, the first row itself, and the distinct labels of the label column the width points at.
-    CsvRecords records(source, options.delimiter, file);
-    if (!records.next()) fail("%s: no data rows", file);
+    CsvRecords records(source, delimiter, file);
+    skip(records);
+    if (!records.next()) fail("%s: no data rows%s", file, options.skip_rows ? " after the rows skipped" : "");
     const std::vector<std::string> first(records.fields().begin(), records.fields().end());
     const std::size_t first_line = records.line();
     const std::size_t width = first.size();
     std::vector<bool> filled(width, false);
-    const bool find_labels = !values && options.classes.empty();
+    const bool find_labels = kind == CsvTargets::Classes && options.classes.empty();
     constexpr std::size_t label_cap = 1 << 16;
     LabelSet labels;
     bool overflow = false;
@@ -322,7 +456,10 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     const long guess = first_target_of(width);
     while (records.next()) {
         const auto& f = records.fields();
-        if (f.size() != width) fail("%s:%zu: %zu fields, the first row has %zu", file, records.line(), f.size(), width);
+        if (f.size() != width)
+            fail("%s:%zu: %zu fields, the first row has %zu%s%s", file, records.line(), f.size(), width,
+                 rows == 1 ? " (a first line that is neither header nor data is passed over with .skip_rows = 1)" : "",
+                 delimiter_is);
         for (std::size_t c = 0; c < width; ++c)
             if (!f[c].empty()) filled[c] = true;
         if (find_labels && guess >= 0 && !overflow) overflow = !labels.add(f[std::size_t(guess)], label_cap);
@@ -332,8 +469,9 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     std::size_t kept = width;
     while (kept > 1 && !filled[kept - 1] && first[kept - 1].empty()) --kept;
     if (kept < targets + 1)
-        fail("%s: a row needs at least one input column and %zu target column%s, it has %zu", file, targets,
-             plural(targets), kept);
+        fail("%s: a row needs at least one input column and %zu target column%s, it has %zu%s%s", file, targets,
+             plural(targets), kept, kept == 1 ? " (a file of one column is read with .targets = nn::CsvTargets::None)" : "",
+             delimiter_is);
     const long first_target_at = first_target_of(kept);
     if (first_target_at < 0)
         fail("%s: label_column %ld with %zu target column%s is out of range for %zu columns", file,
@@ -353,8 +491,9 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
         header = numbers == 0;
         if (numbers != 0 && numbers != kept - targets)
             fail("%s:%zu: the first row's input columns hold both numbers and text: if it is a header, pass "
-                 ".header = true; if it is data, .header = false (and fix its fields)",
-                 file, first_line);
+                 ".header = true; if it is data, .header = false (and fix its fields); if it is neither, pass over "
+                 "it with .skip_rows = %zu",
+                 file, first_line, options.skip_rows + 1);
     }
     if (rows == std::size_t(header)) fail("%s: no data rows after the header", file);
     const std::size_t n = rows - std::size_t(header);
@@ -363,12 +502,13 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     if (find_labels) {
         if (std::size_t(first_target_at) != std::size_t(guess)) { // the label moved: read its column again
             labels = {}, overflow = false;
-            CsvRecords again(source, options.delimiter, file);
+            CsvRecords again(source, delimiter, file);
+            skip(again);
             again.next();
             while (again.next() && !overflow) overflow = !labels.add(again.fields()[first_target], label_cap);
         }
         if (!header && !overflow) overflow = !labels.add(first[first_target], label_cap);
-        classes = classes_of(std::move(labels.labels), overflow, n, first_target, file);
+        classes = classes_of(std::move(labels), overflow, said, n, first_target, file);
     }
     // Labels are looked up in a sorted index of the classes: n log k, not n k.
     std::vector<std::pair<std::string_view, std::size_t>> index;
@@ -376,16 +516,17 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     std::sort(index.begin(), index.end());
 
     // Pass 2: the numbers, straight into the matrices.
-    Dataset<T> data{Matrix<T>(n, kept - targets), Matrix<T>(n, values ? targets : classes.size()),
-                    values ? std::vector<std::string>() : classes};
-    CsvRecords fill(source, options.delimiter, file);
+    Dataset<T> data{Matrix<T>(n, kept - targets), Matrix<T>(n, values || none ? targets : classes.size()),
+                    values || none ? std::vector<std::string>() : classes};
+    CsvRecords fill(source, delimiter, file);
+    skip(fill);
     if (header) fill.next();
     for (std::size_t i = 0; i < n; ++i) {
         fill.next();
         const auto& row = fill.fields();
         for (std::size_t c = 0, x = 0; c < kept; ++c) {
             const std::string_view field = row[c];
-            if (is_target(c) && !values) {
+            if (is_target(c) && kind == CsvTargets::Classes) {
                 const auto k = std::lower_bound(index.begin(), index.end(), std::pair(field, std::size_t(0)));
                 if (k == index.end() || k->first != field)
                     fail("%s:%zu: label '%s' is not one of the %zu classes given", file, fill.line(),

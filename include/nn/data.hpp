@@ -196,8 +196,26 @@ public:
     /// One sample, in place: as apply on a one-row X.
     void apply(std::span<T> sample) const { apply(MatrixView<T>(sample.data(), 1, sample.size())); }
 
+    /// What apply undoes: Z(:, c) = Z(:, c) sd(c) + mean(c), in place. For targets standardised
+    /// for training, the network's outputs in the targets' own units:
+    ///     const auto ys = nn::Standardizer<float>::fit(train.Y);
+    ///     ys.apply(train.Y);                  // train on Y of mean 0, deviation 1
+    ///     nn::Matrix<float> y = net.forward(test.X);
+    ///     ys.inverse(y);                      // y in the units of the file
+    void inverse(MatrixView<T> Z) const {
+        if (Z.cols() != mean_.cols())
+            detail::fail("the Standardizer was fitted on %zu columns, Z has %zu", mean_.cols(), Z.cols());
+        for (std::size_t r = 0; r < Z.rows(); ++r)
+            for (std::size_t c = 0; c < Z.cols(); ++c) Z(r, c) = Z(r, c) / scale_(0, c) + mean_(0, c);
+    }
+    void inverse(Matrix<T>& Z) const { inverse(Z.view()); }
+    void inverse(std::span<T> sample) const { inverse(MatrixView<T>(sample.data(), 1, sample.size())); }
+
+    /// Each column's mean, 1 x columns.
     const Matrix<T>& mean() const { return mean_; }
-    /// 1 / standard deviation of each column (1 for a constant column).
+    /// The factor apply multiplies each column by after taking its mean away: 1 / its standard
+    /// deviation (1 for a constant column), 1 x columns. Not the deviation itself: that is
+    /// 1 / scale()(0, c).
     const Matrix<T>& scale() const { return scale_; }
 
 private:

@@ -23,11 +23,11 @@ namespace nn {
 /// flattened by the factor c2), so that every kept pair has positive curvature. A direction that
 /// does not descend, or a line search that finds no decrease, starts again from the gradient;
 /// when even that finds none, the parameters stay as they were and stalled() says so (nn::train
-/// then ends: the cost is at a minimum to the precision of T). Full-batch
-/// only: nn::train refuses batch_size below the number of samples. Each step costs nn::train's
-/// backprop and one more per step length tried (usually one or two).
+/// then ends: the cost is at a minimum to the precision of T). Full-batch only: nn::train gives it
+/// every sample (TrainOptions.batch_size 0, the default) and refuses fewer. Each step costs
+/// nn::train's backprop and one more per step length tried (usually one or two).
 ///     nn::LBFGS<double> lbfgs;
-///     nn::train(net, X, Y, lbfgs, {.epochs = 200, .batch_size = X.rows(), .shuffle = false});
+///     nn::train(net, X, Y, lbfgs, {.epochs = 200, .shuffle = false});
 template <Real T>
 class LBFGS {
 public:

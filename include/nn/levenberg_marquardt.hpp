@@ -73,7 +73,7 @@ inline bool damped_cholesky_solve(const std::vector<double>& H, double mu, const
 /// a network too large for it is refused with an nn::Error before anything changes. Full batch
 /// only, as nn::LBFGS:
 ///     nn::LevenbergMarquardt<float> lm;
-///     nn::train(net, X, Y, lm, {.epochs = 100, .batch_size = X.rows(), .shuffle = false});
+///     nn::train(net, X, Y, lm, {.epochs = 100, .shuffle = false});
 template <Real T>
 class LevenbergMarquardt {
 public:

@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,17 @@ public:
     ///                                            nn::Activation::Softmax}, nn::Loss::CrossEntropy);
     NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Loss loss = Loss::MSE,
        InitOptions init = {});
+
+    /// As above, for widths of any one integer type, without a narrowing error: `int hidden = 32;
+    /// nn::NN<float> net({4, hidden, 3});`. A negative width is an nn::Error.
+    template <std::integral I>
+    explicit NN(std::initializer_list<I> arch, Activation hidden = Activation::Sigmoid,
+                Activation output = Activation::Sigmoid, Loss loss = Loss::MSE, InitOptions init = {})
+        : NN(widths(arch), hidden, output, loss, init) {}
+    template <std::integral I>
+    NN(std::initializer_list<I> arch, std::vector<Activation> activations, Loss loss = Loss::MSE,
+       InitOptions init = {})
+        : NN(widths(arch), std::move(activations), loss, init) {}
 
     /// Copies take the other network's arch, activations, loss and parameters.
     NN(const NN&) = default;
@@ -261,6 +273,17 @@ public:
     friend std::ostream& operator<<(std::ostream& os, const NN& net) { return os << net.summary(); }
 
 private:
+    template <std::integral I>
+    static std::vector<std::size_t> widths(std::initializer_list<I> arch) {
+        std::vector<std::size_t> out;
+        for (const I w : arch) {
+            if constexpr (std::is_signed_v<I>)
+                if (w < 0) detail::fail("arch[%zu] is %lld; a width is at least 1", out.size(), static_cast<long long>(w));
+            out.push_back(static_cast<std::size_t>(w));
+        }
+        return out;
+    }
+
     static void check_arch(const std::vector<std::size_t>& arch);
 
     /// `hidden` for every layer but the last, which gets `output` (the four-argument constructor).

@@ -186,13 +186,16 @@ private:
 ///     opposite sign:           step = max(step eta_minus, min_step), g = 0;
 ///     p -= sign(g) step;  g_prev = g
 /// as torch.optim.Rprop, whose defaults these are. Only signs count, so the scale of the cost does
-/// not matter and there is no learning rate. Made for the whole training set at once:
+/// not matter and there is no learning rate. A full-batch method: nn::train gives it every sample
+/// at once (and refuses a smaller TrainOptions.batch_size), since the signs of minibatch gradients
+/// flip from batch to batch and shrink every step size to nothing:
 ///     nn::IRprop<float> rprop;
-///     nn::train(net, X, Y, rprop, {.epochs = 500, .batch_size = X.rows(), .shuffle = false});
+///     nn::train(net, X, Y, rprop, {.epochs = 500, .shuffle = false});
 /// The update is a plain loop: once per pass over the data, it costs nothing beside the pass.
 template <Real T>
 class IRprop {
 public:
+    static constexpr bool full_batch = true; ///< for nn::train: one batch of every sample
     struct Options {
         T initial_step = T(0.01), eta_minus = T(0.5), eta_plus = T(1.2), min_step = T(1e-6), max_step = T(50);
     };

@@ -34,7 +34,7 @@ namespace nn {
 
 /// What nn::train prints to stderr while it trains.
 enum class Progress {
-    Auto,  ///< a live bar on a terminal, else one line per epoch
+    Auto,  ///< a live bar on a terminal; else (a file, a pipe) epoch lines, at most two a second
     Bar,   ///< a live bar (epoch, batch, cost, time left), finished with one line per epoch
     Lines, ///< one line per epoch
     Quiet, ///< nothing
@@ -71,17 +71,36 @@ private:
     std::function<Next(const EpochStats&)> call_;
 };
 
+/// A count in TrainOptions (epochs, samples): any integer type converts to it without a
+/// narrowing error (`.epochs = n` with an int n); a negative one is an nn::Error.
+class Count {
+public:
+    constexpr Count() = default;
+    template <std::integral I>
+    constexpr Count(I n) : n_(static_cast<std::size_t>(n)) { // NOLINT: implicit, as the size_t it stands for
+        if constexpr (std::is_signed_v<I>)
+            if (n < 0) detail::fail("TrainOptions: a count (epochs, batch_size, patience, checkpoint_every) is %lld; "
+                                    "counts are >= 0", static_cast<long long>(n));
+    }
+    constexpr operator std::size_t() const noexcept { return n_; }
+
+private:
+    std::size_t n_ = 0;
+};
+
 /// How nn::train trains. A plain aggregate: nn::TrainOptions{.epochs = 100, .batch_size = 32}.
 struct TrainOptions {
-    std::size_t epochs = 10;
-    std::size_t batch_size = 32; ///< the last batch of an epoch may be smaller
+    Count epochs = 10;
+    /// Samples a step; the last batch of an epoch may be smaller. 0: 32, or every sample for a
+    /// full-batch optimizer (nn::IRprop, nn::LBFGS, nn::LevenbergMarquardt), which refuses less.
+    Count batch_size = 0;
     bool shuffle = true;         ///< a new order of the samples every epoch, drawn from `seed` and the epoch
     std::uint64_t seed = 0;
     /// Early stopping: stop after this many epochs in a row without the monitored cost (the
     /// validation cost when there is validation data, else the training cost) falling by more
     /// than min_delta, and put back the parameters (and the optimizer's state) of the best epoch.
     /// 0: train every epoch.
-    std::size_t patience = 0;
+    Count patience = 0;
     double min_delta = 0;
     /// A time budget: no new epoch starts once this many seconds of training have passed (a
     /// resumed run counts the time before it). 0: no limit.
@@ -98,7 +117,7 @@ struct TrainOptions {
     /// EpochStats.checkpoint_error) and training goes on; the file keeps the last checkpoint that
     /// was written. In a distributed run (nn/mpi.hpp) rank 0 writes it. Empty: no checkpoints.
     std::string checkpoint = {};
-    std::size_t checkpoint_every = 1;
+    Count checkpoint_every = 1;
     /// Go on from `checkpoint` when that file exists (else start from the beginning), to the bits
     /// of the run that was never interrupted: run the same command again after a crash, a kill or
     /// a stop. The network's arch, the optimizer and its settings, these options and the data must
@@ -164,7 +183,6 @@ void check_part(const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, 
 
 /// The options' own checks.
 inline void check_options(const TrainOptions& options, bool has_rate, bool saves_state) {
-    if (options.batch_size == 0) fail("TrainOptions.batch_size is 0; it must be at least 1");
     if (!(options.max_seconds >= 0) || !std::isfinite(options.max_seconds))
         fail("TrainOptions.max_seconds must be finite and >= 0, was given %.9g", options.max_seconds);
     if (!std::isfinite(options.min_delta) || options.min_delta < 0)
@@ -189,11 +207,11 @@ Identity identity_of(const NN<T>& net, const TrainOptions& o, T rate, bool valid
     return {{"network", format("%s %s %s %s", sizeof(T) == 4 ? "float" : "double", join_arch(net.arch()).c_str(),
                                join_activations(net.activations()).c_str(), name(net.loss()))},
             {"rate", shortest(rate)},
-            {"epochs", format("%zu", o.epochs)},
-            {"batch_size", format("%zu", o.batch_size)},
+            {"epochs", format("%zu", std::size_t(o.epochs))},
+            {"batch_size", format("%zu", std::size_t(o.batch_size))},
             {"shuffle", o.shuffle ? "true" : "false"},
             {"seed", format("%llu", static_cast<unsigned long long>(o.seed))},
-            {"patience", format("%zu", o.patience)},
+            {"patience", format("%zu", std::size_t(o.patience))},
             {"min_delta", shortest(o.min_delta)},
             {"schedule", format("kind %d, gamma %s, every %zu, period %zu, floor %s, warm-up %s", int(s.kind),
                                 shortest(s.gamma).c_str(), s.every, s.period, shortest(s.floor).c_str(),
@@ -264,11 +282,12 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     std::uint64_t regression = validate && !is_classification(Y_val);
     comm.max(std::span<std::uint64_t>(&regression, 1));
     const bool classify = validate && regression == 0;
-    const std::size_t batch = std::min(options.batch_size, n), batches = (n + batch - 1) / batch;
+    const std::size_t asked = options.batch_size ? std::size_t(options.batch_size) : full_batch<Optimizer>() ? n : 32;
+    const std::size_t batch = std::min(asked, n), batches = (n + batch - 1) / batch;
     if (full_batch<Optimizer>() && batches > 1)
         fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be at "
-             "least the number of samples, %zu",
-             options.batch_size, n);
+             "least the number of samples, %zu, or 0 (the default), which gives it every sample",
+             std::size_t(options.batch_size), n);
     const bool checkpointing = !options.checkpoint.empty();
     if (checkpointing) identity.emplace_back("data", data_identity<T>(comm, X, Y, X_val, Y_val));
 
@@ -301,9 +320,10 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         broadcast_parameters(net, comm, 0);
     else
         start.take(net, optimizer);
-    ProgressPrinter progress(
-        root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && stderr_is_terminal())),
-        root && options.progress != Progress::Quiet, options.epochs);
+    const bool terminal = stderr_is_terminal();
+    ProgressPrinter progress(root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && terminal)),
+                             root && options.progress != Progress::Quiet,
+                             options.progress == Progress::Auto && !terminal, options.epochs);
     const double started = now_seconds() - run.seconds;
     const auto save = [&] { // the checkpoint, by rank 0: "" or why it was not written
         run.seconds = now_seconds() - started;
@@ -489,8 +509,10 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 if (checkpointing) run.history.epochs.back().checkpoint_error = save();
             }
         }
+        progress.finish();
         if (run.history.interrupted && checkpointing) save();
     } catch (...) {
+        progress.finish();
         // Training cannot go on: the best epoch's state when early stopping keeps one, else the
         // state at the start, before the exception leaves.
         (run.best ? *run.best : start).restore(net, optimizer);
@@ -539,6 +561,16 @@ History train(NN<T>& net, std::type_identity_t<MatrixView<const T>> X, std::type
               Optimizer& optimizer, const TrainOptions& options, std::type_identity_t<MatrixView<const T>> X_val,
               std::type_identity_t<MatrixView<const T>> Y_val) {
     return detail::train<T>(net, X, Y, optimizer, options, X_val, Y_val, true);
+}
+
+/// Data whose numbers are not the network's type (an nn::NN<double> given Matrix<float>, or the
+/// reverse): one message, not a page of candidates that do not match.
+template <Real T, class Optimizer, class Data, class... Rest>
+requires(!std::is_convertible_v<const Data&, MatrixView<const T>>) History
+    train(NN<T>&, const Data&, const Data&, Optimizer&, const Rest&...) {
+    static_assert(sizeof(Data) == 0, "nn::train: the data's numbers are not of the network's type (say, NN<double> "
+                                     "and Matrix<float>): make both float or both double");
+    return {};
 }
 
 } // namespace nn

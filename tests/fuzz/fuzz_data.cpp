@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (void)nn::detail::parse_fann<float>(text, "input");
         } else {
             nn::CsvOptions options;
-            options.delimiter = (pick & 2) ? ';' : ',';
+            options.delimiter = (pick & 2) ? ';' : (pick & 128) ? ' ' : 0; // 0: detected
+            options.skip_rows = (pick >> 2) & 1;
             if (pick & 32)
                 options.header = (pick & 4) != 0;
             else

@@ -38,10 +38,13 @@ inline std::string duration(double seconds) {
     return s >= 3600 ? format("%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60) : format("%ld:%02ld", s / 60, s % 60);
 }
 
-/// The printing of one run: `bar` draws the live bar, `lines` writes a line per epoch.
+/// The printing of one run: `bar` draws the live bar, `lines` writes a line per epoch, or, when
+/// `sparse`, at most two a second: the first epoch's, then one when half a second has passed since
+/// the last, and the last epoch's (finish), so that a long run logged to a file stays readable.
 class ProgressPrinter {
 public:
-    ProgressPrinter(bool bar, bool lines, std::size_t epochs) : bar_(bar), lines_(lines), epochs_(epochs) {}
+    ProgressPrinter(bool bar, bool lines, bool sparse, std::size_t epochs)
+        : bar_(bar), lines_(lines), sparse_(sparse), epochs_(epochs) {}
 
     /// "epoch 2/3 [=====>   ] batch 25/40  cost 0.0245  left 0:01", at most ten times a second.
     void batch(std::size_t epoch, std::size_t b, std::size_t batches, double cost, double started) {
@@ -66,11 +69,25 @@ public:
         if (validate) append(line, "  val_cost %.6g", stats.val_cost);
         if (classify) append(line, "  val_accuracy %.4f", stats.val_accuracy);
         append(line, "  %.2fs%s\n", stats.seconds, bar_ ? "                         " : "");
+        const double t = now_seconds();
+        if (sparse_ && last_line_ > 0 && t - last_line_ < 0.5) {
+            held_ = std::move(line);
+            return;
+        }
+        last_line_ = t;
+        held_.clear();
         write(line);
+    }
+
+    /// The last epoch's line, when `sparse` held it back.
+    void finish() {
+        if (!held_.empty()) write(held_);
+        held_.clear();
     }
 
     /// A line of its own, e.g. why a checkpoint was not written.
     void note(const std::string& text) {
+        finish(); // the epoch before it
         if (lines_) write((bar_ ? "\r" : "") + text + "\n");
     }
 
@@ -80,9 +97,10 @@ private:
         std::fflush(stderr);
     }
 
-    bool bar_, lines_;
+    bool bar_, lines_, sparse_;
     std::size_t epochs_;
-    double last_draw_ = 0;
+    double last_draw_ = 0, last_line_ = 0;
+    std::string held_; // an epoch's line not written yet (sparse)
 };
 
 } // namespace nn::detail
