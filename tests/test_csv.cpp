@@ -264,6 +264,8 @@ TEST_CASE("read_csv: the delimiter is detected, or asked for") {
                              .c_str(),
                          nn::Error);
     // Whitespace-separated columns given as ' ' are runs of blanks, as when detected.
+    const test::TempFile named("\"x one\" y\n1 a\n3 b\n"); // a quoted name with a blank in it: two fields
+    CHECK(nn::read_csv<float>(named.path).X == (nn::Matrix<float>{{1}, {3}}));
     const test::TempFile runs("1  2\t a\n3 4 b\n");
     CHECK(nn::read_csv<float>(runs.path, {.delimiter = ' '}).X == (nn::Matrix<float>{{1, 2}, {3, 4}}));
 }

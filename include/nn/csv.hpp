@@ -287,6 +287,7 @@ inline char detect_delimiter(std::string_view text, bool whole, std::size_t skip
     for (std::size_t i = 0; i <= text.size() && lines.size() < 50; ++i) {
         const char c = i < text.size() ? text[i] : '\n';
         if (i == text.size() && !whole) break; // a line the block may cut
+        if (c == '"' && !quoted && !in_field) ++line.blank_fields; // a quoted field starts
         if (c == '"') quoted = !quoted;
         if (quoted) {
             filled = in_field = true;
