@@ -126,9 +126,12 @@ private:
 /// last record read until the next. A delimiter ' ' stands for runs of spaces and tabs.
 class CsvRecords {
 public:
-    CsvRecords(CsvSource& source, char delimiter, const char* file)
+    /// The records after the first `skip` (nn::Error when there are not that many).
+    CsvRecords(CsvSource& source, char delimiter, std::size_t skip, const char* file)
         : source_(source), delimiter_(delimiter), file_(file) {
         source_.rewind();
+        for (std::size_t k = 0; k < skip; ++k)
+            if (!next()) fail("%s: .skip_rows is %zu, the file has %zu rows", file, skip, k);
     }
 
     /// Reads the next record that is not blank; false at the end.
@@ -428,11 +431,6 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     } else if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
         fail("%s: CsvOptions.delimiter cannot be a quote or a line end", file);
     }
-    // Passes over the rows to skip.
-    const auto skip = [&](CsvRecords& records) {
-        for (std::size_t k = 0; k < options.skip_rows; ++k)
-            if (!records.next()) fail("%s: .skip_rows is %zu, the file has %zu rows", file, options.skip_rows, k);
-    };
     // Where the target columns are among `width` columns, or -1 when that is out of range.
     const auto first_target_of = [&](std::size_t width) {
         if (none) return long(width);
@@ -442,8 +440,7 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
 
     // Pass 1: the shape. Every record's fields, the columns that are ever filled after the first
     // row, the first row itself, and the distinct labels of the label column the width points at.
-    CsvRecords records(source, delimiter, file);
-    skip(records);
+    CsvRecords records(source, delimiter, options.skip_rows, file);
     if (!records.next()) fail("%s: no data rows%s", file, options.skip_rows ? " after the rows skipped" : "");
     const std::vector<std::string> first(records.fields().begin(), records.fields().end());
     const std::size_t first_line = records.line();
@@ -503,8 +500,7 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     if (find_labels) {
         if (std::size_t(first_target_at) != std::size_t(guess)) { // the label moved: read its column again
             labels = {}, overflow = false;
-            CsvRecords again(source, delimiter, file);
-            skip(again);
+            CsvRecords again(source, delimiter, options.skip_rows, file);
             again.next();
             while (again.next() && !overflow) overflow = !labels.add(again.fields()[first_target], label_cap);
         }
@@ -519,8 +515,7 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     // Pass 2: the numbers, straight into the matrices.
     Dataset<T> data{Matrix<T>(n, kept - targets), Matrix<T>(n, values || none ? targets : classes.size()),
                     values || none ? std::vector<std::string>() : classes};
-    CsvRecords fill(source, delimiter, file);
-    skip(fill);
+    CsvRecords fill(source, delimiter, options.skip_rows, file);
     if (header) fill.next();
     for (std::size_t i = 0; i < n; ++i) {
         fill.next();
