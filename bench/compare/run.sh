@@ -7,7 +7,8 @@
 # kernels are chosen at run time. A peer that is not installed is skipped with a note (Debian:
 # libfann-dev, python3-torch, libopenblas0-pthread, libeigen3-dev); run as root, the script
 # installs OpenBLAS itself, since PyTorch on the reference BLAS is no fair peer.
-# Usage: bench/compare/run.sh [workload]      (from anywhere; builds into build-compare/)
+# Then genann's per-sample recipe against FANN's incremental training (sample_nn.cpp, sample_fann.c).
+# Usage: bench/compare/run.sh [workload|sample]      (from anywhere; builds into build-compare/)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -154,5 +155,24 @@ if [ -n "${nn[wide]:-}" ]; then
     echo
     echo "GFLOP/s, one core, float: multiply-add peak $peak; nn's wide step $rate ($(awk -v a="$rate" -v b="$peak" 'BEGIN { printf "%.0f%%", 100 * a / b }') of the peak, target 80%)"
     echo "GEMM 256x1024 . 1024x1024: OpenBLAS (PyTorch's torch.mm) ${openblas:--}, Eigen ${eigen:--}"
+fi
+
+# Per-sample training, genann's iris recipe (4-4-3 sigmoid, double, one sample per step): nn's
+# backprop + learn against FANN's incremental fann_train, and nn::train's fixed cost per epoch.
+if [ -z "$only" ] || [ "$only" = sample ]; then
+    $cxx -std=c++20 $flags -I"$root/include" "$here/sample_nn.cpp" -o "$out/sample_nn"
+    $have_fann && $cc -std=c11 $flags "$here/sample_fann.c" -o "$out/sample_fann" -ldoublefann -lm
+    declare -A sample
+    for ((r = 0; r < rounds; ++r)); do # alternating, as above
+        while read -r name us; do sample[nn $name]+="$us "; done < <("$out/sample_nn")
+        if $have_fann; then while read -r name us; do sample[fann $name]+="$us "; done < <("$out/sample_fann"); fi
+    done
+    s_nn=$(median <<<"${sample[nn sample]}") s_fann=$(median <<<"${sample[fann sample]:-}")
+    step=$(median <<<"${sample[nn xor_step]}") fixed=$(median <<<"${sample[nn epoch_fixed]}")
+    echo
+    echo "per-sample training, 4-4-3 sigmoid, double (genann's iris recipe; genann, not packaged, published 0.07 us here):"
+    printf "  one sample's backprop + learn: nn %.4g us, FANN's fann_train %s us\n" "$s_nn" "${s_fann:--}"
+    printf "  nn::train's fixed cost per epoch on xor: %.4g us, %.2f of a xor step (%.4g us; target < 0.10)\n" \
+        "$fixed" "$(awk -v f="$fixed" -v s="$step" 'BEGIN { print f / s }')" "$step"
 fi
 for n in "${notes[@]}"; do echo "note: $n"; done

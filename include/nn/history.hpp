@@ -14,7 +14,10 @@ struct EpochStats {
     double train_cost = 0; ///< the mean cost of the epoch's batches, weighted by their size
     double val_cost = std::numeric_limits<double>::quiet_NaN();
     double val_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN too unless Y_val is all 0s and 1s
-    double seconds = 0; ///< wall-clock time of the epoch, validation included
+    /// Wall-clock time from the end of the epoch before (or the start of training) to the end of
+    /// this one's validation: its batches and validation, and the epoch before's checkpoint and
+    /// on_epoch. The epochs' seconds add up to the run's.
+    double seconds = 0;
     /// Why this epoch's checkpoint could not be written (empty when it was, or none was due):
     /// training goes on, and the file holds the last checkpoint that was.
     std::string checkpoint_error = {};

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nn/checkpoint.hpp>
@@ -345,6 +346,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         }
     } const rate_guard{optimizer, scheduled, base_rate};
 
+    // Room for the epochs' figures up front (up to 65,536 of them): growing the vector epoch by
+    // epoch cost a tiny network's run more than its training steps.
+    run.history.epochs.reserve(std::min<std::size_t>(options.epochs, std::size_t(1) << 16));
     std::vector<std::size_t> order(n), mine; // mine: this process's rows of a batch
     Matrix<T> Xb, Yb;                        // the batch, gathered
     Gradient<T> g;
@@ -366,8 +370,8 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
              what);
     };
     try {
+        double epoch_start = now_seconds(); // one clock reading per epoch: the end of one starts the next
         for (; !run.finished && epoch <= options.epochs; ++epoch, b = 0) {
-            const double epoch_start = now_seconds();
             draw_order(order, options.shuffle, options.seed, epoch);
             for (; b < batches; ++b) {
                 const std::size_t first = b * batch, count = std::min(batch, n - first);
@@ -445,7 +449,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             // The epoch's figures. The last step's parameters have not been through a backprop.
             b = batches - 1;
             if (!net.parameters_finite()) failed("a parameter became NaN or infinite");
-            EpochStats stats;
+            EpochStats& stats = run.history.epochs.emplace_back(); // filled in place: no copy of its string
             stats.epoch = epoch;
             stats.train_cost = run.cost_sum / double(n);
             if (validate) {
@@ -461,16 +465,17 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 stats.val_cost = sums[0] / parts;
                 if (classify) stats.val_accuracy = sums[1] / parts;
             }
-            stats.seconds = now_seconds() - epoch_start;
+            const double epoch_end = now_seconds();
+            stats.seconds = epoch_end - epoch_start;
+            epoch_start = epoch_end;
 
             // Early stopping and the time budget, decided once for all (rank 0's figures and clock).
             const double monitored = validate ? stats.val_cost : stats.train_cost;
             const Decision d = decide(comm, "", false,
                                       monitored<run.best_cost - options.min_delta, options.max_seconds> 0 &&
-                                          now_seconds() - started >= options.max_seconds,
+                                          epoch_end - started >= options.max_seconds,
                                       0, epoch);
             run.epoch = epoch, run.batch = 0, run.cost_sum = 0;
-            run.history.epochs.push_back(stats);
             bool patience_spent = false;
             if (d.improved) {
                 run.best_cost = monitored;
@@ -492,7 +497,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
 
             // The checkpoint, by one process; then on_epoch, on every one, and one decision.
             if (checkpointing && (epoch % options.checkpoint_every == 0 || run.finished))
-                run.history.epochs.back().checkpoint_error = stats.checkpoint_error = save();
+                stats.checkpoint_error = save();
             bool stop = false;
             std::string error;
             const auto call = [&] { stop = options.on_epoch && options.on_epoch(stats) == Next::Stop; };
@@ -506,7 +511,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             if (stop && !run.finished) {
                 run.finished = true;
                 run.history.stopped_early = epoch < options.epochs;
-                if (checkpointing) run.history.epochs.back().checkpoint_error = save();
+                if (checkpointing) stats.checkpoint_error = save();
             }
         }
         progress.finish();
@@ -530,7 +535,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
         run.best->restore(net, optimizer); // early stopping: the best epoch's parameters
     else
         run.history.best_epoch = run.history.epochs.size();
-    return run.history;
+    return std::move(run.history);
 }
 
 } // namespace detail

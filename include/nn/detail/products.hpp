@@ -78,7 +78,8 @@ struct Products {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
-        if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
+        if (n < narrow_columns && n * sizeof(T) < 16)
+            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
         constexpr std::size_t W = Lanes<T>::count;
         for (std::size_t i = 0; i < m; ++i) {
             const T* a = A.data() + i * k;
@@ -91,7 +92,11 @@ struct Products {
             if (j + 4 * W <= n) dense_row<4, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 4 * W;
             if (j + 2 * W <= n) dense_row<2, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 2 * W;
             if (j + W <= n) dense_row<1, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += W;
-            for (; j < n; ++j) dense_row<0, 1, 1>(a, B.data() + j, k, n, store_at(j));
+            by_vectors<typename Lanes<T>::Vector, T>(j, n, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
+                U sum{}; // the rest in narrower vectors, then elements
+                for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                store(c + jj, sum);
+            });
         }
     }
 
@@ -101,14 +106,17 @@ struct Products {
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (n < narrow_columns) return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+        if (n < narrow_columns && n * sizeof(T) < 16)
+            return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
         for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
         for (std::size_t p = 0; p < k; ++p) {
             const T* __restrict b = B.data() + p * n;
             for (std::size_t i = 0; i < m; ++i) {
                 const T a = A.data()[p * m + i];
                 T* __restrict c = C.data() + i * n;
-                for (std::size_t j = 0; j < n; ++j) c[j] += a * b[j];
+                by_vectors<typename Lanes<T>::Vector, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    store(c + j, load<U>(c + j) + a * load<U>(b + j));
+                });
             }
         }
     }

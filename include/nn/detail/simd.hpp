@@ -237,16 +237,25 @@ NN_DETAIL_ALWAYS_INLINE inline void store(T* p, const U& u) {
     std::memcpy(p, &u, sizeof(U));
 }
 
+/// Vectors of `bytes` bytes of T (any arithmetic T): the narrower vectors by_vectors ends with.
+template <class T, std::size_t bytes>
+struct VectorOf {
+    typedef T type __attribute__((vector_size(bytes)));
+};
+
 /// update(i, Vec()) for i = first, first + lanes, ... while a whole vector of Vec fits below last,
-/// then update(i, T()) for each element left: an element loop written once for a vector and for T,
-/// so that the vectors and the tail do the same arithmetic. Explicit vectors, because GCC's -O2
+/// then for what is left one vector of half that width if it fits, of a quarter, and so on down to
+/// 16 bytes, then update(i, T()) for each element left: an element loop written once for every
+/// width, so that the vectors and the tail do the same arithmetic, and a row of 7 doubles takes
+/// three vectors and one element rather than seven elements. Explicit vectors, because GCC's -O2
 /// keeps such loops scalar.
 template <class Vec, Real T, class Update>
 NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t last, const Update& update) {
     constexpr std::size_t W = sizeof(Vec) / sizeof(T);
-    const std::size_t whole = first + (last - first) / W * W;
-    for (std::size_t i = first; i < whole; i += W) update(i, Vec());
-    for (std::size_t i = whole; i < last; ++i) update(i, T());
+    std::size_t i = first;
+    for (; i + W <= last; i += W) update(i, Vec());
+    if constexpr (sizeof(Vec) > 16) return by_vectors<typename VectorOf<T, sizeof(Vec) / 2>::type, T>(i, last, update);
+    for (; i < last; ++i) update(i, T());
 }
 
 #if defined(_OPENMP)
