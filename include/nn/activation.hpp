@@ -57,10 +57,21 @@ namespace detail {
 template <Real T>
 using SameSizeInt = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
 
-/// 1/13!, 1/12!, ..., 1/2!, 1, 1: the Taylor coefficients of e^r, highest first.
-inline constexpr double taylor_of_exp[] = {
-    1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
-    1.0 / 120,       1.0 / 24,       1.0 / 6,       1.0 / 2,      1.0,         1.0};
+/// 1/0!, 1/1!, ..., 1/13!: the Taylor coefficients of e^r.
+inline constexpr double inverse_factorials[] = {1.0,         1.0,          1.0 / 2,         1.0 / 6,        1.0 / 24,
+                                                1.0 / 120,   1.0 / 720,    1.0 / 5040,      1.0 / 40320,    1.0 / 362880,
+                                                1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+
+/// The degree of the polynomial taylor_exp evaluates: e^r to r^7 (float) or r^13 (double), whose
+/// first term left out is below half an ulp for |r| <= ln(2)/2; (e^r - 1) / r one less.
+template <Real T, bool expm1>
+inline constexpr std::size_t taylor_degree = (sizeof(T) == 4 ? 7 : 13) - (expm1 ? 1 : 0);
+
+/// How taylor_exp groups its sums, for the exported C to follow: the sum of the `count`
+/// coefficients from `first` (with the powers of r from r^0) is, for count > 1, the sum of the
+/// first `half` of them plus r^half times the sum of the rest, half the largest power of two below
+/// count (Estrin's scheme).
+constexpr std::size_t estrin_half(std::size_t count) { return std::bit_floor(count - 1); }
 
 // The element-wise functions below are written once for a scalar T and for the GCC/Clang vectors
 // V of T of every target (I: the integer vector of V's shape), so that the kernels vectorise at any
@@ -92,15 +103,33 @@ NN_DETAIL_ALWAYS_INLINE inline void exponent_of(const V& t, I& n) {
     n = NN_DETAIL_BIT_CAST(I, t) - NN_DETAIL_BIT_CAST(I, magic);
 }
 
-/// p = Horner's rule on the Taylor coefficients of e^r, from 1/7! (float) or 1/13! (double) down:
-/// to the last, 1 + r + ... = e^r; without the last (`expm1`), 1 + r/2 + ... = (e^r - 1) / r.
-/// The first term left out is below half an ulp for |r| <= ln(2)/2.
+/// sum = c(first) + c(first + 1) r + ... + c(first + count - 1) r^(count - 1), c(k) the Taylor
+/// coefficient 1/(k + shift)!, by Estrin's scheme (estrin_half); powers[j] = r^(2^j).
+template <Real T, std::size_t first, std::size_t count, std::size_t shift, class V>
+NN_DETAIL_ALWAYS_INLINE inline void estrin(const V* powers, V& sum) {
+    if constexpr (count == 1) {
+        sum = V{} + T(inverse_factorials[first + shift]);
+    } else {
+        constexpr std::size_t half = estrin_half(count);
+        V high;
+        estrin<T, first, half, shift>(powers, sum);
+        estrin<T, first + half, count - half, shift>(powers, high);
+        sum = sum + high * powers[std::countr_zero(half)];
+    }
+}
+
+/// p = e^r by its Taylor polynomial of taylor_degree, or without its constant term (`expm1`)
+/// (e^r - 1) / r = 1 + r/2 + ...: 1 + r E(r), E by Estrin's scheme (about four multiply-adds in a
+/// row where Horner's rule takes thirteen, which is most of a sigmoid's latency), the last step
+/// alone, so that the rounding of the sum is one operation's, as with Horner's rule: within 1 ulp.
 template <Real T, bool expm1, class V>
 NN_DETAIL_ALWAYS_INLINE inline void taylor_exp(const V& r, V& p) {
-    constexpr bool single = sizeof(T) == 4;
-    constexpr std::size_t end = sizeof taylor_of_exp / sizeof taylor_of_exp[0] - (expm1 ? 1 : 0);
-    p = V{} + T(single ? 1.0 / 5040 : 1.0 / 6227020800);
-    for (std::size_t k = single ? 6 : 0; k < end; ++k) p = p * r + T(taylor_of_exp[k]);
+    constexpr std::size_t degree = taylor_degree<T, expm1>;
+    V powers[4];
+    powers[0] = r;
+    for (std::size_t j = 1; j < 4; ++j) powers[j] = powers[j - 1] * powers[j - 1];
+    estrin<T, 1, degree, expm1 ? 1 : 0>(powers, p);
+    p = T(1) + r * p;
 }
 
 /// x = e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp): e^r by its

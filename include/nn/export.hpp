@@ -60,21 +60,33 @@ std::string c_functions(const std::string& name, bool exp, bool sigmoid, bool ta
                                " + magic;\n    r = t - magic;\n    x = (x - r * " +
                                lit(single ? 0.693145751953125 : 0.6931471803691238) + ") - r * " +
                                lit(single ? 1.428606765330187e-06 : 1.9082149292705877e-10) + ";\n";
-    const auto taylor = [&](bool expm1) { // p = Horner's rule (see detail::taylor_exp)
-        const std::size_t end = sizeof taylor_of_exp / sizeof taylor_of_exp[0] - (expm1 ? 1 : 0);
-        std::string p = "    p = " + lit(single ? 1.0 / 5040 : 1.0 / 6227020800) + ";\n";
-        for (std::size_t k = single ? 6 : 0; k < end; ++k) p += "    p = p * x + " + lit(taylor_of_exp[k]) + ";\n";
-        return p;
+    const auto taylor = [&](bool expm1) { // p = 1 + x E(x), E by Estrin's scheme (see detail::taylor_exp)
+        const std::size_t degree = expm1 ? taylor_degree<T, true> : taylor_degree<T, false>;
+        const auto estrin = [&](const auto& self, std::size_t first, std::size_t count) -> std::string {
+            if (count == 1) return lit(inverse_factorials[first + (expm1 ? 1 : 0)]);
+            const std::size_t half = estrin_half(count);
+            return "(" + self(self, first, half) + " + " + self(self, first + half, count - half) + " * " +
+                   (half == 1 ? std::string("x") : "x" + std::to_string(half)) + ")";
+        };
+        std::string p;
+        for (std::size_t power = 2; power <= estrin_half(degree); power *= 2)
+            p += "    x" + std::to_string(power) + " = " + (power == 2 ? "x * x" : "x" + std::to_string(power / 2) +
+                                                                          " * x" + std::to_string(power / 2)) + ";\n";
+        return p + "    p = " + estrin(estrin, 1, degree) + ";\n    p = " + lit(1) + " + x * p;\n";
     };
+    std::string powers; // x2, x4, ...: the powers of r Estrin's scheme multiplies by
+    for (std::size_t power = 2; power <= estrin_half(taylor_degree<T, false>); power *= 2)
+        powers += ", x" + std::to_string(power);
     const std::string head = "    const " + t + " magic = " + lit(1.5 * double(std::int64_t(1) << mantissa)) +
-                             ";\n    " + t + " t, r, p, s1, s2;\n    " + i + " k, m;\n    " + u + " b;\n";
+                             ";\n    " + t + " t, r, p, s1, s2" + powers + ";\n    " + i + " k, m;\n    " + u +
+                             " b;\n";
     const auto scale = [&](const std::string& exponent, const std::string& into) { // into = 2^exponent
         return "    b = (" + u + ")(" + exponent + " + " + bias + ") << " + shift + ";\n    memcpy(&" + into +
                ", &b, sizeof b);\n";
     };
     std::string c;
     if (exp || sigmoid)
-        c += "\n/* e^x as nn computes it: x = n ln 2 + r, e^r by its Taylor polynomial, times 2^n in two halves. */\n"
+        c += "\n/* e^x as nn computes it: x = n ln 2 + r, e^r by its Taylor polynomial (Estrin's scheme), times 2^n in two halves. */\n"
              "static inline " +
              t + " " + n + "_exp(" + t + " x) {\n" + head + "    if (x > " + lit(single ? 89 : 710) +
              ") x = " + lit(single ? 89 : 710) + ";\n    if (x < " + lit(single ? -104 : -746) +
