@@ -312,11 +312,14 @@ private:
     }
     [[noreturn]] void report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const char* what) const;
 
-    /// Runs the layers over X into the workspace and returns the last layer's output: with the
-    /// CPU's kernels, or with `k`, a set of kernels (detail::with_kernels).
-    template <class Kernels>
-    MatrixView<const T> forward_with(Kernels k, MatrixView<const T> X, Workspace<T>& ws) const;
+    /// Runs the layers over X into the workspace, with the CPU's kernels (detail::Passes), and
+    /// returns the last layer's output.
     MatrixView<const T> run_forward(MatrixView<const T> X, Workspace<T>& ws) const;
+
+    /// What the kernels' passes need of this network.
+    detail::Layers<T> passes() const {
+        return {arch().data(), layers(), activations_.data(), params_.values().data(), loss_, keeps_pre_activation()};
+    }
 
     double unchecked_cost(MatrixView<const T> X, MatrixView<const T> Y, Workspace<T>& ws) const {
         const MatrixView<const T> A = run_forward(X, ws);
@@ -451,23 +454,9 @@ template <Real T>
 T NN<T>::run_backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const {
     if (!g.matches(arch())) g.resize(arch());
     Workspace<T>& ws = g.workspace_;
-    detail::with_kernels<T>([&](auto k) { // one choice of kernels for the whole pass
-        forward_with(k, X, ws);
-        const std::size_t n = X.rows();
-        const std::size_t L = layers();
-        ws.deltas_[(L - 1) % 2].resize_for_overwrite(n, outputs());
-        detail::output_delta<T>(loss_, output(), ws.outputs_.back(), Y, ws.deltas_[(L - 1) % 2], batch_rows);
-        for (std::size_t l = L; l-- > 0;) {
-            const Matrix<T>& delta = ws.deltas_[l % 2];
-            const MatrixView<const T> in = l == 0 ? X : ws.outputs_[l - 1].view();
-            k.matmul_at_b(in, delta, g.weights(l)); // a(l)^T . delta(l): arch[l] x arch[l+1]
-            k.column_sums(delta, g.biases(l));
-            if (l == 0) break;
-            Matrix<T>& below = ws.deltas_[(l - 1) % 2];
-            below.resize_for_overwrite(n, arch()[l]);
-            k.matmul_a_bt(delta, params_.weights(l), below); // n x arch[l]
-            k.mul_derivative(below, ws.outputs_[l - 1], activations_[l - 1]);
-        }
+    ws.outputs_.resize(layers());
+    detail::with_kernels<T>([&](auto k) {
+        k.backprop(passes(), X, Y, batch_rows, ws.outputs_.data(), ws.z_out_, ws.deltas_, g.values().data());
     });
     return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
                           static_cast<double>(batch_rows));
@@ -659,29 +648,9 @@ void NN<T>::report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const
 
 template <Real T>
 MatrixView<const T> NN<T>::run_forward(MatrixView<const T> X, Workspace<T>& ws) const {
-    return detail::with_kernels<T>([&](auto k) { return forward_with(k, X, ws); });
-}
-
-template <Real T>
-template <class Kernels>
-MatrixView<const T> NN<T>::forward_with(Kernels k, MatrixView<const T> X, Workspace<T>& ws) const {
-    auto& outs = ws.outputs_;
-    outs.resize(layers());
-    for (std::size_t l = 0; l < layers(); ++l) {
-        const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
-        outs[l].resize_for_overwrite(X.rows(), arch()[l + 1]);
-        if (l + 1 < layers() || !keeps_pre_activation()) {
-            k.matmul(in, params_.weights(l), outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-            k.add_bias_activate(outs[l], params_.biases(l), activations_[l]);
-        } else { // the output layer keeps its pre-activation for the cost
-            auto& z = ws.z_out_;
-            z.resize_for_overwrite(X.rows(), arch()[l + 1]);
-            k.matmul(in, params_.weights(l), z);
-            k.add_bias(z, params_.biases(l));
-            k.activate_rows(z, output(), outs[l]);
-        }
-    }
-    return outs.back();
+    ws.outputs_.resize(layers());
+    detail::with_kernels<T>([&](auto k) { k.forward(passes(), X, ws.outputs_.data(), ws.z_out_); });
+    return ws.outputs_.back();
 }
 
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)

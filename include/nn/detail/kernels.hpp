@@ -1,11 +1,12 @@
 // nn/detail/kernels.hpp: every loop over matrix elements that forward, backprop and the
 // optimizers run, in one place: the one place to make the library fast.
 //
-// The kernels are three structs of static functions, each written once: Products (products.hpp,
-// with the GEMM of gemm.hpp and the dense row of rows.hpp), Elementwise (elementwise.hpp) and
-// Updates (updates.hpp). Those files are read here once per instruction set (see simd.hpp; the
+// The kernels are four structs of static functions, each written once: Products (products.hpp,
+// with the GEMM of gemm.hpp and the dense row of rows.hpp), Elementwise (elementwise.hpp), Updates
+// (updates.hpp), and Passes (passes.hpp: the layer loops of a forward pass and of backprop, which
+// run the other three). Those files are read here once per instruction set (see simd.hpp; the
 // baseline's vectors and rows come from baseline.hpp), each copy in a namespace of its own,
-// nn::detail::baseline, ::avx2 and ::avx512, where Kernels<T> gathers the three. naive::Kernels<T>
+// nn::detail::baseline, ::avx2 and ::avx512, where Kernels<T> gathers the four. naive::Kernels<T>
 // below is the reference each fast kernel is tested against (tests/test_kernels.cpp), written as
 // plainly as the mathematics. Callers run one copy, the CPU's best, through with_kernels:
 //     detail::with_kernels<T>([&](auto k) { k.matmul(A, B, C); });
@@ -22,13 +23,32 @@
 #include <utility>
 
 #include <nn/activation.hpp>
+#include <nn/detail/arch.hpp>
 #include <nn/detail/baseline.hpp>
 #include <nn/detail/simd.hpp>
+#include <nn/loss.hpp>
 #include <nn/matrix.hpp>
 
 #if defined(NN_USE_CBLAS)
 #include <cblas.h>
 #endif
+
+namespace nn::detail {
+
+/// What a pass (Passes<T>) needs of a network: its widths arch[0 .. layers], each layer's
+/// activation, its parameters in the flat order (detail/arch.hpp), its loss, and whether the
+/// forward pass keeps the output layer's pre-activation (NN::keeps_pre_activation).
+template <Real T>
+struct Layers {
+    const std::size_t* arch;
+    std::size_t layers;
+    const Activation* act;
+    const T* params;
+    Loss loss;
+    bool keep;
+};
+
+} // namespace nn::detail
 
 namespace nn::detail::naive {
 
@@ -172,7 +192,7 @@ struct Kernels {
 
 #define NN_DETAIL_TARGET_KERNELS                                                                                       \
     template <Real T>                                                                                                  \
-    struct Kernels : Products<T>, Elementwise<T>, Updates<T> {};
+    struct Kernels : Products<T>, Elementwise<T>, Updates<T>, Passes<T> {};
 
 #define NN_DETAIL_TARGET_BYTES NN_DETAIL_BASELINE_BYTES
 #define NN_DETAIL_ENTRY NN_DETAIL_ALWAYS_INLINE
@@ -181,6 +201,8 @@ namespace nn::detail::baseline { // whose vectors and rows detail/baseline.hpp h
 #include <nn/detail/gemm.hpp>
 #include <nn/detail/products.hpp>
 #include <nn/detail/updates.hpp>
+
+#include <nn/detail/passes.hpp> // after the kernels it runs
 NN_DETAIL_TARGET_KERNELS
 } // namespace nn::detail::baseline
 #undef NN_DETAIL_TARGET_BYTES
@@ -199,6 +221,8 @@ namespace nn::detail::avx2 {
 #include <nn/detail/gemm.hpp>
 #include <nn/detail/products.hpp>
 #include <nn/detail/updates.hpp>
+
+#include <nn/detail/passes.hpp> // after the kernels it runs
 NN_DETAIL_TARGET_KERNELS
 } // namespace nn::detail::avx2
 NN_DETAIL_POP_TARGET
@@ -221,6 +245,8 @@ namespace nn::detail::avx512 {
 #include <nn/detail/gemm.hpp>
 #include <nn/detail/products.hpp>
 #include <nn/detail/updates.hpp>
+
+#include <nn/detail/passes.hpp> // after the kernels it runs
 NN_DETAIL_TARGET_KERNELS
 } // namespace nn::detail::avx512
 NN_DETAIL_POP_TARGET
@@ -270,7 +296,8 @@ NN_DETAIL_ALWAYS_INLINE inline bool all_finite(const T* x, std::size_t count) {
 #define NN_DETAIL_KERNEL_INSTANCES(kind, ns, T)                                                                        \
     kind struct nn::detail::ns::Products<T>;                                                                           \
     kind struct nn::detail::ns::Elementwise<T>;                                                                        \
-    kind struct nn::detail::ns::Updates<T>
+    kind struct nn::detail::ns::Updates<T>;                                                                            \
+    kind struct nn::detail::ns::Passes<T>
 #if NN_DETAIL_AVX2 && NN_DETAIL_AVX512
 #define NN_DETAIL_ALL_KERNEL_INSTANCES(kind)                                                                           \
     NN_DETAIL_KERNEL_INSTANCES(kind, avx2, float);                                                                     \

@@ -1,0 +1,60 @@
+// nn/detail/passes.hpp: a network's forward pass and backpropagation over a batch, layer by layer
+// (Passes<T>), with this target's products and element-wise loops: one call into the CPU's copy of
+// the kernels per pass, within which the layers' kernels are this target's own functions, rather
+// than a dispatched call per kernel per layer from code built for the baseline (which cost a tiny
+// network's step in a plain -O2 build about half its time). The formulas are NN::backprop's. One
+// copy per instruction set: kernels.hpp reads this file once per target, inside the target's
+// namespace, after the kernels it runs. It includes nothing itself.
+#if !defined(NN_DETAIL_TARGET_BYTES)
+#error "nn/detail/passes.hpp is read by nn/detail/kernels.hpp, once per target: include <nn/detail/kernels.hpp>"
+#endif
+
+template <Real T>
+struct Passes {
+    /// Runs the layers over X: outs[l] = a(l+1) (n x arch[l+1]) for each layer; the output
+    /// layer's pre-activation into z_out too when net.keep (the costs that read it, and Softmax).
+    static void forward(const Layers<T>& net, MatrixView<const T> X, Matrix<T>* outs, Matrix<T>& z_out) {
+        const T* w = net.params;
+        for (std::size_t l = 0; l < net.layers; ++l) {
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view(), W(w, rows, cols), b(w + rows * cols, 1, cols);
+            outs[l].resize_for_overwrite(X.rows(), cols);
+            if (l + 1 < net.layers || !net.keep) {
+                Products<T>::matmul(in, W, outs[l]); // n x arch[l] . arch[l] x arch[l+1]
+                Elementwise<T>::add_bias_activate(outs[l], b, net.act[l]);
+            } else {
+                z_out.resize_for_overwrite(X.rows(), cols);
+                Products<T>::matmul(in, W, z_out);
+                Elementwise<T>::add_bias(z_out, b);
+                Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
+            }
+            w += rows * cols + cols;
+        }
+    }
+
+    /// The gradient of the batch (X, Y), counted as batch_rows samples, into grad (the flat order
+    /// of detail/arch.hpp), after forward into outs and z_out, with deltas[2] as scratch:
+    ///     delta(L-1) = output_delta(a(L), Y),   dC/dW(l) = a(l)^T . delta(l),   dC/db(l) = column sums,
+    ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
+    static void backprop(const Layers<T>& net, MatrixView<const T> X, MatrixView<const T> Y, std::size_t batch_rows,
+                         Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        forward(net, X, outs, z_out);
+        const std::size_t n = X.rows(), L = net.layers;
+        deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
+        output_delta<T>(net.loss, net.act[L - 1], outs[L - 1], Y, deltas[(L - 1) % 2], batch_rows);
+        std::size_t at = layer_offset({net.arch, L + 1}, L); // one past layer l's parameters
+        for (std::size_t l = L; l-- > 0;) {
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            at -= rows * cols + cols;
+            const Matrix<T>& delta = deltas[l % 2];
+            const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view();
+            Products<T>::matmul_at_b(in, delta, MatrixView<T>(grad + at, rows, cols)); // arch[l] x arch[l+1]
+            Elementwise<T>::column_sums(delta, MatrixView<T>(grad + at + rows * cols, 1, cols));
+            if (l == 0) break;
+            Matrix<T>& below = deltas[(l - 1) % 2];
+            below.resize_for_overwrite(n, rows);
+            Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
+            Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+};
