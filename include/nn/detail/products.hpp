@@ -108,14 +108,17 @@ struct Products {
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
         if (n < narrow_columns && n * sizeof(T) < 16)
             return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
-        for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
+        if (k == 0)
+            for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
         for (std::size_t p = 0; p < k; ++p) {
             const T* __restrict b = B.data() + p * n;
             for (std::size_t i = 0; i < m; ++i) {
                 const T a = A.data()[p * m + i];
                 T* __restrict c = C.data() + i * n;
+                // The first term added to 0 as the others are to the sum, without reading C (whose
+                // zeros, stored element by element, a vector load would wait for).
                 by_vectors<typename Lanes<T>::Vector, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
-                    store(c + j, load<U>(c + j) + a * load<U>(b + j));
+                    store(c + j, (p == 0 ? U{} : load<U>(c + j)) + a * load<U>(b + j));
                 });
             }
         }
