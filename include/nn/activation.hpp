@@ -58,9 +58,9 @@ template <Real T>
 using SameSizeInt = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
 
 /// 1/0!, 1/1!, ..., 1/13!: the Taylor coefficients of e^r.
-inline constexpr double inverse_factorials[] = {1.0,         1.0,          1.0 / 2,         1.0 / 6,        1.0 / 24,
-                                                1.0 / 120,   1.0 / 720,    1.0 / 5040,      1.0 / 40320,    1.0 / 362880,
-                                                1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+inline constexpr double inverse_factorials[] = {
+    1.0,        1.0,         1.0 / 2,      1.0 / 6,       1.0 / 24,       1.0 / 120,       1.0 / 720,
+    1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
 
 /// The degree of the polynomial taylor_exp evaluates: e^r to r^7 (float) or r^13 (double), whose
 /// first term left out is below half an ulp for |r| <= ln(2)/2; (e^r - 1) / r one less.

@@ -70,23 +70,23 @@ std::string c_functions(const std::string& name, bool exp, bool sigmoid, bool ta
         };
         std::string p;
         for (std::size_t power = 2; power <= estrin_half(degree); power *= 2)
-            p += "    x" + std::to_string(power) + " = " + (power == 2 ? "x * x" : "x" + std::to_string(power / 2) +
-                                                                          " * x" + std::to_string(power / 2)) + ";\n";
+            p += "    x" + std::to_string(power) + " = " +
+                 (power == 2 ? "x * x" : "x" + std::to_string(power / 2) + " * x" + std::to_string(power / 2)) + ";\n";
         return p + "    p = " + estrin(estrin, 1, degree) + ";\n    p = " + lit(1) + " + x * p;\n";
     };
     std::string powers; // x2, x4, ...: the powers of r Estrin's scheme multiplies by
     for (std::size_t power = 2; power <= estrin_half(taylor_degree<T, false>); power *= 2)
         powers += ", x" + std::to_string(power);
     const std::string head = "    const " + t + " magic = " + lit(1.5 * double(std::int64_t(1) << mantissa)) +
-                             ";\n    " + t + " t, r, p, s1, s2" + powers + ";\n    " + i + " k, m;\n    " + u +
-                             " b;\n";
+                             ";\n    " + t + " t, r, p, s1, s2" + powers + ";\n    " + i + " k, m;\n    " + u + " b;\n";
     const auto scale = [&](const std::string& exponent, const std::string& into) { // into = 2^exponent
         return "    b = (" + u + ")(" + exponent + " + " + bias + ") << " + shift + ";\n    memcpy(&" + into +
                ", &b, sizeof b);\n";
     };
     std::string c;
     if (exp || sigmoid)
-        c += "\n/* e^x as nn computes it: x = n ln 2 + r, e^r by its Taylor polynomial (Estrin's scheme), times 2^n in two halves. */\n"
+        c += "\n/* e^x as nn computes it: x = n ln 2 + r, e^r by its Taylor polynomial (Estrin's scheme), times 2^n in "
+             "two halves. */\n"
              "static inline " +
              t + " " + n + "_exp(" + t + " x) {\n" + head + "    if (x > " + lit(single ? 89 : 710) +
              ") x = " + lit(single ? 89 : 710) + ";\n    if (x < " + lit(single ? -104 : -746) +

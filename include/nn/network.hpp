@@ -100,8 +100,7 @@ public:
                 Activation output = Activation::Sigmoid, Loss loss = Loss::MSE, InitOptions init = {})
         : NN(widths(arch), hidden, output, loss, init) {}
     template <std::integral I>
-    NN(std::initializer_list<I> arch, std::vector<Activation> activations, Loss loss = Loss::MSE,
-       InitOptions init = {})
+    NN(std::initializer_list<I> arch, std::vector<Activation> activations, Loss loss = Loss::MSE, InitOptions init = {})
         : NN(widths(arch), std::move(activations), loss, init) {}
 
     /// Copies take the other network's arch, activations, loss and parameters.
@@ -278,7 +277,8 @@ private:
         std::vector<std::size_t> out;
         for (const I w : arch) {
             if constexpr (std::is_signed_v<I>)
-                if (w < 0) detail::fail("arch[%zu] is %lld; a width is at least 1", out.size(), static_cast<long long>(w));
+                if (w < 0)
+                    detail::fail("arch[%zu] is %lld; a width is at least 1", out.size(), static_cast<long long>(w));
             out.push_back(static_cast<std::size_t>(w));
         }
         return out;

@@ -80,8 +80,10 @@ public:
     template <std::integral I>
     constexpr Count(I n) : n_(static_cast<std::size_t>(n)) { // NOLINT: implicit, as the size_t it stands for
         if constexpr (std::is_signed_v<I>)
-            if (n < 0) detail::fail("TrainOptions: a count (epochs, batch_size, patience, checkpoint_every) is %lld; "
-                                    "counts are >= 0", static_cast<long long>(n));
+            if (n < 0)
+                detail::fail("TrainOptions: a count (epochs, batch_size, patience, checkpoint_every) is %lld; "
+                             "counts are >= 0",
+                             static_cast<long long>(n));
     }
     constexpr operator std::size_t() const noexcept { return n_; }
 
@@ -95,7 +97,7 @@ struct TrainOptions {
     /// Samples a step; the last batch of an epoch may be smaller. 0: 32, or every sample for a
     /// full-batch optimizer (nn::IRprop, nn::LBFGS, nn::LevenbergMarquardt), which refuses less.
     Count batch_size = 0;
-    bool shuffle = true;         ///< a new order of the samples every epoch, drawn from `seed` and the epoch
+    bool shuffle = true; ///< a new order of the samples every epoch, drawn from `seed` and the epoch
     std::uint64_t seed = 0;
     /// Early stopping: stop after this many epochs in a row without the monitored cost (the
     /// validation cost when there is validation data, else the training cost) falling by more
@@ -322,9 +324,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     else
         start.take(net, optimizer);
     const bool terminal = stderr_is_terminal();
-    ProgressPrinter progress(root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && terminal)),
-                             root && options.progress != Progress::Quiet,
-                             options.progress == Progress::Auto && !terminal, options.epochs);
+    ProgressPrinter progress(
+        root && (options.progress == Progress::Bar || (options.progress == Progress::Auto && terminal)),
+        root && options.progress != Progress::Quiet, options.progress == Progress::Auto && !terminal, options.epochs);
     const double started = now_seconds() - run.seconds;
     const auto save = [&] { // the checkpoint, by rank 0: "" or why it was not written
         run.seconds = now_seconds() - started;

@@ -17,7 +17,8 @@ struct Passes {
         const T* w = net.params;
         for (std::size_t l = 0; l < net.layers; ++l) {
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
-            const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view(), W(w, rows, cols), b(w + rows * cols, 1, cols);
+            const MatrixView<const T> in = l == 0 ? X : outs[l - 1].view(), W(w, rows, cols),
+                                      b(w + rows * cols, 1, cols);
             outs[l].resize_for_overwrite(X.rows(), cols);
             if (l + 1 < net.layers || !net.keep) {
                 Products<T>::matmul(in, W, outs[l]); // n x arch[l] . arch[l] x arch[l+1]

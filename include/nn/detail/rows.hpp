@@ -8,7 +8,8 @@
 
 /// The integers of the shape of U, a vector of T or T itself: what the activations' bit tricks use.
 template <class U, Real T>
-using IntLanes = std::conditional_t<std::is_same_v<U, T>, SameSizeInt<T>, typename VectorOf<SameSizeInt<T>, sizeof(U)>::type>;
+using IntLanes =
+    std::conditional_t<std::is_same_v<U, T>, SameSizeInt<T>, typename VectorOf<SameSizeInt<T>, sizeof(U)>::type>;
 
 /// One dense row, the loop of a layer's forward pass for one sample that NN::forward's small
 /// products and nn::StaticNN share: for `vectors` vectors of outputs and then `rest` single
