@@ -151,6 +151,9 @@ private:
     bool runs() const { return delimiter_ == ' '; }
     bool separator(char c) const { return runs() ? c == ' ' || c == '\t' : c == delimiter_; }
     bool blank(char c) const { return (c == ' ' || c == '\t') && !separator(c); }
+    /// With runs of blanks as the delimiter, blanks that end a line after its last field, which
+    /// end no field of their own.
+    bool trailing_blanks(State state) const { return runs() && state == State::FieldStart && !ends_.empty(); }
 
     /// The next char, or false at the end of the text.
     bool get(char& c) {
@@ -196,8 +199,7 @@ private:
                 if (state == State::Quoted)
                     fail("%s:%zu: the quoted field that opens on line %zu is not closed", file_, line_, quote_line);
                 if (!any) return false;
-                if (!(runs() && state == State::FieldStart && !ends_.empty())) // not blanks after the last field
-                    end_field(start, state != State::FieldStart && state != State::Unquoted);
+                if (!trailing_blanks(state)) end_field(start, state != State::FieldStart && state != State::Unquoted);
                 break;
             }
             if (skip_lf_) {
@@ -223,7 +225,7 @@ private:
             }
             if (runs() && state == State::FieldStart && separator(c)) continue; // blanks before a field
             if (separator(c) || line_end(c)) {
-                if (!(runs() && state == State::FieldStart && !ends_.empty())) // not blanks after the last field
+                if (!trailing_blanks(state))
                     end_field(start, state == State::QuoteInQuoted || state == State::AfterQuoted);
                 if (!separator(c)) {
                     ++line_;
