@@ -39,12 +39,20 @@
 // library then depends on nothing. With a BLAS, bit-identical results across thread counts are
 // that BLAS's business.
 
-// NN_COMPILED: the compiled mode. Defined by the CMake target nn::compiled, a static library that
-// holds the library's templates for float and double (NN, Gradient, Matrix and the run-time
-// dispatched kernels, src/compiled.cpp): each translation unit that includes the headers then
-// declares them `extern template` and does not compile them again, which cuts its compile time
-// by half or more. Header-only use (nn::nn, or the include path alone) does not define it. Build
-// the library and the program with the same flags.
+// NN_COMPILED: the compiled mode. Each translation unit built with it declares the library's
+// templates for float and double (NN, Gradient, Matrix and the run-time dispatched kernels)
+// `extern template` and does not compile them again, which cuts its compile time by half or more.
+// One place in the program must then compile them, once: the CMake target nn::compiled (a static
+// library of src/compiled.cpp, which defines NN_COMPILED for its users), or, as single-file
+// libraries do it, one source file of your own that defines NN_IMPLEMENTATION before including
+// <nn/nn.hpp>:
+//     #define NN_IMPLEMENTATION   // in exactly one file; the others are built with -DNN_COMPILED
+//     #include <nn/nn.hpp>
+// Header-only use (nn::nn, or the include path alone) defines neither. Build every file with the
+// same flags.
+#if defined(NN_IMPLEMENTATION) && !defined(NN_COMPILED)
+#define NN_COMPILED
+#endif
 
 // NN_NO_DISPATCH: compile the kernels for the build's own instruction set only (see
 // nn/detail/simd.hpp), without the copies for AVX2 and AVX-512 that are otherwise chosen at run

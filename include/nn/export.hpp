@@ -62,16 +62,34 @@ std::string c_functions(const std::string& name, bool exp, bool sigmoid, bool ta
                                lit(single ? 1.428606765330187e-06 : 1.9082149292705877e-10) + ";\n";
     const auto taylor = [&](bool expm1) { // p = 1 + x E(x), E by Estrin's scheme (see detail::taylor_exp)
         const std::size_t degree = expm1 ? taylor_degree<T, true> : taylor_degree<T, false>;
+        // (Each piece appended on its own: GCC 12 warns falsely on "(" + std::string, bug 105651.)
         const auto estrin = [&](const auto& self, std::size_t first, std::size_t count) -> std::string {
             if (count == 1) return lit(inverse_factorials[first + (expm1 ? 1 : 0)]);
             const std::size_t half = estrin_half(count);
-            return "(" + self(self, first, half) + " + " + self(self, first + half, count - half) + " * " +
-                   (half == 1 ? std::string("x") : "x" + std::to_string(half)) + ")";
+            std::string sum = "(";
+            sum += self(self, first, half);
+            sum += " + ";
+            sum += self(self, first + half, count - half);
+            sum += " * x";
+            if (half != 1) sum += std::to_string(half);
+            sum += ')';
+            return sum;
         };
         std::string p;
-        for (std::size_t power = 2; power <= estrin_half(degree); power *= 2)
-            p += "    x" + std::to_string(power) + " = " +
-                 (power == 2 ? "x * x" : "x" + std::to_string(power / 2) + " * x" + std::to_string(power / 2)) + ";\n";
+        for (std::size_t power = 2; power <= estrin_half(degree); power *= 2) {
+            p += "    x";
+            p += std::to_string(power);
+            if (power == 2)
+                p += " = x * x;\n";
+            else {
+                const std::string root = std::to_string(power / 2);
+                p += " = x";
+                p += root;
+                p += " * x";
+                p += root;
+                p += ";\n";
+            }
+        }
         return p + "    p = " + estrin(estrin, 1, degree) + ";\n    p = " + lit(1) + " + x * p;\n";
     };
     std::string powers; // x2, x4, ...: the powers of r Estrin's scheme multiplies by

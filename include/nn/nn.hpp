@@ -27,3 +27,21 @@
 #include <nn/static_network.hpp>
 #include <nn/stop.hpp>
 #include <nn/train.hpp>
+
+// The compiled mode's one definition of the float and double templates (see NN_IMPLEMENTATION in
+// config.hpp), in the one file that defines NN_IMPLEMENTATION.
+#if defined(NN_IMPLEMENTATION)
+namespace nn {
+template class Matrix<float>;
+template class Matrix<double>;
+template class ParameterMatrix<float>;
+template class ParameterMatrix<double>;
+template class Parameters<float>;
+template class Parameters<double>;
+template class Gradient<float>;
+template class Gradient<double>;
+template class NN<float>;
+template class NN<double>;
+} // namespace nn
+NN_DETAIL_ALL_KERNEL_INSTANCES(template);
+#endif
