@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compile time of small programs that use nn, in every way a user can build them, against the
-# smallest Eigen programs (Debian libeigen3-dev), at -O2: the median of 7 runs each, one run of
-# this script, so that the ratios compare like with like on a noisy machine.
+# smallest Eigen programs (Debian libeigen3-dev), at -O2: medians of 7 rounds, each round every
+# program once, so that the ratios compare like with like on a noisy machine.
 #   train, header-only:     a program that includes <nn/nn.hpp> and trains a step (the default)
 #   train, single header:   the same with single_include/nn/nn.hpp alone on the include path
 #   train, NN_COMPILED:     the same file in the compiled mode (its float and double code declared,
@@ -10,6 +10,8 @@
 #   predict, header-only:   a program that loads a saved network and runs predict
 #   predict, NN_COMPILED:   the same in the compiled mode
 #   StaticNN:               a program that includes <nn/static_network.hpp> alone, loads and runs
+#                           (header-only, and in the compiled mode, where the file reader is
+#                           compiled once)
 # Usage: bench/compile_time.sh [compiler]   (default g++)
 set -euo pipefail
 cxx=${1:-g++}
@@ -61,35 +63,40 @@ int main() {
 }
 CPP
 
-median() { # seconds to compile $1 with the rest of the arguments, median of 7
+seconds() { # wall seconds to compile $1 with the rest of the arguments
     local program=$1
     shift
-    for _ in 1 2 3 4 5 6 7; do
-        /usr/bin/time -f "%e" "$cxx" -std=c++20 -O2 "$work/$program.cpp" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
-    done | sort -n | sed -n 4p
+    /usr/bin/time -f "%e" "$cxx" -std=c++20 -O2 "$work/$program.cpp" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
 }
 
 include=-I"$root/include"
 "$cxx" -std=c++20 -O2 "$include" -c "$work/implementation.cpp" -o "$work/implementation.o" # not timed
-declare -a names times
-add() { names+=("$1"); times+=("$2"); }
-add "train, header-only" "$(median train "$include")"
-add "train, single header" "$(median train -I"$root/single_include")"
-add "train, NN_COMPILED" "$(median train "$include" -DNN_COMPILED "$work/implementation.o")"
-add "NN_IMPLEMENTATION file (once)" "$(median implementation "$include" -c)"
-add "predict, header-only" "$(median predict "$include")"
-add "predict, NN_COMPILED" "$(median predict "$include" -DNN_COMPILED "$work/implementation.o")"
-add "StaticNN (<nn/static_network.hpp>)" "$(median static "$include")"
+names=("train, header-only" "train, single header" "train, NN_COMPILED" "NN_IMPLEMENTATION file (once)"
+       "predict, header-only" "predict, NN_COMPILED" "StaticNN (<nn/static_network.hpp>)" "StaticNN, NN_COMPILED")
+commands=("train $include" "train -I$root/single_include" "train $include -DNN_COMPILED $work/implementation.o"
+          "implementation $include -c" "predict $include" "predict $include -DNN_COMPILED $work/implementation.o"
+          "static $include" "static $include -DNN_COMPILED $work/implementation.o")
 if [ -d "$eigen" ]; then
-    for program in eigen_core eigen_dense eigen_product; do add "$program" "$(median "$program" -I"$eigen")"; done
-    reference=${times[-1]}
-else
-    echo "Eigen is not installed (apt-get install libeigen3-dev): no reference"
-    reference=
+    names+=(eigen_core eigen_dense eigen_product)
+    commands+=("eigen_core -I$eigen" "eigen_dense -I$eigen" "eigen_product -I$eigen")
 fi
-echo "$cxx -O2, median of 7 runs; $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+# Rounds of every program in turn, so that a slow spell of a shared machine slows all of them:
+# each program's median over the rounds, and the median of its ratio to eigen_product per round.
+for round in 1 2 3 4 5 6 7; do
+    for i in "${!commands[@]}"; do
+        # shellcheck disable=SC2086 # the command's words
+        seconds ${commands[$i]} >> "$work/times.$i"
+    done
+    [ -d "$eigen" ] && for i in "${!commands[@]}"; do
+        paste "$work/times.$i" "$work/times.$((${#commands[@]} - 1))" | tail -1 |
+            awk '{ printf "%.4f\n", $1 / $2 }' >> "$work/ratios.$i"
+    done
+done
+median() { sort -n "$1" | sed -n 4p; }
+echo "$cxx -O2, $(lscpu | sed -n 's/^Model name: *//p' | head -1); medians of 7 rounds"
+[ -d "$eigen" ] || echo "Eigen is not installed (apt-get install libeigen3-dev): no reference"
 for i in "${!names[@]}"; do
     ratio=
-    [ -n "$reference" ] && ratio=$(awk -v a="${times[$i]}" -v b="$reference" 'BEGIN { printf "%.2fx eigen_product", a / b }')
-    printf "%-38s %6s s  %s\n" "${names[$i]}" "${times[$i]}" "$ratio"
+    [ -d "$eigen" ] && ratio=$(median "$work/ratios.$i" | awk '{ printf "%.2fx eigen_product", $1 }')
+    printf "%-38s %6s s  %s\n" "${names[$i]}" "$(median "$work/times.$i")" "$ratio"
 done

@@ -40,8 +40,9 @@
 // that BLAS's business.
 
 // NN_COMPILED: the compiled mode. Each translation unit built with it declares the library's
-// templates for float and double (NN, Gradient, Matrix and the run-time dispatched kernels)
-// `extern template` and does not compile them again, which cuts its compile time by half or more.
+// templates for float and double (NN, Gradient, Matrix, the run-time dispatched kernels, and the
+// readers of files and the formatting of messages) `extern template` and does not compile them
+// again, which cuts its compile time by half or more.
 // One place in the program must then compile them, once: the CMake target nn::compiled (a static
 // library of src/compiled.cpp, which defines NN_COMPILED for its users), or, as single-file
 // libraries do it, one source file of your own that defines NN_IMPLEMENTATION before including
@@ -52,6 +53,19 @@
 // same flags.
 #if defined(NN_IMPLEMENTATION) && !defined(NN_COMPILED)
 #define NN_COMPILED
+#endif
+
+// NN_DETAIL_OUT_OF_LINE(declaration): what the compiled mode compiles once besides the classes
+// that nn.hpp lists: the functions that read files and format messages, which are templates (on
+// nothing, or on T) so that a program compiles them only where it calls them. Written after the
+// definition: an explicit instantiation in the NN_IMPLEMENTATION file, a declaration of it
+// (extern template) in the compiled mode's other files, nothing header-only.
+#if defined(NN_IMPLEMENTATION)
+#define NN_DETAIL_OUT_OF_LINE(...) template __VA_ARGS__
+#elif defined(NN_COMPILED)
+#define NN_DETAIL_OUT_OF_LINE(...) extern template __VA_ARGS__
+#else
+#define NN_DETAIL_OUT_OF_LINE(...) static_assert(true)
 #endif
 
 // NN_NO_DISPATCH: compile the kernels for the build's own instruction set only (see

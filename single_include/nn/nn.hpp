@@ -58,8 +58,9 @@
 // that BLAS's business.
 
 // NN_COMPILED: the compiled mode. Each translation unit built with it declares the library's
-// templates for float and double (NN, Gradient, Matrix and the run-time dispatched kernels)
-// `extern template` and does not compile them again, which cuts its compile time by half or more.
+// templates for float and double (NN, Gradient, Matrix, the run-time dispatched kernels, and the
+// readers of files and the formatting of messages) `extern template` and does not compile them
+// again, which cuts its compile time by half or more.
 // One place in the program must then compile them, once: the CMake target nn::compiled (a static
 // library of src/compiled.cpp, which defines NN_COMPILED for its users), or, as single-file
 // libraries do it, one source file of your own that defines NN_IMPLEMENTATION before including
@@ -70,6 +71,19 @@
 // same flags.
 #if defined(NN_IMPLEMENTATION) && !defined(NN_COMPILED)
 #define NN_COMPILED
+#endif
+
+// NN_DETAIL_OUT_OF_LINE(declaration): what the compiled mode compiles once besides the classes
+// that nn.hpp lists: the functions that read files and format messages, which are templates (on
+// nothing, or on T) so that a program compiles them only where it calls them. Written after the
+// definition: an explicit instantiation in the NN_IMPLEMENTATION file, a declaration of it
+// (extern template) in the compiled mode's other files, nothing header-only.
+#if defined(NN_IMPLEMENTATION)
+#define NN_DETAIL_OUT_OF_LINE(...) template __VA_ARGS__
+#elif defined(NN_COMPILED)
+#define NN_DETAIL_OUT_OF_LINE(...) extern template __VA_ARGS__
+#else
+#define NN_DETAIL_OUT_OF_LINE(...) static_assert(true)
 #endif
 
 // NN_NO_DISPATCH: compile the kernels for the build's own instruction set only (see
@@ -732,6 +746,7 @@ inline std::uint64_t digest(const void* data, std::size_t bytes, std::uint64_t h
 #include <string_view>
 #include <type_traits>
 
+
 #if defined(__GNUC__)
 #define NN_DETAIL_PRINTF(format_index, first_arg) __attribute__((format(printf, format_index, first_arg)))
 #else
@@ -789,8 +804,11 @@ inline void append_floating(std::string& out, double x, char conversion, bool le
     }
 }
 
-/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
-inline void vappend(std::string& out, const char* format, std::va_list args) {
+/// Appends printf(format, args...) to out, in the "C" locale whatever the program's. (A template
+/// on nothing, as the other out-of-line functions of the library, so that the compiled mode can
+/// compile it once: see NN_DETAIL_OUT_OF_LINE in config.hpp.)
+template <class = void>
+void vappend(std::string& out, const char* format, std::va_list args) {
     for (const char* p = format; *p;) {
         if (*p != '%') {
             const char* next = p;
@@ -964,6 +982,8 @@ inline bool parse_double(std::string_view text, double& value) {
 }
 
 } // namespace nn::detail
+
+NN_DETAIL_OUT_OF_LINE(void nn::detail::vappend<void>(std::string&, const char*, std::va_list));
 // ---- end nn/detail/format.hpp ----
 
 namespace nn {
@@ -1473,7 +1493,10 @@ private:
 };
 
 /// Parses `text` as one JSON value; errors name `what` (a file name) and the byte offset.
-inline Value parse(std::string_view text, const char* what) { return Parser(text, what).parse(); }
+template <class = void>
+Value parse(std::string_view text, const char* what) {
+    return Parser(text, what).parse();
+}
 
 /// Writes s as a JSON string literal.
 inline std::string quote(std::string_view s) {
@@ -1492,6 +1515,8 @@ inline std::string quote(std::string_view s) {
 }
 
 } // namespace nn::detail::json
+
+NN_DETAIL_OUT_OF_LINE(nn::detail::json::Value nn::detail::json::parse<void>(std::string_view, const char*));
 // ---- end nn/detail/json.hpp ----
 
 namespace nn::detail {
@@ -1598,7 +1623,8 @@ struct SafetensorsFile {
 };
 
 // The steps below are templates (on nothing) only so that a program that never reads a file does
-// not compile them (as inline functions, every includer would).
+// not compile them (as inline functions, every includer would), and so that the compiled mode
+// compiles them once (NN_DETAIL_OUT_OF_LINE, config.hpp).
 
 /// Parses and checks a safetensors file's bytes; `file` names it in errors. Every tensor's dtype,
 /// shape and offsets are checked on their own, and then that the tensors cover the data exactly
@@ -1776,6 +1802,8 @@ private:
 };
 
 } // namespace nn::detail
+
+NN_DETAIL_OUT_OF_LINE(nn::detail::SafetensorsFile nn::detail::read_safetensors<void>(std::string_view, const char*));
 // ---- end nn/detail/safetensors.hpp ----
 // ---- begin nn/history.hpp ----
 // nn/history.hpp: what a run of nn::train did, epoch by epoch (EpochStats, History).
@@ -2735,6 +2763,17 @@ void read_network(std::string_view bytes, const char* file, const LoadSettings& 
 }
 
 } // namespace nn::detail
+
+#define NN_DETAIL_NETWORK_FILE_INSTANCES(T)                                                                            \
+    NN_DETAIL_OUT_OF_LINE(std::vector<std::size_t> nn::detail::read_layers<T>(                                         \
+        const nn::detail::SafetensorsFile&, const char*,                                                               \
+        std::vector<std::pair<const nn::detail::Tensor*, const nn::detail::Tensor*>>&));                               \
+    NN_DETAIL_OUT_OF_LINE(nn::detail::LoadSettings nn::detail::read_settings<T>(                                       \
+        const nn::detail::json::Value*, const std::vector<std::size_t>&, const nn::detail::LoadSettings&,              \
+        const char*))
+NN_DETAIL_NETWORK_FILE_INSTANCES(float);
+NN_DETAIL_NETWORK_FILE_INSTANCES(double);
+#undef NN_DETAIL_NETWORK_FILE_INSTANCES
 // ---- end nn/detail/network_file.hpp ----
 // ---- begin nn/network.hpp ----
 // nn/network.hpp: NN<T>, a dense feed-forward network and its cost: construction with its

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include <nn/config.hpp>
+
 #if defined(__GNUC__)
 #define NN_DETAIL_PRINTF(format_index, first_arg) __attribute__((format(printf, format_index, first_arg)))
 #else
@@ -74,8 +76,11 @@ inline void append_floating(std::string& out, double x, char conversion, bool le
     }
 }
 
-/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
-inline void vappend(std::string& out, const char* format, std::va_list args) {
+/// Appends printf(format, args...) to out, in the "C" locale whatever the program's. (A template
+/// on nothing, as the other out-of-line functions of the library, so that the compiled mode can
+/// compile it once: see NN_DETAIL_OUT_OF_LINE in config.hpp.)
+template <class = void>
+void vappend(std::string& out, const char* format, std::va_list args) {
     for (const char* p = format; *p;) {
         if (*p != '%') {
             const char* next = p;
@@ -249,3 +254,5 @@ inline bool parse_double(std::string_view text, double& value) {
 }
 
 } // namespace nn::detail
+
+NN_DETAIL_OUT_OF_LINE(void nn::detail::vappend<void>(std::string&, const char*, std::va_list));

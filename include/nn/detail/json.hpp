@@ -281,7 +281,10 @@ private:
 };
 
 /// Parses `text` as one JSON value; errors name `what` (a file name) and the byte offset.
-inline Value parse(std::string_view text, const char* what) { return Parser(text, what).parse(); }
+template <class = void>
+Value parse(std::string_view text, const char* what) {
+    return Parser(text, what).parse();
+}
 
 /// Writes s as a JSON string literal.
 inline std::string quote(std::string_view s) {
@@ -300,3 +303,5 @@ inline std::string quote(std::string_view s) {
 }
 
 } // namespace nn::detail::json
+
+NN_DETAIL_OUT_OF_LINE(nn::detail::json::Value nn::detail::json::parse<void>(std::string_view, const char*));

@@ -212,3 +212,14 @@ void read_network(std::string_view bytes, const char* file, const LoadSettings& 
 }
 
 } // namespace nn::detail
+
+#define NN_DETAIL_NETWORK_FILE_INSTANCES(T)                                                                            \
+    NN_DETAIL_OUT_OF_LINE(std::vector<std::size_t> nn::detail::read_layers<T>(                                         \
+        const nn::detail::SafetensorsFile&, const char*,                                                               \
+        std::vector<std::pair<const nn::detail::Tensor*, const nn::detail::Tensor*>>&));                               \
+    NN_DETAIL_OUT_OF_LINE(nn::detail::LoadSettings nn::detail::read_settings<T>(                                       \
+        const nn::detail::json::Value*, const std::vector<std::size_t>&, const nn::detail::LoadSettings&,              \
+        const char*))
+NN_DETAIL_NETWORK_FILE_INSTANCES(float);
+NN_DETAIL_NETWORK_FILE_INSTANCES(double);
+#undef NN_DETAIL_NETWORK_FILE_INSTANCES

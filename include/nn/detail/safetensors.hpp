@@ -126,7 +126,8 @@ struct SafetensorsFile {
 };
 
 // The steps below are templates (on nothing) only so that a program that never reads a file does
-// not compile them (as inline functions, every includer would).
+// not compile them (as inline functions, every includer would), and so that the compiled mode
+// compiles them once (NN_DETAIL_OUT_OF_LINE, config.hpp).
 
 /// Parses and checks a safetensors file's bytes; `file` names it in errors. Every tensor's dtype,
 /// shape and offsets are checked on their own, and then that the tensors cover the data exactly
@@ -304,3 +305,5 @@ private:
 };
 
 } // namespace nn::detail
+
+NN_DETAIL_OUT_OF_LINE(nn::detail::SafetensorsFile nn::detail::read_safetensors<void>(std::string_view, const char*));
