@@ -12,7 +12,7 @@
 #   StaticNN:               a program that includes <nn/static_network.hpp> alone, loads and runs
 #                           (header-only, and in the compiled mode, where the file reader is
 #                           compiled once)
-# Usage: bench/compile_time.sh [compiler]   (default g++)
+# Usage: [NN_H=/path/to/nn.h] bench/compile_time.sh [compiler]   (default g++)
 set -euo pipefail
 cxx=${1:-g++}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,22 +63,44 @@ int main() {
 }
 CPP
 
-seconds() { # wall seconds to compile $1 with the rest of the arguments
-    local program=$1
-    shift
-    /usr/bin/time -f "%e" "$cxx" -std=c++20 -O2 "$work/$program.cpp" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
+seconds() { # wall seconds to run the compiler command given
+    /usr/bin/time -f "%e" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
 }
 
 include=-I"$root/include"
-"$cxx" -std=c++20 -O2 "$include" -c "$work/implementation.cpp" -o "$work/implementation.o" # not timed
+cxx20="$cxx -std=c++20 -O2"
+$cxx20 "$include" -c "$work/implementation.cpp" -o "$work/implementation.o" # not timed
 names=("train, header-only" "train, single header" "train, NN_COMPILED" "NN_IMPLEMENTATION file (once)"
        "predict, header-only" "predict, NN_COMPILED" "StaticNN (<nn/static_network.hpp>)" "StaticNN, NN_COMPILED")
-commands=("train $include" "train -I$root/single_include" "train $include -DNN_COMPILED $work/implementation.o"
-          "implementation $include -c" "predict $include" "predict $include -DNN_COMPILED $work/implementation.o"
-          "static $include" "static $include -DNN_COMPILED $work/implementation.o")
+commands=("$cxx20 $work/train.cpp $include" "$cxx20 $work/train.cpp -I$root/single_include"
+          "$cxx20 $work/train.cpp $include -DNN_COMPILED $work/implementation.o"
+          "$cxx20 $work/implementation.cpp $include -c" "$cxx20 $work/predict.cpp $include"
+          "$cxx20 $work/predict.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static.cpp $include"
+          "$cxx20 $work/static.cpp $include -DNN_COMPILED $work/implementation.o")
+# nn.h (github.com/tsoding/nn.h, a single C header; not packaged): NN_H=/path/to/nn.h adds its
+# program that trains a step, compiled as C.
+if [ -n "${NN_H:-}" ]; then
+    cp "$NN_H" "$work/nn.h"
+    cat > "$work/nn_h.c" <<'C'
+#define NN_IMPLEMENTATION
+#include "nn.h"
+int main(void) {
+    Region r = region_alloc_alloc(1 << 20);
+    size_t arch[] = {2, 3, 1};
+    NN nn = nn_alloc(&r, arch, 3);
+    nn_rand(nn, -1, 1);
+    Mat t = mat_alloc(&r, 1, 3);
+    t.elements[0] = 0, t.elements[1] = 1, t.elements[2] = 1;
+    nn_learn(nn, nn_backprop(&r, nn, t), 0.1f);
+    return nn_cost(nn, t) > 1.f;
+}
+C
+    names+=("nn.h (C, ${CC:-cc} -O2)")
+    commands+=("${CC:-cc} -O2 $work/nn_h.c -lm")
+fi
 if [ -d "$eigen" ]; then
     names+=(eigen_core eigen_dense eigen_product)
-    commands+=("eigen_core -I$eigen" "eigen_dense -I$eigen" "eigen_product -I$eigen")
+    for program in eigen_core eigen_dense eigen_product; do commands+=("$cxx20 $work/$program.cpp -I$eigen"); done
 fi
 # Rounds of every program in turn, so that a slow spell of a shared machine slows all of them:
 # each program's median over the rounds, and the median of its ratio to eigen_product per round.
