@@ -19,7 +19,7 @@ echo "pkg-config --cflags nn: $flags"
 "$work/consumer"
 echo "passed: installed without a build; pkg-config --cflags nn builds tests/cmake/consumer.cpp"
 if [ -n "$compiled" ]; then
-    export PKG_CONFIG_PATH="$compiled/lib/pkgconfig:$compiled/${NN_LIBDIR:-lib}/pkgconfig"
+    export PKG_CONFIG_PATH="$compiled/${NN_LIBDIR:-lib}/pkgconfig"
     echo "pkg-config --cflags --libs nn-compiled: $(pkg-config --cflags --libs nn-compiled)"
     "$cxx" -std=c++20 ${CXXFLAGS:-} $(pkg-config --cflags nn-compiled) "$source/tests/cmake/consumer.cpp" \
         $(pkg-config --libs nn-compiled) -o "$work/consumer_compiled"
