@@ -37,7 +37,8 @@ inline double max_relative_error(const std::vector<double>& a, const std::vector
     double worst = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const double scale = std::max({std::abs(a[i]), std::abs(b[i]), floor});
-        worst = std::max(worst, std::abs(a[i] - b[i]) / scale);
+        const double e = std::abs(a[i] - b[i]) / scale;
+        if (!(e <= worst)) worst = e; // a NaN stays (std::max would pass over it)
     }
     return a.size() == b.size() ? worst : INFINITY;
 }

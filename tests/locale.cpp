@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
         source, "#include \"classify.h\"\nint main(void) {\n    float in[3] = {1, 2, 3}, out[2];\n"
                 "    classify_predict(in, out);\n    return out[0] + out[1] > 0.99f ? 0 : 1;\n}\n");
     const std::string compile = std::string(argv[2]) + " -std=c99 -Wall -Wextra -Werror -pedantic -o " + folder +
-                                "/use " + source + " -lm && " + folder + "/use";
+                                "/use " + source + " -lm && " NN_TEST_RUN + folder + "/use";
     const int rc = std::system(compile.c_str());
     std::printf("the exported C %s\n", rc == 0 ? "compiles and runs" : ("DOES NOT COMPILE OR RUN: " + compile).c_str());
     return failures == 0 && rc == 0 ? 0 : 1;

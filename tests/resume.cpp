@@ -100,7 +100,11 @@ pid_t spawn(const std::string& self, const std::string& trainer, const std::stri
             const std::string& out) {
     const pid_t pid = fork();
     if (pid == 0) {
-        execl(self.c_str(), self.c_str(), "child", trainer.c_str(), checkpoint.c_str(), out.c_str(), nullptr);
+        if constexpr (sizeof(NN_TEST_RUN) > 2) // a cross build: through the emulator, which the shell's exec becomes
+            execl("/bin/sh", "sh", "-c", "exec " NN_TEST_RUN "\"$0\" child \"$1\" \"$2\" \"$3\"", self.c_str(),
+                  trainer.c_str(), checkpoint.c_str(), out.c_str(), nullptr);
+        else
+            execl(self.c_str(), self.c_str(), "child", trainer.c_str(), checkpoint.c_str(), out.c_str(), nullptr);
         _exit(127);
     }
     return pid;

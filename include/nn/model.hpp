@@ -132,6 +132,31 @@ Matrix<T> parse_numbers(const std::string& text, std::size_t count, const char* 
     return row;
 }
 
+/// ["setosa","versicolor"]: class names as the JSON array a file's metadata holds.
+inline std::string join_classes(const std::vector<std::string>& classes) {
+    std::string names = "[";
+    for (std::size_t k = 0; k < classes.size(); ++k) {
+        if (k) names += ',';
+        names += json::quote(classes[k]);
+    }
+    return names + "]";
+}
+
+/// The `count` class names of join_classes's text; nn::Error for anything else.
+inline std::vector<std::string> parse_classes(const std::string& text, std::size_t count, const char* file) {
+    const json::Value list = json::parse(text, file);
+    if (list.kind != json::Value::Kind::Array || list.items().size() != count)
+        fail("%s: the metadata's classes '%.60s' is not a JSON array of %zu names, one per class", file, text.c_str(),
+             count);
+    std::vector<std::string> classes;
+    for (const json::Value& item : list.items()) {
+        if (item.kind != json::Value::Kind::String)
+            fail("%s: the metadata's classes '%.60s' holds something other than a name", file, text.c_str());
+        classes.push_back(item.text);
+    }
+    return classes;
+}
+
 /// The model's own metadata, for to_safetensors.
 template <Real T>
 void write_model_metadata(SafetensorsWriter& out, const Model<T>& model) {
@@ -139,14 +164,7 @@ void write_model_metadata(SafetensorsWriter& out, const Model<T>& model) {
         out.metadata("input_mean", join_numbers(model.scaling->mean()));
         out.metadata("input_scale", join_numbers(model.scaling->scale()));
     }
-    if (!model.classes.empty()) {
-        std::string names = "[";
-        for (std::size_t k = 0; k < model.classes.size(); ++k) {
-            if (k) names += ',';
-            names += json::quote(model.classes[k]);
-        }
-        out.metadata("classes", names + "]");
-    }
+    if (!model.classes.empty()) out.metadata("classes", join_classes(model.classes));
 }
 
 /// A model from the bytes of a safetensors file: the network, then its scaling and class names.
@@ -170,19 +188,8 @@ Model<T> parse_model(std::string_view bytes, const char* file) {
                          double(s.data()[c]), c);
             scaling.emplace(std::move(m), std::move(s));
         }
-        if (const json::Value* names = metadata->find("classes")) {
-            const json::Value list = json::parse(names->text, file);
-            const std::size_t k = class_count(arch.back());
-            if (list.kind != json::Value::Kind::Array || list.items().size() != k)
-                fail("%s: the metadata's classes '%.60s' is not a JSON array of %zu names, one per class", file,
-                     names->text.c_str(), k);
-            for (const json::Value& item : list.items()) {
-                if (item.kind != json::Value::Kind::String)
-                    fail("%s: the metadata's classes '%.60s' holds something other than a name", file,
-                         names->text.c_str());
-                classes.push_back(item.text);
-            }
-        }
+        if (const json::Value* names = metadata->find("classes"))
+            classes = parse_classes(names->text, class_count(arch.back()), file);
     };
     NN<T> net = parse_safetensors<T>(bytes, file, {}, more);
     return Model<T>{std::move(net), std::move(scaling), std::move(classes)};

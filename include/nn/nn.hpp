@@ -18,6 +18,7 @@
 #include <nn/metrics.hpp>
 #include <nn/model.hpp>
 #include <nn/network.hpp>
+#include <nn/onnx.hpp>
 #include <nn/optim.hpp>
 #include <nn/optimizer.hpp>
 #include <nn/parameters.hpp>

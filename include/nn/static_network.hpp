@@ -142,7 +142,10 @@ private:
         case A::ReLU: return dense<L, A::ReLU>(x, y);
         case A::LeakyReLU: return dense<L, A::LeakyReLU>(x, y);
         case A::Linear: return dense<L, A::Linear>(x, y);
-        case A::Softmax: dense<L, A::Linear>(x, y); return detail::baseline::softmax_row<T>(y, y, width(L + 1));
+        case A::Softmax: // the output layer's only (NN's constructor checks): no dead copy in the others
+            dense<L, A::Linear>(x, y);
+            if constexpr (L + 1 == layers) detail::baseline::softmax_row<T>(y, y, width(L + 1));
+            return;
         }
     }
 
