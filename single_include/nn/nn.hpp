@@ -10647,6 +10647,7 @@ Model<T> load_model(const std::string& path) {
 // front. Anything else is an nn::Error naming the node. The reader checks every length against the
 // bytes that hold it, and allocates at most a few times the file's size (see max_nodes).
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -10801,9 +10802,11 @@ namespace nn {
 
 namespace detail::onnx {
 
-/// Limits far past any dense network's graph, which keep the reader's memory within a small
-/// multiple of the file's size (a node's bytes can be two, its record is a hundred).
-inline constexpr std::size_t max_nodes = 65536, max_attributes = 64, max_dims = 16;
+/// Limits far past any dense network's graph (a layer is two to four nodes and two tensors), which
+/// keep the reader's memory within a small multiple of the file's size (a node's bytes can be two,
+/// its record is a hundred) and its walk along the chain, which looks for each node's successor
+/// among all nodes, to a fraction of a second on any file.
+inline constexpr std::size_t max_nodes = 16384, max_attributes = 64, max_dims = 16;
 
 /// TensorProto.DataType's values that nn reads or writes.
 enum DataType : std::uint64_t { Float = 1, Float16 = 10, Double = 11, BFloat16 = 16 };
@@ -11256,14 +11259,31 @@ std::vector<T> values(const Tensor& t, const char* file) {
 template <Real T>
 Model<T> read_chain(const ModelFile& m, const char* file) {
     const Graph& g = *m.graph;
-    // The tensors stored in the file: initializers and Constant nodes' values.
+    // Names sorted, so that every lookup is a binary search (a walk of n nodes takes n log n, not
+    // n^2): the tensors stored in the file (Constant nodes' values, which go by the node's output,
+    // before initializers: the first of a name counts), and the nodes that read each value.
+    using Named = std::pair<std::string_view, std::size_t>;
+    const auto by_name = [](const Named& x, const Named& y) { return x.first < y.first; };
+    std::vector<const Tensor*> tensors;
+    std::vector<Named> stored, readers;
+    for (std::size_t k = 0; k < g.nodes.size(); ++k) {
+        const Node& n = g.nodes[k];
+        if (n.op != "Constant") {
+            for (const std::string_view in : n.inputs) readers.emplace_back(in, k);
+        } else if (const Attribute* v = n.find("value"); v && v->t && n.outputs.size() == 1) {
+            stored.emplace_back(n.outputs[0], tensors.size());
+            tensors.push_back(&*v->t);
+        }
+    }
+    for (const Tensor& t : g.initializers) {
+        stored.emplace_back(t.name, tensors.size());
+        tensors.push_back(&t);
+    }
+    std::sort(stored.begin(), stored.end());
+    std::sort(readers.begin(), readers.end());
     const auto tensor_named = [&](std::string_view name) -> const Tensor* {
-        for (const Node& n : g.nodes) // a Constant's tensor goes by the node's output
-            if (n.op == "Constant" && n.outputs.size() == 1 && n.outputs[0] == name)
-                if (const Attribute* v = n.find("value"); v && v->t) return &*v->t;
-        for (const Tensor& t : g.initializers)
-            if (t.name == name) return &t;
-        return nullptr;
+        const auto at = std::lower_bound(stored.begin(), stored.end(), Named{name, 0}, by_name);
+        return at != stored.end() && at->first == name ? tensors[at->second] : nullptr;
     };
     // (Appended piece by piece: GCC 12 warns falsely of overlapping copies in "'" + std::string.)
     const auto quoted = [](std::string_view s) {
@@ -11305,15 +11325,13 @@ Model<T> read_chain(const ModelFile& m, const char* file) {
 
     for (;;) {
         std::size_t next = g.nodes.size();
-        for (std::size_t k = 0; k < g.nodes.size(); ++k) {
-            if (g.nodes[k].op == "Constant") continue;
-            bool reads = false;
-            for (const std::string_view in : g.nodes[k].inputs) reads = reads || in == a;
-            if (!reads) continue;
+        const auto [first, last] = std::equal_range(readers.begin(), readers.end(), Named{a, 0}, by_name);
+        for (auto r = first; r != last; ++r) { // in the order of the nodes
+            if (r->second == next) continue;   // a node that reads it twice
             if (next != g.nodes.size())
                 fail("%s: nodes %s and %s both read %s; nn loads a chain of layers, each node reading the one before",
-                     file, node_name(g.nodes[next]).c_str(), node_name(g.nodes[k]).c_str(), quoted(a).c_str());
-            next = k;
+                     file, node_name(g.nodes[next]).c_str(), node_name(g.nodes[r->second]).c_str(), quoted(a).c_str());
+            next = r->second;
         }
         if (next == g.nodes.size()) {
             if (a != g.outputs[0].name)
