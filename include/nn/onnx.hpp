@@ -269,13 +269,6 @@ struct ModelFile {
     }
 };
 
-/// The `size` (at most 8) little-endian bytes at p, as a number.
-inline std::uint64_t little_endian(const char* p, std::size_t size) {
-    std::uint64_t v = 0;
-    for (std::size_t k = size; k-- > 0;) v = v << 8 | static_cast<unsigned char>(p[k]);
-    return v;
-}
-
 /// The fixed-size values of a packed (wire type 2) or unpacked repeated field, appended to out.
 inline void append_values(const protobuf::Field& f, std::size_t size, std::vector<double>& out, const char* file) {
     const auto decode = [&](std::uint64_t bits) {
@@ -285,7 +278,8 @@ inline void append_values(const protobuf::Field& f, std::size_t size, std::vecto
         if (f.bytes.size() % size != 0)
             fail("%s: not an ONNX file: a tensor's packed values are %zu bytes, not a multiple of %zu", file,
                  f.bytes.size(), size);
-        for (std::size_t at = 0; at < f.bytes.size(); at += size) decode(little_endian(f.bytes.data() + at, size));
+        for (std::size_t at = 0; at < f.bytes.size(); at += size)
+            decode(protobuf::little_endian(f.bytes.data() + at, size));
     } else if (f.wire == (size == 4 ? protobuf::Fixed32 : protobuf::Fixed64))
         decode(f.number);
     else
@@ -474,7 +468,7 @@ std::vector<T> values(const Tensor& t, const char* file) {
                  static_cast<unsigned long long>(count), size, t.raw.size());
         out.reserve(std::size_t(count));
         for (std::size_t k = 0; k < count; ++k) {
-            const std::uint64_t bits = little_endian(t.raw.data() + k * size, size);
+            const std::uint64_t bits = protobuf::little_endian(t.raw.data() + k * size, size);
             double v = 0;
             if (t.type == Double)
                 v = std::bit_cast<double>(bits);

@@ -10676,6 +10676,14 @@ Model<T> load_model(const std::string& path) {
 
 namespace nn::detail::protobuf {
 
+/// The `size` (at most 8) little-endian bytes at p, as a number: a fixed-size field's value, or
+/// one element of a packed or raw array of them.
+inline std::uint64_t little_endian(const char* p, std::size_t size) {
+    std::uint64_t v = 0;
+    for (std::size_t k = size; k-- > 0;) v = v << 8 | static_cast<unsigned char>(p[k]);
+    return v;
+}
+
 enum Wire : std::uint32_t { Varint = 0, Fixed64 = 1, Bytes = 2, Fixed32 = 5 };
 
 /// A message being written: fields appended in the order they are given.
@@ -10692,7 +10700,7 @@ public:
     }
     void fixed32(std::uint32_t field, float value) {
         key(field, Fixed32);
-        little_endian(std::bit_cast<std::uint32_t>(value), 4);
+        put_little_endian(std::bit_cast<std::uint32_t>(value), 4);
     }
     void message(std::uint32_t field, const Writer& inner) { bytes(field, inner.out_); }
     /// A packed repeated int64 field.
@@ -10711,7 +10719,7 @@ private:
         for (; v >= 0x80; v >>= 7) out_ += char(v | 0x80);
         out_ += char(v);
     }
-    void little_endian(std::uint64_t v, int size) {
+    void put_little_endian(std::uint64_t v, int size) {
         for (int k = 0; k < size; ++k, v >>= 8) out_ += char(v & 0xFF);
     }
 
@@ -10744,8 +10752,8 @@ public:
         f.bytes = {};
         switch (wire) {
         case Varint: f.number = varint(); break;
-        case Fixed64: f.number = little_endian(8); break;
-        case Fixed32: f.number = little_endian(4); break;
+        case Fixed64: f.number = fixed(8); break;
+        case Fixed32: f.number = fixed(4); break;
         case Bytes: {
             const std::uint64_t size = varint();
             if (size > in_.size() - at_) bad("a length past the end of the message");
@@ -10781,12 +10789,10 @@ private:
         }
         bad("a number of more than ten bytes");
     }
-    std::uint64_t little_endian(std::size_t size) {
+    std::uint64_t fixed(std::size_t size) {
         if (size > in_.size() - at_) bad("a number cut off by the end of the message");
-        std::uint64_t v = 0;
-        for (std::size_t k = size; k-- > 0;) v = v << 8 | static_cast<unsigned char>(in_[at_ + k]);
         at_ += size;
-        return v;
+        return protobuf::little_endian(in_.data() + at_ - size, size);
     }
 
     std::string_view in_;
@@ -11025,13 +11031,6 @@ struct ModelFile {
     }
 };
 
-/// The `size` (at most 8) little-endian bytes at p, as a number.
-inline std::uint64_t little_endian(const char* p, std::size_t size) {
-    std::uint64_t v = 0;
-    for (std::size_t k = size; k-- > 0;) v = v << 8 | static_cast<unsigned char>(p[k]);
-    return v;
-}
-
 /// The fixed-size values of a packed (wire type 2) or unpacked repeated field, appended to out.
 inline void append_values(const protobuf::Field& f, std::size_t size, std::vector<double>& out, const char* file) {
     const auto decode = [&](std::uint64_t bits) {
@@ -11041,7 +11040,8 @@ inline void append_values(const protobuf::Field& f, std::size_t size, std::vecto
         if (f.bytes.size() % size != 0)
             fail("%s: not an ONNX file: a tensor's packed values are %zu bytes, not a multiple of %zu", file,
                  f.bytes.size(), size);
-        for (std::size_t at = 0; at < f.bytes.size(); at += size) decode(little_endian(f.bytes.data() + at, size));
+        for (std::size_t at = 0; at < f.bytes.size(); at += size)
+            decode(protobuf::little_endian(f.bytes.data() + at, size));
     } else if (f.wire == (size == 4 ? protobuf::Fixed32 : protobuf::Fixed64))
         decode(f.number);
     else
@@ -11230,7 +11230,7 @@ std::vector<T> values(const Tensor& t, const char* file) {
                  static_cast<unsigned long long>(count), size, t.raw.size());
         out.reserve(std::size_t(count));
         for (std::size_t k = 0; k < count; ++k) {
-            const std::uint64_t bits = little_endian(t.raw.data() + k * size, size);
+            const std::uint64_t bits = protobuf::little_endian(t.raw.data() + k * size, size);
             double v = 0;
             if (t.type == Double)
                 v = std::bit_cast<double>(bits);

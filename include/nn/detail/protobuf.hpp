@@ -18,6 +18,14 @@
 
 namespace nn::detail::protobuf {
 
+/// The `size` (at most 8) little-endian bytes at p, as a number: a fixed-size field's value, or
+/// one element of a packed or raw array of them.
+inline std::uint64_t little_endian(const char* p, std::size_t size) {
+    std::uint64_t v = 0;
+    for (std::size_t k = size; k-- > 0;) v = v << 8 | static_cast<unsigned char>(p[k]);
+    return v;
+}
+
 enum Wire : std::uint32_t { Varint = 0, Fixed64 = 1, Bytes = 2, Fixed32 = 5 };
 
 /// A message being written: fields appended in the order they are given.
@@ -34,7 +42,7 @@ public:
     }
     void fixed32(std::uint32_t field, float value) {
         key(field, Fixed32);
-        little_endian(std::bit_cast<std::uint32_t>(value), 4);
+        put_little_endian(std::bit_cast<std::uint32_t>(value), 4);
     }
     void message(std::uint32_t field, const Writer& inner) { bytes(field, inner.out_); }
     /// A packed repeated int64 field.
@@ -53,7 +61,7 @@ private:
         for (; v >= 0x80; v >>= 7) out_ += char(v | 0x80);
         out_ += char(v);
     }
-    void little_endian(std::uint64_t v, int size) {
+    void put_little_endian(std::uint64_t v, int size) {
         for (int k = 0; k < size; ++k, v >>= 8) out_ += char(v & 0xFF);
     }
 
@@ -86,8 +94,8 @@ public:
         f.bytes = {};
         switch (wire) {
         case Varint: f.number = varint(); break;
-        case Fixed64: f.number = little_endian(8); break;
-        case Fixed32: f.number = little_endian(4); break;
+        case Fixed64: f.number = fixed(8); break;
+        case Fixed32: f.number = fixed(4); break;
         case Bytes: {
             const std::uint64_t size = varint();
             if (size > in_.size() - at_) bad("a length past the end of the message");
@@ -123,12 +131,10 @@ private:
         }
         bad("a number of more than ten bytes");
     }
-    std::uint64_t little_endian(std::size_t size) {
+    std::uint64_t fixed(std::size_t size) {
         if (size > in_.size() - at_) bad("a number cut off by the end of the message");
-        std::uint64_t v = 0;
-        for (std::size_t k = size; k-- > 0;) v = v << 8 | static_cast<unsigned char>(in_[at_ + k]);
         at_ += size;
-        return v;
+        return protobuf::little_endian(in_.data() + at_ - size, size);
     }
 
     std::string_view in_;
