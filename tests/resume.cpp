@@ -39,10 +39,15 @@ Data blobs(std::uint64_t seed, std::size_t n) {
     return d;
 }
 
+// The training set's rows: a third under an emulator (a cross build's run under qemu, where the
+// same runs took 337 s and were CI's longest test), with as many epochs, so that every schedule,
+// early stop and checkpoint is still crossed.
+constexpr std::size_t samples = sizeof(NN_TEST_RUN) > 2 ? 1000 : 3000;
+
 /// The run a trainer's child makes: the network and history as bytes, to compare.
 template <class Optimizer>
 std::string train(Optimizer optimizer, const nn::TrainOptions& options, nn::NN<float> net, bool validate) {
-    const Data data = blobs(1, 3000), val = blobs(2, 600);
+    const Data data = blobs(1, samples), val = blobs(2, samples / 5);
     const nn::History h = validate ? nn::train(net, data.X, data.Y, optimizer, options, val.X, val.Y)
                                    : nn::train(net, data.X, data.Y, optimizer, options);
     std::string out = nn::detail::to_safetensors(net);
@@ -77,7 +82,7 @@ std::string run_trainer(const std::string& trainer, const std::string& checkpoin
         o.epochs = 80, o.batch_size = 32, o.shuffle = false, o.schedule = nn::Schedule::exponential(0.97);
         return train(nn::Adam<float>(0.005f), o, classifier(), true);
     }
-    o.batch_size = 3000, o.shuffle = false; // the full-batch trainers
+    o.batch_size = samples, o.shuffle = false; // the full-batch trainers
     if (trainer == "irprop") return o.epochs = 600, train(nn::IRprop<float>(), o, regression(24), true);
     if (trainer == "lbfgs") return o.epochs = 200, train(nn::LBFGS<float>(), o, classifier(), false);
     if (trainer == "lm") return o.epochs = 80, train(nn::LevenbergMarquardt<float>(), o, regression(8), true);
