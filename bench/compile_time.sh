@@ -9,9 +9,11 @@
 #   NN_IMPLEMENTATION file: that code, compiled once per program (nn::compiled, or your own file)
 #   predict, header-only:   a program that loads a saved network and runs predict
 #   predict, NN_COMPILED:   the same in the compiled mode
-#   StaticNN:               a program that includes <nn/static_network.hpp> alone, loads and runs
+#   StaticNN, loaded:       a program that includes <nn/static_file.hpp> alone, loads and runs
 #                           (header-only, and in the compiled mode, where the file reader is
 #                           compiled once)
+#   StaticNN, no file:      a program that includes <nn/static_network.hpp> alone and runs a
+#                           network whose parameters it holds
 # Usage: [NN_H=/path/to/nn.h] bench/compile_time.sh [compiler]   (default g++)
 set -euo pipefail
 cxx=${1:-g++}
@@ -39,9 +41,18 @@ int main(int argc, char** argv) {
 }
 CPP
 cat > "$work/static.cpp" <<'CPP'
-#include <nn/static_network.hpp>
+#include <nn/static_file.hpp>
 int main(int argc, char** argv) {
-    const auto net = nn::StaticNN<float, 2, 3, 1>::load(argc > 1 ? argv[1] : "net.safetensors");
+    const auto net = nn::load_static<nn::StaticNN<float, 2, 3, 1>>(argc > 1 ? argv[1] : "net.safetensors");
+    return net.forward({0.f, 1.f})[0] > 0.5f;
+}
+CPP
+cat > "$work/static_held.cpp" <<'CPP'
+#include <nn/static_network.hpp>
+constexpr float parameters[] = {1, -1, 0.5f, 2, 1, -1, 0, 0, 0, 1, -1, 1, 0};
+constexpr nn::Activation activations[] = {nn::Activation::Tanh, nn::Activation::Sigmoid};
+int main() {
+    const nn::StaticNN<float, 2, 3, 1> net(parameters, activations);
     return net.forward({0.f, 1.f})[0] > 0.5f;
 }
 CPP
@@ -71,12 +82,13 @@ include=-I"$root/include"
 cxx20="$cxx -std=c++20 -O2"
 $cxx20 "$include" -c "$work/implementation.cpp" -o "$work/implementation.o" # not timed
 names=("train, header-only" "train, single header" "train, NN_COMPILED" "NN_IMPLEMENTATION file (once)"
-       "predict, header-only" "predict, NN_COMPILED" "StaticNN (<nn/static_network.hpp>)" "StaticNN, NN_COMPILED")
+       "predict, header-only" "predict, NN_COMPILED" "StaticNN, loaded (<nn/static_file.hpp>)" "StaticNN, loaded, NN_COMPILED"
+       "StaticNN, no file (<nn/static_network.hpp>)")
 commands=("$cxx20 $work/train.cpp $include" "$cxx20 $work/train.cpp -I$root/single_include"
           "$cxx20 $work/train.cpp $include -DNN_COMPILED $work/implementation.o"
           "$cxx20 $work/implementation.cpp $include -c" "$cxx20 $work/predict.cpp $include"
           "$cxx20 $work/predict.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static.cpp $include"
-          "$cxx20 $work/static.cpp $include -DNN_COMPILED $work/implementation.o")
+          "$cxx20 $work/static.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static_held.cpp $include")
 # nn.h (github.com/tsoding/nn.h, a single C header; not packaged): NN_H=/path/to/nn.h adds its
 # program that trains a step, compiled as C.
 if [ -n "${NN_H:-}" ]; then

@@ -1,13 +1,17 @@
-// Saves a trained network with the whole library, then runs static_only.cpp's StaticNN, loaded
-// through <nn/static_network.hpp> alone, and checks it gives the bits of a StaticNN built from the
-// network itself, and refuses a file of another arch.
+// Saves a trained network with the whole library, then runs static_only.cpp's StaticNN, built
+// from the network's parameters through <nn/static_network.hpp> alone, and static_file_only.cpp's,
+// loaded through <nn/static_file.hpp> alone, and checks both give the bits of a StaticNN built from
+// the network itself; and that the file of another arch, and softmax in a hidden layer, are refused.
 //     nn_static_only FOLDER
 #include <array>
 #include <cstdio>
+#include <span>
 #include <string>
 
 #include <nn/nn.hpp>
 
+std::array<float, 2> run_held(std::span<const float, 50> parameters, std::span<const nn::Activation, 2> activations,
+                              const std::array<float, 3>& input);
 std::array<float, 2> run_loaded(const std::string& path, const std::array<float, 3>& input);
 
 int main(int argc, char** argv) {
@@ -17,12 +21,22 @@ int main(int argc, char** argv) {
                             {.seed = 5});
     nn::save(net, path);
     const nn::StaticNN<float, 3, 8, 2> built(net);
+    const std::span<const float, 50> parameters(net.parameters().data(), 50);
+    const std::array<nn::Activation, 2> activations{net.activation(0), net.activation(1)};
     int failures = 0;
     for (const std::array<float, 3>& x : {std::array<float, 3>{0.5f, -1.25f, 2}, std::array<float, 3>{-3, 0, 0.125f}}) {
-        const std::array<float, 2> loaded = run_loaded(path, x), expected = built.forward(x);
-        std::printf("%.9g %.9g (built from the network: %.9g %.9g)\n", double(loaded[0]), double(loaded[1]),
-                    double(expected[0]), double(expected[1]));
-        failures += loaded != expected;
+        const std::array<float, 2> loaded = run_loaded(path, x), held = run_held(parameters, activations, x),
+                                   expected = built.forward(x);
+        std::printf("loaded %.9g %.9g, held %.9g %.9g (built from the network: %.9g %.9g)\n", double(loaded[0]),
+                    double(loaded[1]), double(held[0]), double(held[1]), double(expected[0]), double(expected[1]));
+        failures += loaded != expected || held != expected;
+    }
+    try {
+        run_held(parameters, std::array{nn::Activation::Softmax, nn::Activation::Softmax}, {1, 2, 3});
+        std::puts("softmax in a hidden layer was taken");
+        ++failures;
+    } catch (const nn::Error& e) {
+        std::printf("refused: %s\n", e.what());
     }
     nn::save(nn::NN<float>({3, 9, 2}), path);
     try {

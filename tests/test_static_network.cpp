@@ -53,7 +53,7 @@ TEST_CASE("a StaticNN takes a network or a file of its arch, refuses another, an
     test::Folder folder;
     nn::NN<float> net({8, 16, 16, 1}, nn::Activation::Tanh, nn::Activation::Linear);
     nn::save(net, folder.file("net.safetensors"));
-    const auto loaded = nn::StaticNN<float, 8, 16, 16, 1>::load(folder.file("net.safetensors"));
+    const auto loaded = nn::load_static<nn::StaticNN<float, 8, 16, 16, 1>>(folder.file("net.safetensors"));
     const nn::StaticNN<float, 8, 16, 16, 1> built(net);
     CHECK(loaded.parameters() == built.parameters());
     CHECK(test::parameters(net) == std::vector<float>(built.parameters().begin(), built.parameters().end()));
@@ -62,8 +62,21 @@ TEST_CASE("a StaticNN takes a network or a file of its arch, refuses another, an
     CHECK_THROWS_WITH_AS(built.activation(3), "layer 3 is out of range: the network has 3 layers", nn::Error);
     CHECK_THROWS_WITH_AS((nn::StaticNN<float, 8, 16, 1>(net)),
                          "a StaticNN of arch 8,16,1 cannot take a network of arch 8,16,16,1", nn::Error);
-    CHECK_THROWS_WITH_AS((nn::StaticNN<float, 8, 16, 17, 1>::load(folder.file("net.safetensors"))),
+    CHECK_THROWS_WITH_AS((nn::load_static<nn::StaticNN<float, 8, 16, 17, 1>>(folder.file("net.safetensors"))),
                          "a StaticNN of arch 8,16,17,1 cannot take a network of arch 8,16,16,1", nn::Error);
+    // From the parameters in the flat order and the activations, as an exported network holds them.
+    const std::array<nn::Activation, 3> acts{nn::Activation::Tanh, nn::Activation::Tanh, nn::Activation::Linear};
+    const nn::StaticNN<float, 8, 16, 16, 1> held(built.parameters(), acts);
+    CHECK(held.parameters() == built.parameters());
+    CHECK(held.activation(2) == nn::Activation::Linear);
+    CHECK_THROWS_WITH_AS((nn::StaticNN<float, 8, 16, 16, 1>(built.parameters(), std::array{nn::Activation::Tanh,
+                                                                                           nn::Activation::Softmax,
+                                                                                           nn::Activation::Linear})),
+                         "activations[1] is softmax; softmax can only be the output activation", nn::Error);
+    CHECK_THROWS_WITH_AS((nn::StaticNN<float, 8, 16, 16, 1>(built.parameters(), std::array{nn::Activation::Tanh,
+                                                                                           nn::Activation(42),
+                                                                                           nn::Activation::Linear})),
+                         "activations[1] is not an nn::Activation (value 42)", nn::Error);
     // Several in an array on the stack, assigned and copied as values.
     std::array<nn::StaticNN<float, 8, 16, 16, 1>, 3> nets;
     CHECK(nets[0].forward(std::array<float, 8>{1, 2, 3, 4, 5, 6, 7, 8})[0] == 0.0f); // zero parameters, linear

@@ -25,6 +25,7 @@
 #include <nn/picture.hpp>
 #include <nn/rng.hpp>
 #include <nn/schedule.hpp>
+#include <nn/static_file.hpp>
 #include <nn/static_network.hpp>
 #include <nn/stop.hpp>
 #include <nn/train.hpp>

@@ -12176,23 +12176,31 @@ struct Schedule {
 
 } // namespace nn
 // ---- end nn/schedule.hpp ----
+// ---- begin nn/static_file.hpp ----
+// nn/static_file.hpp: a nn::StaticNN read from a file nn::save wrote, as nn::load reads one but
+// straight into the StaticNN (no NN is built), through the file reader alone.
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
 // ---- begin nn/static_network.hpp ----
 // nn/static_network.hpp: a network whose layer widths are template parameters, for inference
 // in real time: no heap, no locks, no checks at run time, a noexcept forward pass the compiler
 // sees whole (every loop bound a constant).
 //
-// It includes the activations, the baseline's one-sample rows and the file reader, not the
-// network, the training or the other kernels. Building one from an NN needs <nn/network.hpp>,
-// which the caller has.
+// It includes the activations and the baseline's one-sample rows alone: not the network, the
+// training, the other kernels or the file reader (tests/lean_header.sh counts the lines). Building
+// one from an NN needs <nn/network.hpp>, which the caller has; reading one from a file,
+// nn::load_static in <nn/static_file.hpp>.
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
-#include <string>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 
 namespace nn {
@@ -12226,13 +12234,13 @@ constexpr std::size_t static_widest() {
 
 } // namespace detail
 
-/// A network of widths Widths... (inputs first), built from a trained NN of that arch or loaded
-/// from a file nn::save wrote; its parameters live inside the object, so it can sit on the stack,
-/// in a static, or in an array. forward computes what NN::forward computes for one sample (to
+/// A network of widths Widths... (inputs first), built from a trained NN of that arch, from its
+/// parameters in the flat order, or read from a file nn::save wrote (nn::load_static); its
+/// parameters live inside the object, so it can sit on the stack, in a static, or in an array. forward computes what NN::forward computes for one sample (to
 /// rounding: the sums of layers of few outputs are split into independent parts for speed), a
 /// vector of outputs at a time with the vectors the program is compiled for, with the dense row and
 /// the softmax of NN::forward's own kernels.
-///     const nn::StaticNN<float, 8, 16, 16, 1> net(trained);   // or StaticNN<...>::load(path)
+///     const nn::StaticNN<float, 8, 16, 16, 1> net(trained);   // or nn::load_static<...>(path)
 ///     std::array<float, 1> y = net.forward({...});
 template <Real T, std::size_t... Widths>
 class StaticNN {
@@ -12255,21 +12263,23 @@ public:
     /// The parameters and activations of `net`, whose arch must be Widths...; nn::Error otherwise.
     explicit StaticNN(const NN<T>& net) {
         check_arch(net.arch());
-        std::copy(net.parameters().begin(), net.parameters().end(), params_.begin()); // the same flat order
         for (std::size_t l = 0; l < layers; ++l) acts_[l] = net.activation(l);
+        const std::span<const T> p = net.parameters(); // the same flat order
+        for (std::size_t k = 0; k < parameter_count; ++k) params_[k] = p[k];
     }
 
-    /// The network in a file nn::save wrote, read as nn::load reads it (without building an NN);
-    /// nn::Error when the file's arch is not Widths... (or the file is not a network).
-    static StaticNN load(const std::string& path) {
-        StaticNN net;
-        detail::read_network<T>(detail::read_file(path), path.c_str(), {},
-                                [&](const std::vector<std::size_t>& arch, const std::vector<Activation>& acts, Loss) {
-                                    check_arch(arch);
-                                    std::copy(acts.begin(), acts.end(), net.acts_.begin());
-                                    return std::span<T>(net.params_);
-                                });
-        return net;
+    /// Every parameter in the flat order of parameters() (as NN::parameters() gives them, or an
+    /// exported network's arrays) and each layer's activation; nn::Error for an activation that is
+    /// not one of nn::Activation's, or Softmax before the output layer.
+    StaticNN(std::span<const T, parameter_count> parameters, std::span<const Activation, layers> activations) {
+        for (std::size_t l = 0; l < layers; ++l) {
+            if (!is_valid(activations[l]))
+                detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations[l]));
+            if (l + 1 < layers && activations[l] == Activation::Softmax) // as NN's constructor says
+                detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
+            acts_[l] = activations[l];
+        }
+        for (std::size_t k = 0; k < parameter_count; ++k) params_[k] = parameters[k];
     }
 
     /// The network's output for one sample; input holds `inputs` values, output room for `outputs`.
@@ -12297,14 +12307,17 @@ public:
     /// Every parameter, layer by layer: the weights (arch[l] x arch[l+1], row by row), then the biases.
     const std::array<T, parameter_count>& parameters() const noexcept { return params_; }
 
-private:
+    /// nn::Error unless `given` is Widths... (what a network or a file that is to become one says).
     static void check_arch(std::span<const std::size_t> given) {
         constexpr std::size_t arch[] = {Widths...};
-        if (!std::equal(given.begin(), given.end(), std::begin(arch), std::end(arch)))
+        bool same = given.size() == layers + 1;
+        for (std::size_t k = 0; same && k <= layers; ++k) same = given[k] == arch[k];
+        if (!same)
             detail::fail("a StaticNN of arch %s cannot take a network of arch %s", detail::join_arch(arch).c_str(),
                          detail::join_arch(given).c_str());
     }
 
+private:
     template <std::size_t L>
     NN_DETAIL_ALWAYS_INLINE void layer(const T* __restrict x, T* __restrict y) const noexcept {
         using A = Activation;
@@ -12360,6 +12373,33 @@ private:
 
 } // namespace nn
 // ---- end nn/static_network.hpp ----
+
+namespace nn {
+
+template <class Net>
+inline constexpr bool is_static_network = false;
+template <Real T, std::size_t... Widths>
+inline constexpr bool is_static_network<StaticNN<T, Widths...>> = true;
+
+/// The network in the file at `path` as a Net, a StaticNN<T, widths...>; nn::Error when the
+/// file's arch is not Net's widths, or the file is not a network.
+///     const auto net = nn::load_static<nn::StaticNN<float, 8, 16, 16, 1>>("net.safetensors");
+template <class Net>
+requires is_static_network<Net> Net load_static(const std::string& path) {
+    using T = typename Net::Input::value_type;
+    std::array<T, Net::parameter_count> parameters{};
+    std::array<Activation, Net::layers> activations{};
+    detail::read_network<T>(detail::read_file(path), path.c_str(), {},
+                            [&](const std::vector<std::size_t>& arch, const std::vector<Activation>& acts, Loss) {
+                                Net::check_arch(arch);
+                                for (std::size_t l = 0; l < Net::layers; ++l) activations[l] = acts[l];
+                                return std::span<T>(parameters);
+                            });
+    return Net(parameters, activations);
+}
+
+} // namespace nn
+// ---- end nn/static_file.hpp ----
 // ---- begin nn/stop.hpp ----
 // nn/stop.hpp: stopping nn::train from outside, without losing anything: a flag another thread or
 // a signal handler sets (StopFlag), and Ctrl-C turned into that flag (StopOnSignals).
