@@ -470,13 +470,19 @@ TEST_CASE("progress to a file or a pipe: at most two epoch lines a second, and t
     CHECK(lines.back().rfind("epoch 20000/20000  cost ", 0) == 0);
 }
 
-TEST_CASE("full-batch iRPROP- trains the 5-bit adder to 1024/1024 (sigmoid, MSE), stopping by on_epoch") {
+TEST_CASE("full-batch iRPROP- trains the 5-bit adder to 1024/1024 (sigmoid, binary cross-entropy), stopping by on_epoch") {
+    // With the MSE, iRPROP- settles in a plateau of saturated outputs (992/1024, cost exactly
+    // 1/32) from four of the seeds 1-6, and from seed 3 itself whenever the arithmetic rounds
+    // otherwise than FMA-contracted AVX code (the SSE2 baseline, GCC -O1): the test passed by the
+    // bits. With the binary cross-entropy every one of those seeds solves it, in 393 to 5,881
+    // epochs, and seed 3 in 1,277 to 1,315 under each of those roundings.
     nn::IRprop<float> rprop;
-    solve_adder(nn::NN<float>({10, 20, 6}), rprop, "iRPROP-");
+    solve_adder(nn::NN<float>({10, 20, 6}, nn::Activation::Sigmoid, nn::Activation::Sigmoid, nn::Loss::BinaryCrossEntropy),
+                rprop, "iRPROP-");
 }
 
 TEST_CASE("full-batch L-BFGS trains the 5-bit adder to 1024/1024 (ReLU, cross-entropy), stopping by on_epoch") {
-    // L-BFGS follows the local descent faithfully: on the sigmoid/MSE network above it settles in
+    // L-BFGS follows the local descent faithfully: on a sigmoid/MSE network, {10, 20, 6}, it settles in
     // a plateau (float: cost 0.52, 448/1024 after 3000 steps), as quasi-Newton methods do on saturating
     // units; with ReLU and the binary cross-entropy of scikit-learn's MLPClassifier it solves it.
     nn::LBFGS<float> lbfgs;
