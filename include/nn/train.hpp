@@ -250,6 +250,119 @@ double largest(MatrixView<const T> M) {
     return m;
 }
 
+/// What a run is, decided once before it starts: the samples over every process (shards), the
+/// batch and the batches an epoch, whether the validation data is a classification, the
+/// optimizer's own rate (which a schedule scales), and the run's identity (a checkpoint's key).
+template <Real T>
+struct Plan {
+    Shards shards;
+    std::size_t batch = 0, batches = 0;
+    bool classify = false;
+    T base_rate = 0;
+    Identity identity;
+};
+
+/// Checks what this process was given, once (in a distributed run every process checks its own
+/// part, all throw if one fails, and all must have been given the same network and options),
+/// and plans the run.
+template <Real T, class Optimizer, class Comm>
+Plan<T> plan_run(const Comm& comm, const NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y,
+                 const Optimizer& optimizer, const TrainOptions& options, MatrixView<const T> X_val,
+                 MatrixView<const T> Y_val, bool validate) {
+    constexpr bool has_rate = HasRate<Optimizer, T>;
+    collectively(comm, [&] {
+        check_options(options, has_rate, SavesState<Optimizer>);
+        check_part<T, Comm>(net, X, Y, "X", "Y");
+        if (validate) check_part<T, Comm>(net, X_val, Y_val, "X_val", "Y_val");
+        check_optimizer(optimizer, net, X.rows());
+    });
+    Plan<T> plan;
+    if constexpr (has_rate) plan.base_rate = T(optimizer.rate());
+    plan.identity = identity_of(net, options, plan.base_rate, validate, comm.size());
+    std::uint64_t setup = 0;
+    for (const auto& [key, value] : plan.identity)
+        setup = digest(value.data(), value.size(), digest(key.data(), key.size(), setup));
+    if (!same_everywhere(comm, setup))
+        fail("the processes were given different networks (architecture, activations, loss) or TrainOptions; every "
+             "rank needs the same");
+    plan.shards = gather_shards(comm, X.rows(), X_val.rows());
+    const std::size_t n = plan.shards.n;
+    if (n == 0) fail("no process holds a training sample: X has no rows on any of the %d ranks", comm.size());
+    if (validate && plan.shards.n_val == 0)
+        fail("no process holds a validation sample: X_val has no rows on any of the %d ranks", comm.size());
+    std::uint64_t regression = validate && !is_classification(Y_val);
+    comm.max(std::span<std::uint64_t>(&regression, 1));
+    plan.classify = validate && regression == 0;
+    const std::size_t asked = options.batch_size ? std::size_t(options.batch_size) : full_batch<Optimizer>() ? n : 32;
+    plan.batch = std::min(asked, n), plan.batches = (n + plan.batch - 1) / plan.batch;
+    if (full_batch<Optimizer>() && plan.batches > 1)
+        fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be at "
+             "least the number of samples, %zu, or 0 (the default), which gives it every sample",
+             std::size_t(options.batch_size), n);
+    if (!options.checkpoint.empty()) plan.identity.emplace_back("data", data_identity<T>(comm, X, Y, X_val, Y_val));
+    return plan;
+}
+
+/// With options.resume, the run as the checkpoint file holds it, when there is one (rank 0 reads
+/// it, every process takes it): net, optimizer and run are then the checkpoint's.
+template <Real T, class Optimizer, class Comm>
+void resume_run(const Comm& comm, const TrainOptions& options, const Plan<T>& plan, NN<T>& net, Optimizer& optimizer,
+                Run<T, Optimizer>& run) {
+    if (!options.resume) return;
+    std::string bytes;
+    bool found = false;
+    collectively(comm, [&] {
+        if (comm.rank() != 0) return;
+        found = file_exists(options.checkpoint);
+        if (found) bytes = read_file(options.checkpoint);
+    });
+    comm.broadcast(bytes, 0);
+    std::uint64_t exists = found;
+    comm.max(std::span<std::uint64_t>(&exists, 1));
+    if (exists)
+        collectively(comm, [&] {
+            read_checkpoint(bytes, options.checkpoint.c_str(), net, optimizer, run, plan.identity,
+                            {options.epochs, plan.batches, options.patience});
+        });
+}
+
+/// This process's part of the batch of samples order[first .. first + count): the rows of its
+/// shard (rows offset .. offset + X.rows() of all), in place when the samples are in order, else
+/// gathered into Xb, Yb (`mine` lists them).
+template <Real T>
+std::pair<MatrixView<const T>, MatrixView<const T>>
+batch_part(MatrixView<const T> X, MatrixView<const T> Y, const std::vector<std::size_t>& order, bool shuffled,
+           std::size_t offset, std::size_t first, std::size_t count, std::vector<std::size_t>& mine, Matrix<T>& Xb,
+           Matrix<T>& Yb) {
+    if (!shuffled) {
+        const std::size_t begin = std::clamp(first, offset, offset + X.rows()),
+                          end = std::clamp(first + count, offset, offset + X.rows());
+        return {X.rows(begin - offset, end - begin), Y.rows(begin - offset, end - begin)};
+    }
+    mine.clear();
+    for (std::size_t k = first; k < first + count; ++k)
+        if (order[k] - offset < X.rows()) mine.push_back(order[k] - offset);
+    return {gather_rows<T>(X, mine.data(), mine.size(), Xb), gather_rows<T>(Y, mine.data(), mine.size(), Yb)};
+}
+
+/// The validation cost, and the accuracy when `classify`, of net on every process's X_val, Y_val
+/// (n_val rows in all), into stats.
+template <Real T, class Comm>
+void validation_figures(const Comm& comm, const NN<T>& net, MatrixView<const T> X_val, MatrixView<const T> Y_val,
+                        std::size_t n_val, bool classify, Workspace<T>& ws, EpochStats& stats) {
+    double sums[2] = {0, 0}; // the cost and the samples classified right, times the rows
+    sum_collectively(comm, std::span<double>(sums, 2), [&] {
+        if (X_val.rows() == 0) return;
+        const double rows = double(X_val.rows());
+        sums[0] = double(net.cost(X_val, Y_val, ws));
+        if (classify) sums[1] = accuracy<T>(ws.output(), Y_val);
+        if (comm.size() > 1) sums[0] *= rows, sums[1] = std::round(sums[1] * rows);
+    });
+    const double parts = comm.size() > 1 ? double(n_val) : 1.0;
+    stats.val_cost = sums[0] / parts;
+    if (classify) stats.val_accuracy = sums[1] / parts;
+}
+
 template <Real T, class Optimizer, class Comm = Solo>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
               const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate,
@@ -257,42 +370,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     static_assert(Communicator<Comm>);
     constexpr bool has_rate = HasRate<Optimizer, T>;
     const bool root = comm.rank() == 0;
-
-    // What this process was given, checked once; in a distributed run every process checks its
-    // own part, all throw if one fails, and all must have been given the same network and options.
-    collectively(comm, [&] {
-        check_options(options, has_rate, SavesState<Optimizer>);
-        check_part<T, Comm>(net, X, Y, "X", "Y");
-        if (validate) check_part<T, Comm>(net, X_val, Y_val, "X_val", "Y_val");
-        check_optimizer(optimizer, net, X.rows());
-    });
-    const T base_rate = [&] {
-        if constexpr (has_rate) return T(optimizer.rate());
-        return T(0);
-    }();
-    Identity identity = identity_of(net, options, base_rate, validate, comm.size());
-    std::uint64_t setup = 0;
-    for (const auto& [key, value] : identity)
-        setup = digest(value.data(), value.size(), digest(key.data(), key.size(), setup));
-    if (!same_everywhere(comm, setup))
-        fail("the processes were given different networks (architecture, activations, loss) or TrainOptions; every "
-             "rank needs the same");
-    const Shards shards = gather_shards(comm, X.rows(), X_val.rows());
-    const std::size_t n = shards.n;
-    if (n == 0) fail("no process holds a training sample: X has no rows on any of the %d ranks", comm.size());
-    if (validate && shards.n_val == 0)
-        fail("no process holds a validation sample: X_val has no rows on any of the %d ranks", comm.size());
-    std::uint64_t regression = validate && !is_classification(Y_val);
-    comm.max(std::span<std::uint64_t>(&regression, 1));
-    const bool classify = validate && regression == 0;
-    const std::size_t asked = options.batch_size ? std::size_t(options.batch_size) : full_batch<Optimizer>() ? n : 32;
-    const std::size_t batch = std::min(asked, n), batches = (n + batch - 1) / batch;
-    if (full_batch<Optimizer>() && batches > 1)
-        fail("this optimizer works on the whole training set at once: TrainOptions.batch_size is %zu, it must be at "
-             "least the number of samples, %zu, or 0 (the default), which gives it every sample",
-             std::size_t(options.batch_size), n);
+    const Plan<T> plan = plan_run(comm, net, X, Y, optimizer, options, X_val, Y_val, validate);
+    const std::size_t n = plan.shards.n, batch = plan.batch, batches = plan.batches;
     const bool checkpointing = !options.checkpoint.empty();
-    if (checkpointing) identity.emplace_back("data", data_identity<T>(comm, X, Y, X_val, Y_val));
 
     // The run: from its checkpoint, or from the start (every process from rank 0's parameters).
     // What a failure puts back (when early stopping has no best epoch): the state nn::train was
@@ -301,23 +381,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     // that must lose nothing writes checkpoints.)
     Snapshot<T, Optimizer> start(net, optimizer);
     Run<T, Optimizer> run;
-    if (options.resume) {
-        std::string bytes;
-        bool found = false;
-        collectively(comm, [&] {
-            if (!root) return;
-            found = file_exists(options.checkpoint);
-            if (found) bytes = read_file(options.checkpoint);
-        });
-        comm.broadcast(bytes, 0);
-        std::uint64_t exists = found;
-        comm.max(std::span<std::uint64_t>(&exists, 1));
-        if (exists)
-            collectively(comm, [&] {
-                read_checkpoint(bytes, options.checkpoint.c_str(), net, optimizer, run, identity,
-                                {options.epochs, batches, options.patience});
-            });
-    }
+    resume_run(comm, options, plan, net, optimizer, run);
     const bool first_step = run.epoch + run.batch == 0; // no step taken yet: a failure is the data's
     if (first_step)
         broadcast_parameters(net, comm, 0);
@@ -330,7 +394,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     const double started = now_seconds() - run.seconds;
     const auto save = [&] { // the checkpoint, by rank 0: "" or why it was not written
         run.seconds = now_seconds() - started;
-        std::string error = root ? write_checkpoint(options.checkpoint, net, optimizer, run, identity) : "";
+        std::string error = root ? write_checkpoint(options.checkpoint, net, optimizer, run, plan.identity) : "";
         comm.broadcast(error, 0);
         if (!error.empty()) progress.note("checkpoint not written: " + error + "; training goes on");
         return error;
@@ -346,7 +410,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             if constexpr (has_rate)
                 if (active) optimizer.set_rate(rate);
         }
-    } const rate_guard{optimizer, scheduled, base_rate};
+    } const rate_guard{optimizer, scheduled, plan.base_rate};
 
     // Room for the epochs' figures up front (up to 65,536 of them): growing the vector epoch by
     // epoch cost a tiny network's run more than its training steps.
@@ -377,25 +441,13 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             draw_order(order, options.shuffle, options.seed, epoch);
             for (; b < batches; ++b) {
                 const std::size_t first = b * batch, count = std::min(batch, n - first);
-                // The batch is the samples order[first .. first + count); this process's part of
-                // it, the ones in its shard (rows offset .. offset + X.rows() of all).
-                MatrixView<const T> xb, yb;
-                if (!options.shuffle) {
-                    const std::size_t begin = std::clamp(first, shards.offset, shards.offset + X.rows()),
-                                      end = std::clamp(first + count, shards.offset, shards.offset + X.rows());
-                    xb = X.rows(begin - shards.offset, end - begin);
-                    yb = Y.rows(begin - shards.offset, end - begin);
-                } else {
-                    mine.clear();
-                    for (std::size_t k = first; k < first + count; ++k)
-                        if (order[k] - shards.offset < X.rows()) mine.push_back(order[k] - shards.offset);
-                    xb = gather_rows<T>(X, mine.data(), mine.size(), Xb);
-                    yb = gather_rows<T>(Y, mine.data(), mine.size(), Yb);
-                }
+                const auto part = batch_part<T>(X, Y, order, options.shuffle, plan.shards.offset, first, count, mine,
+                                                Xb, Yb); // (no structured binding: Clang 14 cannot capture one)
+                const MatrixView<const T> xb = part.first, yb = part.second;
                 if constexpr (has_rate)
                     if (scheduled) {
                         const double t = double(epoch - 1) + double(b) / double(batches);
-                        optimizer.set_rate(T(double(base_rate) * options.schedule.factor(t, options.epochs)));
+                        optimizer.set_rate(T(double(plan.base_rate) * options.schedule.factor(t, options.epochs)));
                     }
                 // The batch's cost and gradient at `at`, summed over the processes (each computes
                 // its rows' share of the batch's mean), with every process's vote to stop.
@@ -454,19 +506,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             EpochStats& stats = run.history.epochs.emplace_back(); // filled in place: no copy of its string
             stats.epoch = epoch;
             stats.train_cost = run.cost_sum / double(n);
-            if (validate) {
-                double sums[2] = {0, 0}; // the cost and the samples classified right, times the rows
-                sum_collectively(comm, std::span<double>(sums, 2), [&] {
-                    if (X_val.rows() == 0) return;
-                    const double rows = double(X_val.rows());
-                    sums[0] = double(net.cost(X_val, Y_val, val_ws));
-                    if (classify) sums[1] = accuracy<T>(val_ws.output(), Y_val);
-                    if (comm.size() > 1) sums[0] *= rows, sums[1] = std::round(sums[1] * rows);
-                });
-                const double parts = comm.size() > 1 ? double(shards.n_val) : 1.0;
-                stats.val_cost = sums[0] / parts;
-                if (classify) stats.val_accuracy = sums[1] / parts;
-            }
+            if (validate) validation_figures(comm, net, X_val, Y_val, plan.shards.n_val, plan.classify, val_ws, stats);
             const double epoch_end = now_seconds();
             stats.seconds = epoch_end - epoch_start;
             epoch_start = epoch_end;
@@ -495,7 +535,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             const bool stalled_now = stalled(optimizer); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
             run.finished = patience_spent || d.out_of_time || stalled_now || epoch == options.epochs;
             run.history.stopped_early = run.finished && epoch < options.epochs;
-            progress.epoch(stats, validate, classify);
+            progress.epoch(stats, validate, plan.classify);
 
             // The checkpoint, by one process; then on_epoch, on every one, and one decision.
             if (checkpointing && (epoch % options.checkpoint_every == 0 || run.finished))
