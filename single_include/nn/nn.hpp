@@ -12236,10 +12236,11 @@ constexpr std::size_t static_widest() {
 
 /// A network of widths Widths... (inputs first), built from a trained NN of that arch, from its
 /// parameters in the flat order, or read from a file nn::save wrote (nn::load_static); its
-/// parameters live inside the object, so it can sit on the stack, in a static, or in an array. forward computes what NN::forward computes for one sample (to
-/// rounding: the sums of layers of few outputs are split into independent parts for speed), a
-/// vector of outputs at a time with the vectors the program is compiled for, with the dense row and
-/// the softmax of NN::forward's own kernels.
+/// parameters live inside the object, so it can sit on the stack, in a static, or in an array.
+/// forward computes what NN::forward computes for one sample (to rounding: the sums of layers of
+/// few outputs are split into independent parts for speed), a vector of outputs at a time with
+/// the vectors the program is compiled for, with the dense row and the softmax of NN::forward's
+/// own kernels.
 ///     const nn::StaticNN<float, 8, 16, 16, 1> net(trained);   // or nn::load_static<...>(path)
 ///     std::array<float, 1> y = net.forward({...});
 template <Real T, std::size_t... Widths>
