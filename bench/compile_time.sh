@@ -14,6 +14,10 @@
 #                           compiled once)
 #   StaticNN, no file:      a program that includes <nn/static_network.hpp> alone and runs a
 #                           network whose parameters it holds
+#   Predictor, loaded:      a program that includes <nn/static_file.hpp> alone, loads a network of
+#                           any arch as an nn::Predictor and runs it
+#   Predictor, no file:     a program that includes <nn/predictor.hpp> alone and runs a Predictor
+#                           of parameters it holds
 # Usage: [NN_H=/path/to/nn.h] bench/compile_time.sh [compiler]   (default g++)
 set -euo pipefail
 cxx=${1:-g++}
@@ -56,6 +60,21 @@ int main() {
     return net.forward({0.f, 1.f})[0] > 0.5f;
 }
 CPP
+cat > "$work/predictor.cpp" <<'CPP'
+#include <nn/static_file.hpp>
+int main(int argc, char** argv) {
+    const auto net = nn::load_predictor<float>(argc > 1 ? argv[1] : "net.safetensors");
+    return net.predict({0.f, 1.f})[0] > 0.5f;
+}
+CPP
+cat > "$work/predictor_held.cpp" <<'CPP'
+#include <nn/predictor.hpp>
+int main() {
+    const nn::Predictor<float> net({2, 3, 1}, {nn::Activation::Tanh, nn::Activation::Sigmoid},
+                                   {1, -1, 0.5f, 2, 1, -1, 0, 0, 0, 1, -1, 1, 0});
+    return net.predict({0.f, 1.f})[0] > 0.5f;
+}
+CPP
 printf '#define NN_IMPLEMENTATION\n#include <nn/nn.hpp>\n' > "$work/implementation.cpp"
 cat > "$work/eigen_core.cpp" <<'CPP'
 #include <Eigen/Core>
@@ -83,12 +102,14 @@ cxx20="$cxx -std=c++20 -O2"
 $cxx20 "$include" -c "$work/implementation.cpp" -o "$work/implementation.o" # not timed
 names=("train, header-only" "train, single header" "train, NN_COMPILED" "NN_IMPLEMENTATION file (once)"
        "predict, header-only" "predict, NN_COMPILED" "StaticNN, loaded (<nn/static_file.hpp>)" "StaticNN, loaded, NN_COMPILED"
-       "StaticNN, no file (<nn/static_network.hpp>)")
+       "StaticNN, no file (<nn/static_network.hpp>)" "Predictor, loaded (<nn/static_file.hpp>)"
+       "Predictor, no file (<nn/predictor.hpp>)")
 commands=("$cxx20 $work/train.cpp $include" "$cxx20 $work/train.cpp -I$root/single_include"
           "$cxx20 $work/train.cpp $include -DNN_COMPILED $work/implementation.o"
           "$cxx20 $work/implementation.cpp $include -c" "$cxx20 $work/predict.cpp $include"
           "$cxx20 $work/predict.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static.cpp $include"
-          "$cxx20 $work/static.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static_held.cpp $include")
+          "$cxx20 $work/static.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static_held.cpp $include"
+          "$cxx20 $work/predictor.cpp $include" "$cxx20 $work/predictor_held.cpp $include")
 # nn.h (github.com/tsoding/nn.h, a single C header; not packaged): NN_H=/path/to/nn.h adds its
 # program that trains a step, compiled as C.
 if [ -n "${NN_H:-}" ]; then

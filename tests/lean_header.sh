@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The deployment headers are lean: a file that includes <nn/static_network.hpp> alone
-# (static_only.cpp), or <nn/static_file.hpp> alone (static_file_only.cpp), pulls in neither the
+# (static_only.cpp), <nn/predictor.hpp> alone (predictor_only.cpp), or <nn/static_file.hpp> alone
+# (static_file_only.cpp), pulls in neither the
 # network, the training nor the kernels, and at most MAX_LINES lines of the library; prints the
 # library's headers each reads and their lines.
 # Usage: lean_header.sh CXX INCLUDE_DIR SOURCE MAX_LINES [SOURCE MAX_LINES ...]

@@ -1,13 +1,17 @@
 // nn::StaticNN: a network of compile-time widths gives NN's outputs, takes its parameters from a
 // network or a file and refuses another arch, and is a plain value: no heap, noexcept, on the stack.
+// nn::Predictor: a network of any arch gives predict's outputs, from a network or a file.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <limits>
+#include <span>
 #include <type_traits>
 #include <vector>
 
 #include "helpers.hpp"
-#include <nn/static_network.hpp>
+#include <nn/nn.hpp>
 
 namespace {
 
@@ -86,4 +90,82 @@ TEST_CASE("a StaticNN takes a network or a file of its arch, refuses another, an
     float out[1];
     built.forward(std::span<const float, 8>(x), std::span<float, 1>(out));
     CHECK(out[0] == built.forward(x)[0]);
+}
+
+TEST_CASE_TEMPLATE("a Predictor gives predict's outputs, its bits where NN runs the kernels it is built with", T, float,
+                   double) {
+    const std::vector<nn::NN<T>> nets = test::deploy_networks<T>();
+    nn::NN<T> wide({3, 70, 20, 9}, nn::Activation::Sigmoid, nn::Activation::Linear); // rows of 8 vectors and a rest
+    nn::Rng rng(6);
+    wide.init(rng);
+    std::vector<const nn::NN<T>*> all;
+    for (const auto& net : nets) all.push_back(&net);
+    all.push_back(&wide);
+    const double tolerance = sizeof(T) == sizeof(float) ? 1e-6 : 1e-14;
+    const bool same_kernels = nn::detail::selected_isa() == nn::detail::Isa::Baseline;
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        const nn::NN<T>& net = *all[k];
+        CAPTURE(k);
+        std::vector<nn::Activation> acts;
+        for (std::size_t l = 0; l < net.layers(); ++l) acts.push_back(net.activation(l));
+        const nn::Predictor<T> predictor(net.arch(), acts,
+                                         std::vector<T>(net.parameters().begin(), net.parameters().end()));
+        const nn::Matrix<T> X = test::random_matrix<T>(rng, 16, net.inputs(), T(-2), T(2));
+        std::vector<double> outputs;
+        for (std::size_t i = 0; i < X.rows(); ++i) {
+            const std::vector<T> y = predictor.predict(std::span<const T>(X.data() + i * X.cols(), X.cols()));
+            const std::vector<T> expected = net.predict(std::span<const T>(X.data() + i * X.cols(), X.cols()));
+            if (same_kernels) REQUIRE(y == expected); // the same sums, in the same order
+            for (T v : y) outputs.push_back(double(v));
+        }
+        const test::Differences d = test::differences(net, X, outputs);
+        MESSAGE(k, ": predictor - predict ", d.other_forward, ", predictor - exact ", d.other_exact,
+                ", predict - exact ", d.forward_exact);
+        // Elsewhere NN's kernels fuse the multiply-adds the Predictor's may not: the two agree to the
+        // rounding of sums of `widest` terms (2 k u relative, as the kernels' test bounds them).
+        std::size_t widest = 0;
+        for (std::size_t l = 0; l < net.layers(); ++l) widest = std::max(widest, net.arch()[l]);
+        const double bound = 2.0 * double(widest) * double(std::numeric_limits<T>::epsilon());
+        CHECK(test::as_good_as_forward(d, std::max(tolerance, bound)));
+    }
+}
+
+TEST_CASE("a Predictor takes a network or its file, and refuses what does not make one") {
+    test::Folder folder;
+    nn::NN<float> net({4, 6, 3}, nn::Activation::Tanh, nn::Activation::Softmax, nn::Loss::CrossEntropy);
+    nn::save(net, folder.file("net.safetensors"));
+    const auto loaded = nn::load_predictor<float>(folder.file("net.safetensors"));
+    CHECK(loaded.arch() == net.arch());
+    CHECK(loaded.activation(0) == nn::Activation::Tanh);
+    CHECK(loaded.activation(1) == nn::Activation::Softmax);
+    CHECK(test::parameters(net) == std::vector<float>(loaded.parameters().begin(), loaded.parameters().end()));
+    const std::vector<float> y = loaded.predict({0.5f, -1, 2, 0.25f});
+    REQUIRE(y.size() == 3);
+    CHECK(y[0] + y[1] + y[2] == doctest::Approx(1.0f)); // a softmax
+    using A = nn::Activation;
+    const std::vector<float> p(net.parameter_count());
+    CHECK_THROWS_WITH_AS(nn::Predictor<float>({4}, {}, {}),
+                         "a Predictor needs an arch of at least 2 widths, was given 1", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Predictor<float>({4, 0, 3}, {A::Tanh, A::Linear}, p),
+                         "arch[1] is 0; every layer needs at least one neuron", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Predictor<float>({4, 6, 3}, {A::Tanh}, p),
+                         "a Predictor of 2 layers needs 2 activations, was given 1", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Predictor<float>({4, 6, 3}, {A::Softmax, A::Linear}, p),
+                         "activations[0] is softmax; softmax can only be the output activation", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Predictor<float>({4, 6, 3}, {A::Tanh, A(9)}, p),
+                         "activations[1] is not an nn::Activation (value 9)", nn::Error);
+    CHECK_THROWS_WITH_AS(nn::Predictor<float>({4, 6, 3}, {A::Tanh, A::Linear}, std::vector<float>(50)),
+                         "a network of arch 4,6,3 has 51 parameters, the Predictor was given 50", nn::Error);
+    CHECK_THROWS_WITH_AS(loaded.predict({1, 2, 3}), "the input has 3 values, the network takes 4", nn::Error);
+    float out[2];
+    CHECK_THROWS_WITH_AS(loaded.predict(std::vector<float>{1, 2, 3, 4}, out),
+                         "the output has room for 2 values, the network gives 3", nn::Error);
+    CHECK_THROWS_WITH_AS(loaded.predict({1, std::numeric_limits<float>::quiet_NaN(), 3, 4}),
+                         "input(0, 1) is nan; the input must be finite", nn::Error);
+    const nn::Predictor<float> huge({1, 1}, {A::Linear}, {3e38f, 0});
+    CHECK_THROWS_WITH_AS(huge.predict({10}),
+                         "predict: an output is inf for finite inputs as large as 10: too large for float arithmetic "
+                         "in this network; scale the inputs (nn::Standardizer)",
+                         nn::Error);
+    CHECK_THROWS_AS(nn::load_predictor<float>(folder.file("missing.safetensors")), nn::Error);
 }

@@ -148,6 +148,37 @@ TEST_CASE("bad options and data throw before training") {
     CHECK(test::parameters(net) == before);
 }
 
+TEST_CASE("every epoch's seconds are measured, whether or not anything looks at the epochs as they end") {
+    const nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Y{{0}, {1}, {1}, {0}};
+    for (const bool watched : {false, true}) {
+        CAPTURE(watched);
+        nn::NN<float> net({2, 2, 1});
+        nn::Rng rng(1);
+        net.init(rng);
+        nn::SGD<float> sgd(0.1f);
+        std::vector<double> seen; // what on_epoch was shown
+        nn::TrainOptions options{.epochs = 20000, .shuffle = false, .progress = nn::Progress::Quiet};
+        if (watched) options.on_epoch = [&](const nn::EpochStats& e) { seen.push_back(e.seconds); };
+        const auto start = std::chrono::steady_clock::now();
+        const auto h = nn::train(net, X, Y, sgd, options);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        REQUIRE(h.epochs.size() == 20000);
+        double sum = 0;
+        std::size_t zero = 0;
+        for (const auto& e : h.epochs) {
+            sum += e.seconds;
+            zero += !(e.seconds > 0);
+        }
+        CHECK(zero == 0);   // tiny epochs timed together are given their share, not 0
+        CHECK(sum <= wall); // the epochs' seconds add up to (a little less than) the call's
+        CHECK(sum >= 0.5 * wall);
+        if (watched) {
+            REQUIRE(seen.size() == 20000);
+            for (std::size_t i = 0; i < seen.size(); ++i) REQUIRE(seen[i] == h.epochs[i].seconds);
+        }
+    }
+}
+
 TEST_CASE("max_seconds bounds the training time") {
     const Blobs data(9, 2000);
     auto net = fresh();

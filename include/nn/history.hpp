@@ -16,7 +16,9 @@ struct EpochStats {
     double val_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN too unless Y_val is all 0s and 1s
     /// Wall-clock time from the end of the epoch before (or the start of training) to the end of
     /// this one's validation: its batches and validation, and the epoch before's checkpoint and
-    /// on_epoch. The epochs' seconds add up to the run's.
+    /// on_epoch. The epochs' seconds add up to the run's. When nothing looks at the epochs as they
+    /// end (Progress::Quiet, no on_epoch, checkpoint or max_seconds), epochs shorter than about
+    /// 10 us are timed a few at a time, each given their mean, and the History has them at the end.
     double seconds = 0;
     /// Why this epoch's checkpoint could not be written (empty when it was, or none was due):
     /// training goes on, and the file holds the last checkpoint that was.

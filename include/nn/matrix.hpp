@@ -66,15 +66,77 @@ private:
     std::size_t cols_ = 0;
 };
 
+namespace detail {
+
+/// What Matrix and ParameterMatrix (parameters.hpp) share: rows x cols elements, row-major, at
+/// data_, which the derived class owns or views, and the ways to read and write them.
+template <class T>
+class Elements {
+public:
+    using value_type = T;
+
+    std::size_t rows() const { return rows_; }
+    std::size_t cols() const { return cols_; }
+    std::size_t size() const { return rows_ * cols_; }
+    bool empty() const { return size() == 0; }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    T* begin() { return data_; }
+    T* end() { return data_ + size(); }
+    const T* begin() const { return data_; }
+    const T* end() const { return data_ + size(); }
+
+    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
+    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
+
+    MatrixView<T> view() { return {data_, rows_, cols_}; }
+    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
+    operator MatrixView<T>() { return view(); }
+    operator MatrixView<const T>() const { return view(); }
+
+    /// Row i as a 1 x cols view (no copy).
+    MatrixView<T> row(std::size_t i) { return view().row(i); }
+    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
+
+    /// Rows first .. first+count-1 as a view (no copy).
+    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
+    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
+
+    void fill(T value) {
+        for (T& x : *this) x = value;
+    }
+
+    /// Same shape and the same elements (NaN is unequal to everything, as for float).
+    friend bool operator==(const Elements& a, const Elements& b) {
+        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a.data_[i] == b.data_[i])) return false;
+        return true;
+    }
+
+protected:
+    Elements() = default;
+    Elements(const Elements&) = default;
+    Elements& operator=(const Elements&) = default;
+    ~Elements() = default;
+
+    T* data_ = nullptr;
+    std::size_t rows_ = 0;
+    std::size_t cols_ = 0;
+};
+
+} // namespace detail
+
 /// An owning, contiguous, row-major matrix of float or double, aligned to NN_ALIGNMENT bytes.
 ///     nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}};  // 4 x 2
 ///     X(3, 1) = 0.5f;
 template <class T>
-class Matrix {
+class Matrix : public detail::Elements<T> {
     static_assert(Real<T>, "nn::Matrix<T> needs T = float or double");
+    using detail::Elements<T>::data_, detail::Elements<T>::rows_, detail::Elements<T>::cols_;
 
 public:
-    using value_type = T;
+    using detail::Elements<T>::size, detail::Elements<T>::fill, detail::Elements<T>::view;
 
     Matrix() = default;
 
@@ -128,33 +190,6 @@ public:
         std::swap(capacity_, other.capacity_);
     }
 
-    std::size_t rows() const { return rows_; }
-    std::size_t cols() const { return cols_; }
-    std::size_t size() const { return rows_ * cols_; }
-    bool empty() const { return size() == 0; }
-    T* data() { return data_; }
-    const T* data() const { return data_; }
-    T* begin() { return data_; }
-    T* end() { return data_ + size(); }
-    const T* begin() const { return data_; }
-    const T* end() const { return data_ + size(); }
-
-    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
-    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
-
-    MatrixView<T> view() { return {data_, rows_, cols_}; }
-    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
-    operator MatrixView<T>() { return view(); }
-    operator MatrixView<const T>() const { return view(); }
-
-    /// Row i as a 1 x cols view (no copy).
-    MatrixView<T> row(std::size_t i) { return view().row(i); }
-    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
-
-    /// Rows first .. first+count-1 as a view (no copy).
-    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
-    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
-
     /// Makes the matrix rows x cols and zero; keeps the storage when it is large enough.
     void resize(std::size_t rows, std::size_t cols) {
         resize_for_overwrite(rows, cols);
@@ -179,18 +214,6 @@ public:
         cols_ = cols;
     }
 
-    void fill(T value) {
-        for (T& x : *this) x = value;
-    }
-
-    /// Same shape and the same elements (NaN is unequal to everything, as for float).
-    friend bool operator==(const Matrix& a, const Matrix& b) {
-        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (!(a.data_[i] == b.data_[i])) return false;
-        return true;
-    }
-
 private:
     static constexpr std::align_val_t alignment{NN_ALIGNMENT};
     static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
@@ -200,10 +223,7 @@ private:
         for (std::size_t i = 0; i < size(); ++i) data_[i] = source[i];
     }
 
-    T* data_ = nullptr; // aligned to NN_ALIGNMENT; capacity_ elements
-    std::size_t rows_ = 0;
-    std::size_t cols_ = 0;
-    std::size_t capacity_ = 0;
+    std::size_t capacity_ = 0; // elements at data_, aligned to NN_ALIGNMENT
 };
 
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)

@@ -23,6 +23,7 @@
 #include <nn/optimizer.hpp>
 #include <nn/parameters.hpp>
 #include <nn/picture.hpp>
+#include <nn/predictor.hpp>
 #include <nn/rng.hpp>
 #include <nn/schedule.hpp>
 #include <nn/static_file.hpp>

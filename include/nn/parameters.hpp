@@ -39,9 +39,11 @@ class Parameters;
 ///     W = nn::Matrix<float>(W.rows(), W.cols()); // a whole matrix of the same shape
 ///     nn::Matrix<float> copy = W.matrix();       // the numbers, on their own
 template <Real T>
-class ParameterMatrix {
+class ParameterMatrix : public detail::Elements<T> {
+    using detail::Elements<T>::data_, detail::Elements<T>::rows_, detail::Elements<T>::cols_;
+
 public:
-    using value_type = T;
+    using detail::Elements<T>::rows, detail::Elements<T>::cols, detail::Elements<T>::size, detail::Elements<T>::view;
 
     ParameterMatrix(const ParameterMatrix&) = delete;
 
@@ -62,46 +64,12 @@ public:
         return *this = Matrix<T>(init).view();
     }
 
-    std::size_t rows() const { return rows_; }
-    std::size_t cols() const { return cols_; }
-    std::size_t size() const { return rows_ * cols_; }
-    bool empty() const { return size() == 0; }
-    T* data() { return data_; }
-    const T* data() const { return data_; }
-    T* begin() { return data_; }
-    T* end() { return data_ + size(); }
-    const T* begin() const { return data_; }
-    const T* end() const { return data_ + size(); }
-    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
-    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
-
-    MatrixView<T> view() { return {data_, rows_, cols_}; }
-    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
-    operator MatrixView<T>() { return view(); }
-    operator MatrixView<const T>() const { return view(); }
-    MatrixView<T> row(std::size_t i) { return view().row(i); }
-    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
-    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
-    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
-    void fill(T value) {
-        for (T& x : *this) x = value;
-    }
-
     /// The elements as a Matrix of their own.
     Matrix<T> matrix() const { return Matrix<T>(view()); }
-
-    friend bool operator==(const ParameterMatrix& a, const ParameterMatrix& b) {
-        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (!(a.data_[i] == b.data_[i])) return false;
-        return true;
-    }
 
 private:
     friend class Parameters<T>;
     ParameterMatrix() = default;
-    T* data_ = nullptr;
-    std::size_t rows_ = 0, cols_ = 0;
 };
 
 /// Every weight and bias of a network of some arch, in one aligned buffer in the flat order (see

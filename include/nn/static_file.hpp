@@ -1,5 +1,5 @@
-// nn/static_file.hpp: a nn::StaticNN read from a file nn::save wrote, as nn::load reads one but
-// straight into the StaticNN (no NN is built), through the file reader alone.
+// nn/static_file.hpp: a nn::StaticNN or nn::Predictor read from a file nn::save wrote, as nn::load
+// reads one but straight into it (no NN is built), through the file reader alone.
 #pragma once
 
 #include <array>
@@ -10,6 +10,7 @@
 
 #include <nn/detail/file.hpp>
 #include <nn/detail/network_file.hpp>
+#include <nn/predictor.hpp>
 #include <nn/static_network.hpp>
 
 namespace nn {
@@ -34,6 +35,24 @@ requires is_static_network<Net> Net load_static(const std::string& path) {
                                 return std::span<T>(parameters);
                             });
     return Net(parameters, activations);
+}
+
+/// The network in the file at `path` as a Predictor<T> (its own arch); nn::Error when the file is
+/// not a network.
+///     const auto net = nn::load_predictor<float>("net.safetensors");
+template <Real T>
+Predictor<T> load_predictor(const std::string& path) {
+    std::vector<std::size_t> arch;
+    std::vector<Activation> activations;
+    std::vector<T> parameters;
+    detail::read_network<T>(detail::read_file(path), path.c_str(), {},
+                            [&](const std::vector<std::size_t>& a, const std::vector<Activation>& acts, Loss) {
+                                arch = a;
+                                activations = acts;
+                                parameters.assign(detail::layer_offset(arch, arch.size() - 1), T(0));
+                                return std::span<T>(parameters);
+                            });
+    return Predictor<T>(std::move(arch), std::move(activations), std::move(parameters));
 }
 
 } // namespace nn

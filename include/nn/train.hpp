@@ -363,6 +363,69 @@ void validation_figures(const Comm& comm, const NN<T>& net, MatrixView<const T> 
     if (classify) stats.val_accuracy = sums[1] / parts;
 }
 
+/// The last point a line search measured (its parameters, cost and gradient), when every step
+/// sees the same batch: often the point it accepts, whose cost and gradient the next step then
+/// reuses rather than computes again.
+template <Real T>
+struct LastTrial {
+    std::vector<T> parameters;
+    BatchVotes votes;
+    Gradient<T> g;
+    bool valid = false;
+
+    void keep(const NN<T>& trial, const BatchVotes& v, const Gradient<T>& at) {
+        parameters.assign(trial.parameters().begin(), trial.parameters().end());
+        votes = v;
+        g = at;
+        valid = true;
+    }
+    /// True, with its votes and gradient, when net is at the point kept; forgets it either way.
+    bool reuse(const NN<T>& net, Gradient<T>& into, BatchVotes& v) {
+        const bool same = valid && std::ranges::equal(net.parameters(), parameters);
+        if (same) {
+            v = votes;
+            std::ranges::copy(g.values(), into.values().begin());
+        }
+        valid = false;
+        return same;
+    }
+};
+
+/// Early stopping's bookkeeping after epoch run.epoch, whose monitored cost is `monitored`
+/// (`improved`: below the best by options.min_delta): the best epoch's state kept when patience is
+/// set. True when patience is spent.
+template <Real T, class Optimizer>
+bool watch_best(Run<T, Optimizer>& run, const TrainOptions& options, bool improved, double monitored, const NN<T>& net,
+                const Optimizer& optimizer) {
+    if (!improved) return options.patience > 0 && ++run.waited >= options.patience;
+    run.best_cost = monitored;
+    run.history.best_epoch = run.epoch;
+    run.waited = 0;
+    if (options.patience > 0) {
+        if (run.best)
+            run.best->take(net, optimizer);
+        else
+            run.best.emplace(net, optimizer);
+    }
+    return false;
+}
+
+/// options.on_epoch on every process, then one decision for all: true when any process's callback
+/// returned Next::Stop. An exception from one is thrown on every process (on a single one, it
+/// leaves as it was thrown); processes whose parameters differ are an nn::Error.
+template <Real T, class Comm>
+bool call_on_epoch(const Comm& comm, const TrainOptions& options, const EpochStats& stats, const NN<T>& net) {
+    bool stop = false;
+    std::string error;
+    const auto call = [&] { stop = options.on_epoch && options.on_epoch(stats) == Next::Stop; };
+    if constexpr (Comm::distributed)
+        error = error_of(call);
+    else
+        call();
+    const std::uint64_t same = comm.size() > 1 ? digest(net.parameters().data(), net.parameter_count() * sizeof(T)) : 0;
+    return decide(comm, error, stop, false, false, same, stats.epoch).stop;
+}
+
 template <Real T, class Optimizer, class Comm = Solo>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
               const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate,
@@ -419,12 +482,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     Matrix<T> Xb, Yb;                        // the batch, gathered
     Gradient<T> g;
     Workspace<T> val_ws;
-    struct Evaluation { // the last point a line search measured, when every step sees the same batch
-        std::vector<T> parameters;
-        BatchVotes votes;
-        Gradient<T> g;
-        bool valid = false;
-    } searched;
+    LastTrial<T> searched;
     const bool same_batch = batches == 1 && !options.shuffle;
     std::size_t epoch = run.epoch + 1, b = run.batch; // where training is, for the messages
     const auto failed = [&](const char* what) {
@@ -436,7 +494,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
              what);
     };
     try {
-        double epoch_start = now_seconds(); // one clock reading per epoch: the end of one starts the next
+        EpochClock clock(progress.prints_epochs() || options.on_epoch || checkpointing || options.max_seconds > 0);
         for (; !run.finished && epoch <= options.epochs; ++epoch, b = 0) {
             draw_order(order, options.shuffle, options.seed, epoch);
             for (; b < batches; ++b) {
@@ -459,13 +517,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 // A line search's last trial is often the point it accepts: on the same batch (one
                 // batch, not shuffled) its cost and gradient are reused, not computed again.
                 BatchVotes votes;
-                if (searched.valid && std::ranges::equal(net.parameters(), searched.parameters)) {
-                    votes = searched.votes;
-                    std::ranges::copy(searched.g.values(), g.values().begin());
-                } else {
-                    votes = evaluate(net, g);
-                }
-                searched.valid = false;
+                if (!searched.reuse(net, g, votes)) votes = evaluate(net, g);
                 if (votes.stop) { // asked to stop: before this batch's step
                     run.history.interrupted = true;
                     break;
@@ -474,12 +526,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     failed(std::isnan(votes.cost) ? "the cost became NaN" : "the cost became infinite");
                 const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
                     const BatchVotes v = evaluate(trial, at);
-                    if (same_batch) {
-                        searched.parameters.assign(trial.parameters().begin(), trial.parameters().end());
-                        searched.votes = v;
-                        searched.g = at;
-                        searched.valid = true;
-                    }
+                    if (same_batch) searched.keep(trial, v, at);
                     return v.cost;
                 };
                 const auto sum = [&] { // LevenbergMarquardt's sum over the processes: none for one
@@ -507,9 +554,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             stats.epoch = epoch;
             stats.train_cost = run.cost_sum / double(n);
             if (validate) validation_figures(comm, net, X_val, Y_val, plan.shards.n_val, plan.classify, val_ws, stats);
-            const double epoch_end = now_seconds();
-            stats.seconds = epoch_end - epoch_start;
-            epoch_start = epoch_end;
+            const double epoch_end = clock.end_epoch(run.history.epochs);
 
             // Early stopping and the time budget, decided once for all (rank 0's figures and clock).
             const double monitored = validate ? stats.val_cost : stats.train_cost;
@@ -518,20 +563,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                                           epoch_end - started >= options.max_seconds,
                                       0, epoch);
             run.epoch = epoch, run.batch = 0, run.cost_sum = 0;
-            bool patience_spent = false;
-            if (d.improved) {
-                run.best_cost = monitored;
-                run.history.best_epoch = epoch;
-                run.waited = 0;
-                if (options.patience > 0) {
-                    if (run.best)
-                        run.best->take(net, optimizer);
-                    else
-                        run.best.emplace(net, optimizer);
-                }
-            } else if (options.patience > 0 && ++run.waited >= options.patience) {
-                patience_spent = true;
-            }
+            const bool patience_spent = watch_best(run, options, d.improved, monitored, net, optimizer);
             const bool stalled_now = stalled(optimizer); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
             run.finished = patience_spent || d.out_of_time || stalled_now || epoch == options.epochs;
             run.history.stopped_early = run.finished && epoch < options.epochs;
@@ -540,22 +572,13 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             // The checkpoint, by one process; then on_epoch, on every one, and one decision.
             if (checkpointing && (epoch % options.checkpoint_every == 0 || run.finished))
                 stats.checkpoint_error = save();
-            bool stop = false;
-            std::string error;
-            const auto call = [&] { stop = options.on_epoch && options.on_epoch(stats) == Next::Stop; };
-            if constexpr (Comm::distributed)
-                error = error_of(call);
-            else
-                call(); // the caller's exception leaves as it was thrown
-            const std::uint64_t same =
-                comm.size() > 1 ? digest(net.parameters().data(), net.parameter_count() * sizeof(T)) : 0;
-            stop = decide(comm, error, stop, false, false, same, epoch).stop;
-            if (stop && !run.finished) {
+            if (call_on_epoch(comm, options, stats, net) && !run.finished) {
                 run.finished = true;
                 run.history.stopped_early = epoch < options.epochs;
                 if (checkpointing) stats.checkpoint_error = save();
             }
         }
+        clock.read(run.history.epochs);
         progress.finish();
         if (run.history.interrupted && checkpointing) save();
     } catch (...) {

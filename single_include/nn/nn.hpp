@@ -1823,7 +1823,9 @@ struct EpochStats {
     double val_accuracy = std::numeric_limits<double>::quiet_NaN(); ///< NaN too unless Y_val is all 0s and 1s
     /// Wall-clock time from the end of the epoch before (or the start of training) to the end of
     /// this one's validation: its batches and validation, and the epoch before's checkpoint and
-    /// on_epoch. The epochs' seconds add up to the run's.
+    /// on_epoch. The epochs' seconds add up to the run's. When nothing looks at the epochs as they
+    /// end (Progress::Quiet, no on_epoch, checkpoint or max_seconds), epochs shorter than about
+    /// 10 us are timed a few at a time, each given their mean, and the History has them at the end.
     double seconds = 0;
     /// Why this epoch's checkpoint could not be written (empty when it was, or none was due):
     /// training goes on, and the file holds the last checkpoint that was.
@@ -2275,15 +2277,77 @@ private:
     std::size_t cols_ = 0;
 };
 
+namespace detail {
+
+/// What Matrix and ParameterMatrix (parameters.hpp) share: rows x cols elements, row-major, at
+/// data_, which the derived class owns or views, and the ways to read and write them.
+template <class T>
+class Elements {
+public:
+    using value_type = T;
+
+    std::size_t rows() const { return rows_; }
+    std::size_t cols() const { return cols_; }
+    std::size_t size() const { return rows_ * cols_; }
+    bool empty() const { return size() == 0; }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    T* begin() { return data_; }
+    T* end() { return data_ + size(); }
+    const T* begin() const { return data_; }
+    const T* end() const { return data_ + size(); }
+
+    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
+    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
+
+    MatrixView<T> view() { return {data_, rows_, cols_}; }
+    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
+    operator MatrixView<T>() { return view(); }
+    operator MatrixView<const T>() const { return view(); }
+
+    /// Row i as a 1 x cols view (no copy).
+    MatrixView<T> row(std::size_t i) { return view().row(i); }
+    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
+
+    /// Rows first .. first+count-1 as a view (no copy).
+    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
+    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
+
+    void fill(T value) {
+        for (T& x : *this) x = value;
+    }
+
+    /// Same shape and the same elements (NaN is unequal to everything, as for float).
+    friend bool operator==(const Elements& a, const Elements& b) {
+        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a.data_[i] == b.data_[i])) return false;
+        return true;
+    }
+
+protected:
+    Elements() = default;
+    Elements(const Elements&) = default;
+    Elements& operator=(const Elements&) = default;
+    ~Elements() = default;
+
+    T* data_ = nullptr;
+    std::size_t rows_ = 0;
+    std::size_t cols_ = 0;
+};
+
+} // namespace detail
+
 /// An owning, contiguous, row-major matrix of float or double, aligned to NN_ALIGNMENT bytes.
 ///     nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}};  // 4 x 2
 ///     X(3, 1) = 0.5f;
 template <class T>
-class Matrix {
+class Matrix : public detail::Elements<T> {
     static_assert(Real<T>, "nn::Matrix<T> needs T = float or double");
+    using detail::Elements<T>::data_, detail::Elements<T>::rows_, detail::Elements<T>::cols_;
 
 public:
-    using value_type = T;
+    using detail::Elements<T>::size, detail::Elements<T>::fill, detail::Elements<T>::view;
 
     Matrix() = default;
 
@@ -2337,33 +2401,6 @@ public:
         std::swap(capacity_, other.capacity_);
     }
 
-    std::size_t rows() const { return rows_; }
-    std::size_t cols() const { return cols_; }
-    std::size_t size() const { return rows_ * cols_; }
-    bool empty() const { return size() == 0; }
-    T* data() { return data_; }
-    const T* data() const { return data_; }
-    T* begin() { return data_; }
-    T* end() { return data_ + size(); }
-    const T* begin() const { return data_; }
-    const T* end() const { return data_ + size(); }
-
-    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
-    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
-
-    MatrixView<T> view() { return {data_, rows_, cols_}; }
-    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
-    operator MatrixView<T>() { return view(); }
-    operator MatrixView<const T>() const { return view(); }
-
-    /// Row i as a 1 x cols view (no copy).
-    MatrixView<T> row(std::size_t i) { return view().row(i); }
-    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
-
-    /// Rows first .. first+count-1 as a view (no copy).
-    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
-    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
-
     /// Makes the matrix rows x cols and zero; keeps the storage when it is large enough.
     void resize(std::size_t rows, std::size_t cols) {
         resize_for_overwrite(rows, cols);
@@ -2388,18 +2425,6 @@ public:
         cols_ = cols;
     }
 
-    void fill(T value) {
-        for (T& x : *this) x = value;
-    }
-
-    /// Same shape and the same elements (NaN is unequal to everything, as for float).
-    friend bool operator==(const Matrix& a, const Matrix& b) {
-        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (!(a.data_[i] == b.data_[i])) return false;
-        return true;
-    }
-
 private:
     static constexpr std::align_val_t alignment{NN_ALIGNMENT};
     static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
@@ -2409,10 +2434,7 @@ private:
         for (std::size_t i = 0; i < size(); ++i) data_[i] = source[i];
     }
 
-    T* data_ = nullptr; // aligned to NN_ALIGNMENT; capacity_ elements
-    std::size_t rows_ = 0;
-    std::size_t cols_ = 0;
-    std::size_t capacity_ = 0;
+    std::size_t capacity_ = 0; // elements at data_, aligned to NN_ALIGNMENT
 };
 
 #if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
@@ -3832,10 +3854,9 @@ struct Kernels {
             for (std::size_t j = 0; j < Z.cols(); ++j) Z(i, j) += b(0, j);
     }
 
-    /// Z(i, :) = act(Z(i, :) + b), act element-wise, with nn::activate.
-    static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-        for (std::size_t i = 0; i < Z.rows(); ++i)
-            for (std::size_t j = 0; j < Z.cols(); ++j) Z(i, j) = activate(act, T(Z(i, j) + b(0, j)));
+    /// Z = act(Z), act element-wise, with nn::activate.
+    static void activate(MatrixView<T> Z, Activation act) {
+        for (T& z : Z) z = nn::activate(act, z);
     }
 
     /// A = act(Z): element-wise with the standard library's functions, Softmax row by row with
@@ -4009,12 +4030,9 @@ struct Elementwise {
         }
     }
 
-    /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise:
-    /// the bias row by row, then the activation over the whole block.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-        NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
-        add_bias(Z, b);
+    /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
+    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+        NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
@@ -4429,20 +4447,29 @@ inline constexpr std::size_t narrow_columns = 8;
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]. GCC's code for sums of one to four terms, a tiny network's, is shorter
-/// with k a constant (xor's step: 15% fewer instructions); Clang's is not.
-template <Real T, std::size_t K = 0>
+/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. GCC's code for a
+/// tiny network's sums (k of 1 to 4 terms, n of 1 to 3 columns) is much shorter with k and n
+/// constants: such a product calls the copy for its k and n, through a table (the loops'
+/// bookkeeping and the calls were a third of the instructions of a XOR step); Clang's is not.
+template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c) {
+                                               T* __restrict c, const T* bias = nullptr) {
 #if !defined(__clang__)
-    if constexpr (K == 0) switch (k) {
-        case 1: return narrow_product<T, 1>(m, n, 1, a, rsa, csa, b, rsb, csb, c);
-        case 2: return narrow_product<T, 2>(m, n, 2, a, rsa, csa, b, rsb, csb, c);
-        case 3: return narrow_product<T, 3>(m, n, 3, a, rsa, csa, b, rsb, csb, c);
-        case 4: return narrow_product<T, 4>(m, n, 4, a, rsa, csa, b, rsb, csb, c);
+    using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
+                          std::size_t, std::size_t, T*, const T*);
+    if constexpr (K == 0) {
+        if (k >= 1 && k <= 4) {
+            static constexpr Copy fixed[4][4] = {
+                {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
+                {narrow_product<T, 2, 0>, narrow_product<T, 2, 1>, narrow_product<T, 2, 2>, narrow_product<T, 2, 3>},
+                {narrow_product<T, 3, 0>, narrow_product<T, 3, 1>, narrow_product<T, 3, 2>, narrow_product<T, 3, 3>},
+                {narrow_product<T, 4, 0>, narrow_product<T, 4, 1>, narrow_product<T, 4, 2>, narrow_product<T, 4, 3>}};
+            return fixed[k - 1][n <= 3 ? n : 0](m, n, k, a, rsa, csa, b, rsb, csb, c, bias);
         }
+    }
     if constexpr (K != 0) k = K;
+    if constexpr (N != 0) n = N;
 #endif
     NN_DETAIL_SCALAR_LOOP
     for (std::size_t i = 0; i < m; ++i) {
@@ -4453,7 +4480,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = sum;
+            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -4463,15 +4490,27 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 /// width (the GEMM's order is its own; see gemm.hpp).
 template <Real T>
 struct Products {
-    /// C = A . B          A: m x k, B: k x n -> C: m x n
+    /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
+    /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
+    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
+    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                       MatrixView<const T> b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
+        NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
+        products(A, B, C);
+        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+    }
+
+private:
+    /// C = A . B, but for a narrow C.
+    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
-            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
         constexpr std::size_t W = Lanes<T>::count;
         for (std::size_t i = 0; i < m; ++i) {
             const T* a = A.data() + i * k;
@@ -4492,6 +4531,7 @@ struct Products {
         }
     }
 
+public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
@@ -4595,7 +4635,10 @@ struct Updates {
         const T* __restrict g = G.data();
         parallel_for(P.size(), P.size() >= parallel_elements,
                      [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                         for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
+                         by_vectors<typename Lanes<T>::Vector, T>(
+                             first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                                 store(p + i, load<U>(p + i) - rate * load<U>(g + i));
+                             });
                      });
     }
 
@@ -4682,12 +4725,11 @@ struct Passes {
                                       b(w + rows * cols, 1, cols);
             outs[l].resize_for_overwrite(X.rows(), cols);
             if (l + 1 < net.layers || !net.keep) {
-                Products<T>::matmul(in, W, outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-                Elementwise<T>::add_bias_activate(outs[l], b, net.act[l]);
+                Products<T>::matmul(in, W, outs[l], b); // n x arch[l] . arch[l] x arch[l+1], + b
+                Elementwise<T>::activate(outs[l], net.act[l]);
             } else {
                 z_out.resize_for_overwrite(X.rows(), cols);
-                Products<T>::matmul(in, W, z_out);
-                Elementwise<T>::add_bias(z_out, b);
+                Products<T>::matmul(in, W, z_out, b);
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             }
             w += rows * cols + cols;
@@ -5167,12 +5209,9 @@ struct Elementwise {
         }
     }
 
-    /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise:
-    /// the bias row by row, then the activation over the whole block.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-        NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
-        add_bias(Z, b);
+    /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
+    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+        NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
@@ -5587,20 +5626,29 @@ inline constexpr std::size_t narrow_columns = 8;
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]. GCC's code for sums of one to four terms, a tiny network's, is shorter
-/// with k a constant (xor's step: 15% fewer instructions); Clang's is not.
-template <Real T, std::size_t K = 0>
+/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. GCC's code for a
+/// tiny network's sums (k of 1 to 4 terms, n of 1 to 3 columns) is much shorter with k and n
+/// constants: such a product calls the copy for its k and n, through a table (the loops'
+/// bookkeeping and the calls were a third of the instructions of a XOR step); Clang's is not.
+template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c) {
+                                               T* __restrict c, const T* bias = nullptr) {
 #if !defined(__clang__)
-    if constexpr (K == 0) switch (k) {
-        case 1: return narrow_product<T, 1>(m, n, 1, a, rsa, csa, b, rsb, csb, c);
-        case 2: return narrow_product<T, 2>(m, n, 2, a, rsa, csa, b, rsb, csb, c);
-        case 3: return narrow_product<T, 3>(m, n, 3, a, rsa, csa, b, rsb, csb, c);
-        case 4: return narrow_product<T, 4>(m, n, 4, a, rsa, csa, b, rsb, csb, c);
+    using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
+                          std::size_t, std::size_t, T*, const T*);
+    if constexpr (K == 0) {
+        if (k >= 1 && k <= 4) {
+            static constexpr Copy fixed[4][4] = {
+                {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
+                {narrow_product<T, 2, 0>, narrow_product<T, 2, 1>, narrow_product<T, 2, 2>, narrow_product<T, 2, 3>},
+                {narrow_product<T, 3, 0>, narrow_product<T, 3, 1>, narrow_product<T, 3, 2>, narrow_product<T, 3, 3>},
+                {narrow_product<T, 4, 0>, narrow_product<T, 4, 1>, narrow_product<T, 4, 2>, narrow_product<T, 4, 3>}};
+            return fixed[k - 1][n <= 3 ? n : 0](m, n, k, a, rsa, csa, b, rsb, csb, c, bias);
         }
+    }
     if constexpr (K != 0) k = K;
+    if constexpr (N != 0) n = N;
 #endif
     NN_DETAIL_SCALAR_LOOP
     for (std::size_t i = 0; i < m; ++i) {
@@ -5611,7 +5659,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = sum;
+            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -5621,15 +5669,27 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 /// width (the GEMM's order is its own; see gemm.hpp).
 template <Real T>
 struct Products {
-    /// C = A . B          A: m x k, B: k x n -> C: m x n
+    /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
+    /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
+    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
+    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                       MatrixView<const T> b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
+        NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
+        products(A, B, C);
+        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+    }
+
+private:
+    /// C = A . B, but for a narrow C.
+    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
-            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
         constexpr std::size_t W = Lanes<T>::count;
         for (std::size_t i = 0; i < m; ++i) {
             const T* a = A.data() + i * k;
@@ -5650,6 +5710,7 @@ struct Products {
         }
     }
 
+public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
@@ -5753,7 +5814,10 @@ struct Updates {
         const T* __restrict g = G.data();
         parallel_for(P.size(), P.size() >= parallel_elements,
                      [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                         for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
+                         by_vectors<typename Lanes<T>::Vector, T>(
+                             first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                                 store(p + i, load<U>(p + i) - rate * load<U>(g + i));
+                             });
                      });
     }
 
@@ -5840,12 +5904,11 @@ struct Passes {
                                       b(w + rows * cols, 1, cols);
             outs[l].resize_for_overwrite(X.rows(), cols);
             if (l + 1 < net.layers || !net.keep) {
-                Products<T>::matmul(in, W, outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-                Elementwise<T>::add_bias_activate(outs[l], b, net.act[l]);
+                Products<T>::matmul(in, W, outs[l], b); // n x arch[l] . arch[l] x arch[l+1], + b
+                Elementwise<T>::activate(outs[l], net.act[l]);
             } else {
                 z_out.resize_for_overwrite(X.rows(), cols);
-                Products<T>::matmul(in, W, z_out);
-                Elementwise<T>::add_bias(z_out, b);
+                Products<T>::matmul(in, W, z_out, b);
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             }
             w += rows * cols + cols;
@@ -6329,12 +6392,9 @@ struct Elementwise {
         }
     }
 
-    /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise:
-    /// the bias row by row, then the activation over the whole block.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-        NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
-        add_bias(Z, b);
+    /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
+    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+        NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
@@ -6749,20 +6809,29 @@ inline constexpr std::size_t narrow_columns = 8;
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]. GCC's code for sums of one to four terms, a tiny network's, is shorter
-/// with k a constant (xor's step: 15% fewer instructions); Clang's is not.
-template <Real T, std::size_t K = 0>
+/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. GCC's code for a
+/// tiny network's sums (k of 1 to 4 terms, n of 1 to 3 columns) is much shorter with k and n
+/// constants: such a product calls the copy for its k and n, through a table (the loops'
+/// bookkeeping and the calls were a third of the instructions of a XOR step); Clang's is not.
+template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c) {
+                                               T* __restrict c, const T* bias = nullptr) {
 #if !defined(__clang__)
-    if constexpr (K == 0) switch (k) {
-        case 1: return narrow_product<T, 1>(m, n, 1, a, rsa, csa, b, rsb, csb, c);
-        case 2: return narrow_product<T, 2>(m, n, 2, a, rsa, csa, b, rsb, csb, c);
-        case 3: return narrow_product<T, 3>(m, n, 3, a, rsa, csa, b, rsb, csb, c);
-        case 4: return narrow_product<T, 4>(m, n, 4, a, rsa, csa, b, rsb, csb, c);
+    using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
+                          std::size_t, std::size_t, T*, const T*);
+    if constexpr (K == 0) {
+        if (k >= 1 && k <= 4) {
+            static constexpr Copy fixed[4][4] = {
+                {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
+                {narrow_product<T, 2, 0>, narrow_product<T, 2, 1>, narrow_product<T, 2, 2>, narrow_product<T, 2, 3>},
+                {narrow_product<T, 3, 0>, narrow_product<T, 3, 1>, narrow_product<T, 3, 2>, narrow_product<T, 3, 3>},
+                {narrow_product<T, 4, 0>, narrow_product<T, 4, 1>, narrow_product<T, 4, 2>, narrow_product<T, 4, 3>}};
+            return fixed[k - 1][n <= 3 ? n : 0](m, n, k, a, rsa, csa, b, rsb, csb, c, bias);
         }
+    }
     if constexpr (K != 0) k = K;
+    if constexpr (N != 0) n = N;
 #endif
     NN_DETAIL_SCALAR_LOOP
     for (std::size_t i = 0; i < m; ++i) {
@@ -6773,7 +6842,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = sum;
+            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -6783,15 +6852,27 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 /// width (the GEMM's order is its own; see gemm.hpp).
 template <Real T>
 struct Products {
-    /// C = A . B          A: m x k, B: k x n -> C: m x n
+    /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
+    /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
+    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
+    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                       MatrixView<const T> b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
+        NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
+        products(A, B, C);
+        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+    }
+
+private:
+    /// C = A . B, but for a narrow C.
+    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
-            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
         constexpr std::size_t W = Lanes<T>::count;
         for (std::size_t i = 0; i < m; ++i) {
             const T* a = A.data() + i * k;
@@ -6812,6 +6893,7 @@ struct Products {
         }
     }
 
+public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
@@ -6915,7 +6997,10 @@ struct Updates {
         const T* __restrict g = G.data();
         parallel_for(P.size(), P.size() >= parallel_elements,
                      [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                         for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
+                         by_vectors<typename Lanes<T>::Vector, T>(
+                             first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                                 store(p + i, load<U>(p + i) - rate * load<U>(g + i));
+                             });
                      });
     }
 
@@ -7002,12 +7087,11 @@ struct Passes {
                                       b(w + rows * cols, 1, cols);
             outs[l].resize_for_overwrite(X.rows(), cols);
             if (l + 1 < net.layers || !net.keep) {
-                Products<T>::matmul(in, W, outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-                Elementwise<T>::add_bias_activate(outs[l], b, net.act[l]);
+                Products<T>::matmul(in, W, outs[l], b); // n x arch[l] . arch[l] x arch[l+1], + b
+                Elementwise<T>::activate(outs[l], net.act[l]);
             } else {
                 z_out.resize_for_overwrite(X.rows(), cols);
-                Products<T>::matmul(in, W, z_out);
-                Elementwise<T>::add_bias(z_out, b);
+                Products<T>::matmul(in, W, z_out, b);
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             }
             w += rows * cols + cols;
@@ -7155,9 +7239,11 @@ class Parameters;
 ///     W = nn::Matrix<float>(W.rows(), W.cols()); // a whole matrix of the same shape
 ///     nn::Matrix<float> copy = W.matrix();       // the numbers, on their own
 template <Real T>
-class ParameterMatrix {
+class ParameterMatrix : public detail::Elements<T> {
+    using detail::Elements<T>::data_, detail::Elements<T>::rows_, detail::Elements<T>::cols_;
+
 public:
-    using value_type = T;
+    using detail::Elements<T>::rows, detail::Elements<T>::cols, detail::Elements<T>::size, detail::Elements<T>::view;
 
     ParameterMatrix(const ParameterMatrix&) = delete;
 
@@ -7178,46 +7264,12 @@ public:
         return *this = Matrix<T>(init).view();
     }
 
-    std::size_t rows() const { return rows_; }
-    std::size_t cols() const { return cols_; }
-    std::size_t size() const { return rows_ * cols_; }
-    bool empty() const { return size() == 0; }
-    T* data() { return data_; }
-    const T* data() const { return data_; }
-    T* begin() { return data_; }
-    T* end() { return data_ + size(); }
-    const T* begin() const { return data_; }
-    const T* end() const { return data_ + size(); }
-    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
-    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
-
-    MatrixView<T> view() { return {data_, rows_, cols_}; }
-    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
-    operator MatrixView<T>() { return view(); }
-    operator MatrixView<const T>() const { return view(); }
-    MatrixView<T> row(std::size_t i) { return view().row(i); }
-    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
-    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
-    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
-    void fill(T value) {
-        for (T& x : *this) x = value;
-    }
-
     /// The elements as a Matrix of their own.
     Matrix<T> matrix() const { return Matrix<T>(view()); }
-
-    friend bool operator==(const ParameterMatrix& a, const ParameterMatrix& b) {
-        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (!(a.data_[i] == b.data_[i])) return false;
-        return true;
-    }
 
 private:
     friend class Parameters<T>;
     ParameterMatrix() = default;
-    T* data_ = nullptr;
-    std::size_t rows_ = 0, cols_ = 0;
 };
 
 /// Every weight and bias of a network of some arch, in one aligned buffer in the flat order (see
@@ -12097,6 +12149,149 @@ inline void save_svg(const std::string& path, std::string_view svg) { detail::wr
 
 } // namespace nn
 // ---- end nn/picture.hpp ----
+// ---- begin nn/predictor.hpp ----
+// nn/predictor.hpp: Predictor<T>, a trained network of any arch, known when the program runs,
+// that computes one sample's outputs: NN::predict for a program that only runs networks.
+//
+// Like <nn/static_network.hpp>, it includes the activations and the baseline's one-sample rows
+// alone: not the network, the training, the other kernels or the file reader (tests/lean_header.sh
+// counts the lines). Reading one from a file is nn::load_predictor in <nn/static_file.hpp>;
+// building one from an NN, Predictor(net.arch(), activations, net.parameters()).
+
+#include <cmath>
+#include <cstddef>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+namespace nn {
+
+/// A network's arch, activations and parameters (in the flat order of NN::parameters), and its
+/// outputs for one sample at a time: each layer's sums over its inputs in order, then the bias,
+/// then the activation, as NN::forward computes them, so that predict gives the bits of
+/// NN::predict when NN runs the kernels built with the program's flags (NN_NO_DISPATCH,
+/// NN_SIMD=baseline, a CPU other than x86-64's with AVX2); else they agree to rounding (NN's AVX2
+/// and AVX-512 kernels fuse multiply-adds). predict is const and safe to call from many threads.
+///     const auto net = nn::load_predictor<float>("net.safetensors");   // <nn/static_file.hpp>
+///     std::vector<float> y = net.predict({5.1f, 3.5f, 1.4f, 0.2f});
+template <Real T>
+class Predictor {
+public:
+    /// nn::Error for an arch of fewer than two widths or a width of 0, one activation a layer
+    /// (Softmax in the output layer only), and arch's number of parameters.
+    Predictor(std::vector<std::size_t> arch, std::vector<Activation> activations, std::vector<T> parameters)
+        : arch_(std::move(arch)), acts_(std::move(activations)), params_(std::move(parameters)) {
+        if (arch_.size() < 2)
+            detail::fail("a Predictor needs an arch of at least 2 widths, was given %zu", arch_.size());
+        for (std::size_t l = 0; l < arch_.size(); ++l) {
+            if (arch_[l] == 0) detail::fail("arch[%zu] is 0; every layer needs at least one neuron", l);
+            widest_ = arch_[l] > widest_ ? arch_[l] : widest_;
+        }
+        if (acts_.size() != layers())
+            detail::fail("a Predictor of %zu layers needs %zu activations, was given %zu", layers(), layers(),
+                         acts_.size());
+        for (std::size_t l = 0; l < layers(); ++l) {
+            if (!is_valid(acts_[l]))
+                detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(acts_[l]));
+            if (l + 1 < layers() && acts_[l] == Activation::Softmax)
+                detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
+        }
+        const std::size_t count = detail::layer_offset(arch_, layers());
+        if (params_.size() != count)
+            detail::fail("a network of arch %s has %zu parameters, the Predictor was given %zu",
+                         detail::join_arch(arch_).c_str(), count, params_.size());
+    }
+
+    std::size_t layers() const { return arch_.size() - 1; }
+    std::size_t inputs() const { return arch_.front(); }
+    std::size_t outputs() const { return arch_.back(); }
+    const std::vector<std::size_t>& arch() const { return arch_; }
+    Activation activation(std::size_t l) const {
+        if (l >= layers()) detail::fail("layer %zu is out of range: the network has %zu layers", l, layers());
+        return acts_[l];
+    }
+    std::span<const T> parameters() const { return params_; }
+
+    /// The outputs for one sample: input holds inputs() values, output room for outputs();
+    /// nn::Error otherwise, or for an input that is not finite.
+    void predict(std::span<const T> input, std::span<T> output) const {
+        if (input.size() != inputs())
+            detail::fail("the input has %zu values, the network takes %zu", input.size(), inputs());
+        if (output.size() != outputs())
+            detail::fail("the output has room for %zu values, the network gives %zu", output.size(), outputs());
+        for (std::size_t i = 0; i < input.size(); ++i)
+            if (!(input[i] - input[i] == T(0)))
+                detail::fail("input(0, %zu) is %.9g; the input must be finite", i, double(input[i]));
+        constexpr std::size_t on_stack = 256; // widths up to this need no allocation
+        T stack[2][on_stack];
+        std::vector<T> heap(widest_ > on_stack ? 2 * widest_ : 0);
+        T* scratch[2] = {widest_ > on_stack ? heap.data() : stack[0],
+                         widest_ > on_stack ? heap.data() + widest_ : stack[1]};
+        const T* x = input.data();
+        for (std::size_t l = 0; l < layers(); ++l) {
+            T* y = l + 1 == layers() ? output.data() : scratch[l % 2];
+            layer(l, x, y);
+            x = y;
+        }
+        for (const T y : output)
+            if (!std::isfinite(y)) {
+                double largest = 0;
+                for (const T v : input) largest = std::abs(double(v)) > largest ? std::abs(double(v)) : largest;
+                detail::fail("predict: an output is %.9g for finite inputs as large as %.3g: too large for %s "
+                             "arithmetic in this network; scale the inputs (nn::Standardizer)",
+                             double(y), largest, sizeof(T) == 4 ? "float" : "double");
+            }
+    }
+    std::vector<T> predict(std::span<const T> input) const {
+        std::vector<T> output(outputs());
+        predict(input, output);
+        return output;
+    }
+    std::vector<T> predict(std::initializer_list<T> input) const {
+        return predict(std::span<const T>(input.begin(), input.size()));
+    }
+
+private:
+    /// y = act(x . W(l) + b(l)) for one sample: a vector of outputs at a time, eight at once while
+    /// they last (dense_row, NN::forward's small products' row), then one by one; each sum over the
+    /// inputs in order, then plus the bias.
+    void layer(std::size_t l, const T* __restrict x, T* __restrict y) const {
+        namespace simd = detail::baseline;
+        using Mask = typename simd::Lanes<T>::Mask;
+        constexpr std::size_t W = simd::Lanes<T>::count;
+        const std::size_t in = arch_[l], out = arch_[l + 1];
+        const T* w = params_.data() + detail::layer_offset(arch_, l);
+        const T* b = w + in * out;
+        const Activation act = acts_[l] == Activation::Softmax ? Activation::Linear : acts_[l];
+        const auto done = [&](std::size_t at) {
+            return [=]<class U>(std::size_t j, U z) NN_DETAIL_ALWAYS_INLINE {
+                z = z + simd::load<U>(b + at + j);
+                if constexpr (std::is_same_v<U, T>)
+                    detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, z);
+                else
+                    detail::activate_lanes<T, U, Mask>(act, z);
+                simd::store(y + at + j, z);
+            };
+        };
+        std::size_t j = 0;
+        for (; j + 8 * W <= out; j += 8 * W) simd::dense_row<8, 0, 1>(x, w + j, in, out, done(j));
+        for (; j + W <= out; j += W) simd::dense_row<1, 0, 1>(x, w + j, in, out, done(j));
+        for (; j < out; ++j) simd::dense_row<0, 1, 1>(x, w + j, in, out, done(j));
+        if (acts_[l] == Activation::Softmax) simd::softmax_row<T>(y, y, out);
+    }
+
+    std::vector<std::size_t> arch_;
+    std::vector<Activation> acts_;
+    std::vector<T> params_;
+    std::size_t widest_ = 0;
+};
+
+} // namespace nn
+// ---- end nn/predictor.hpp ----
 // ---- begin nn/schedule.hpp ----
 // nn/schedule.hpp: Schedule, the learning rate over a run of nn::train.
 
@@ -12177,8 +12372,8 @@ struct Schedule {
 } // namespace nn
 // ---- end nn/schedule.hpp ----
 // ---- begin nn/static_file.hpp ----
-// nn/static_file.hpp: a nn::StaticNN read from a file nn::save wrote, as nn::load reads one but
-// straight into the StaticNN (no NN is built), through the file reader alone.
+// nn/static_file.hpp: a nn::StaticNN or nn::Predictor read from a file nn::save wrote, as nn::load
+// reads one but straight into it (no NN is built), through the file reader alone.
 
 #include <array>
 #include <cstddef>
@@ -12397,6 +12592,24 @@ requires is_static_network<Net> Net load_static(const std::string& path) {
                                 return std::span<T>(parameters);
                             });
     return Net(parameters, activations);
+}
+
+/// The network in the file at `path` as a Predictor<T> (its own arch); nn::Error when the file is
+/// not a network.
+///     const auto net = nn::load_predictor<float>("net.safetensors");
+template <Real T>
+Predictor<T> load_predictor(const std::string& path) {
+    std::vector<std::size_t> arch;
+    std::vector<Activation> activations;
+    std::vector<T> parameters;
+    detail::read_network<T>(detail::read_file(path), path.c_str(), {},
+                            [&](const std::vector<std::size_t>& a, const std::vector<Activation>& acts, Loss) {
+                                arch = a;
+                                activations = acts;
+                                parameters.assign(detail::layer_offset(arch, arch.size() - 1), T(0));
+                                return std::span<T>(parameters);
+                            });
+    return Predictor<T>(std::move(arch), std::move(activations), std::move(parameters));
 }
 
 } // namespace nn
@@ -12694,13 +12907,14 @@ Decision decide(const Comm& comm, const std::string& error, bool stop, bool impr
 // ---- end nn/detail/collective.hpp ----
 // ---- begin nn/detail/progress.hpp ----
 // nn/detail/progress.hpp: what nn::train prints to stderr as it trains: a live bar on a terminal,
-// one line per epoch, and notes (a checkpoint that could not be written). Every number through
-// detail::format, so that no locale changes it.
+// one line per epoch, and notes (a checkpoint that could not be written), every number through
+// detail::format, so that no locale changes it; and the clock that times its epochs.
 
 #include <cstddef>
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #if __has_include(<unistd.h>)
 #include <unistd.h>
@@ -12710,11 +12924,56 @@ Decision decide(const Comm& comm, const std::string& error, bool stop, bool impr
 
 namespace nn::detail {
 
+/// Seconds from the first call in the process: small numbers, so that a double holds them to the
+/// nanosecond (seconds since 1970 hold only a quarter of a microsecond, more than a tiny network's
+/// epoch, which then lasted 0 or 0.24 us).
 inline double now_seconds() {
     std::timespec ts{};
     std::timespec_get(&ts, TIME_UTC);
-    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+    static const std::time_t first = ts.tv_sec;
+    return double(ts.tv_sec - first) + 1e-9 * double(ts.tv_nsec);
 }
+
+/// The clock of nn::train's epochs. When something looks at each epoch as it ends (printed
+/// lines, on_epoch, checkpoints, a time budget: `every_epoch`), each epoch's end is read off the
+/// clock. Otherwise only History sees the epochs' seconds, after the run, and short epochs are
+/// timed together: a reading once `stride` epochs have ended, the stride doubled while two
+/// readings are less than `window` apart (halved when more than four), each epoch of a stride
+/// given their mean. A clock reading costs 20-45 ns on a virtual machine, a tenth or more of a
+/// tiny network's epoch.
+class EpochClock {
+public:
+    static constexpr double window = 1e-5; // seconds: the clock at most about 0.5% of the time
+
+    explicit EpochClock(bool every_epoch) : every_epoch_(every_epoch), last_(now_seconds()) {}
+
+    /// At the end of each epoch, after its EpochStats was appended to `epochs`: the time now, or,
+    /// between readings, the last reading's (at most a few windows old).
+    double end_epoch(std::vector<EpochStats>& epochs) { return ++pending_ < stride_ ? last_ : read(epochs); }
+
+    /// Reads the clock and gives each epoch since the last reading (the last of `epochs`) its
+    /// share; nn::train calls it once more when the run ends. The time now.
+    double read(std::vector<EpochStats>& epochs) {
+        if (pending_ == 0) return last_;
+        const double now = now_seconds(), elapsed = now - last_;
+        for (std::size_t i = epochs.size() - pending_; i < epochs.size(); ++i)
+            epochs[i].seconds = elapsed / double(pending_);
+        if (!every_epoch_) {
+            if (elapsed < window)
+                stride_ *= 2;
+            else if (elapsed > 4 * window && stride_ > 1)
+                stride_ /= 2;
+        }
+        last_ = now;
+        pending_ = 0;
+        return now;
+    }
+
+private:
+    bool every_epoch_;
+    double last_;
+    std::size_t stride_ = 1, pending_ = 0; // pending_: epochs ended since the last reading
+};
 
 inline bool stderr_is_terminal() {
 #ifdef NN_DETAIL_HAVE_ISATTY
@@ -12770,6 +13029,9 @@ public:
         held_.clear();
         write(line);
     }
+
+    /// True when a line is printed (or held) for every epoch.
+    bool prints_epochs() const { return lines_; }
 
     /// The last epoch's line, when `sparse` held it back.
     void finish() {
@@ -13130,6 +13392,69 @@ void validation_figures(const Comm& comm, const NN<T>& net, MatrixView<const T> 
     if (classify) stats.val_accuracy = sums[1] / parts;
 }
 
+/// The last point a line search measured (its parameters, cost and gradient), when every step
+/// sees the same batch: often the point it accepts, whose cost and gradient the next step then
+/// reuses rather than computes again.
+template <Real T>
+struct LastTrial {
+    std::vector<T> parameters;
+    BatchVotes votes;
+    Gradient<T> g;
+    bool valid = false;
+
+    void keep(const NN<T>& trial, const BatchVotes& v, const Gradient<T>& at) {
+        parameters.assign(trial.parameters().begin(), trial.parameters().end());
+        votes = v;
+        g = at;
+        valid = true;
+    }
+    /// True, with its votes and gradient, when net is at the point kept; forgets it either way.
+    bool reuse(const NN<T>& net, Gradient<T>& into, BatchVotes& v) {
+        const bool same = valid && std::ranges::equal(net.parameters(), parameters);
+        if (same) {
+            v = votes;
+            std::ranges::copy(g.values(), into.values().begin());
+        }
+        valid = false;
+        return same;
+    }
+};
+
+/// Early stopping's bookkeeping after epoch run.epoch, whose monitored cost is `monitored`
+/// (`improved`: below the best by options.min_delta): the best epoch's state kept when patience is
+/// set. True when patience is spent.
+template <Real T, class Optimizer>
+bool watch_best(Run<T, Optimizer>& run, const TrainOptions& options, bool improved, double monitored, const NN<T>& net,
+                const Optimizer& optimizer) {
+    if (!improved) return options.patience > 0 && ++run.waited >= options.patience;
+    run.best_cost = monitored;
+    run.history.best_epoch = run.epoch;
+    run.waited = 0;
+    if (options.patience > 0) {
+        if (run.best)
+            run.best->take(net, optimizer);
+        else
+            run.best.emplace(net, optimizer);
+    }
+    return false;
+}
+
+/// options.on_epoch on every process, then one decision for all: true when any process's callback
+/// returned Next::Stop. An exception from one is thrown on every process (on a single one, it
+/// leaves as it was thrown); processes whose parameters differ are an nn::Error.
+template <Real T, class Comm>
+bool call_on_epoch(const Comm& comm, const TrainOptions& options, const EpochStats& stats, const NN<T>& net) {
+    bool stop = false;
+    std::string error;
+    const auto call = [&] { stop = options.on_epoch && options.on_epoch(stats) == Next::Stop; };
+    if constexpr (Comm::distributed)
+        error = error_of(call);
+    else
+        call();
+    const std::uint64_t same = comm.size() > 1 ? digest(net.parameters().data(), net.parameter_count() * sizeof(T)) : 0;
+    return decide(comm, error, stop, false, false, same, stats.epoch).stop;
+}
+
 template <Real T, class Optimizer, class Comm = Solo>
 History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimizer& optimizer,
               const TrainOptions& options, MatrixView<const T> X_val, MatrixView<const T> Y_val, bool validate,
@@ -13186,12 +13511,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
     Matrix<T> Xb, Yb;                        // the batch, gathered
     Gradient<T> g;
     Workspace<T> val_ws;
-    struct Evaluation { // the last point a line search measured, when every step sees the same batch
-        std::vector<T> parameters;
-        BatchVotes votes;
-        Gradient<T> g;
-        bool valid = false;
-    } searched;
+    LastTrial<T> searched;
     const bool same_batch = batches == 1 && !options.shuffle;
     std::size_t epoch = run.epoch + 1, b = run.batch; // where training is, for the messages
     const auto failed = [&](const char* what) {
@@ -13203,7 +13523,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
              what);
     };
     try {
-        double epoch_start = now_seconds(); // one clock reading per epoch: the end of one starts the next
+        EpochClock clock(progress.prints_epochs() || options.on_epoch || checkpointing || options.max_seconds > 0);
         for (; !run.finished && epoch <= options.epochs; ++epoch, b = 0) {
             draw_order(order, options.shuffle, options.seed, epoch);
             for (; b < batches; ++b) {
@@ -13226,13 +13546,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 // A line search's last trial is often the point it accepts: on the same batch (one
                 // batch, not shuffled) its cost and gradient are reused, not computed again.
                 BatchVotes votes;
-                if (searched.valid && std::ranges::equal(net.parameters(), searched.parameters)) {
-                    votes = searched.votes;
-                    std::ranges::copy(searched.g.values(), g.values().begin());
-                } else {
-                    votes = evaluate(net, g);
-                }
-                searched.valid = false;
+                if (!searched.reuse(net, g, votes)) votes = evaluate(net, g);
                 if (votes.stop) { // asked to stop: before this batch's step
                     run.history.interrupted = true;
                     break;
@@ -13241,12 +13555,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                     failed(std::isnan(votes.cost) ? "the cost became NaN" : "the cost became infinite");
                 const auto cost_at = [&](const NN<T>& trial, Gradient<T>& at) {
                     const BatchVotes v = evaluate(trial, at);
-                    if (same_batch) {
-                        searched.parameters.assign(trial.parameters().begin(), trial.parameters().end());
-                        searched.votes = v;
-                        searched.g = at;
-                        searched.valid = true;
-                    }
+                    if (same_batch) searched.keep(trial, v, at);
                     return v.cost;
                 };
                 const auto sum = [&] { // LevenbergMarquardt's sum over the processes: none for one
@@ -13274,9 +13583,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             stats.epoch = epoch;
             stats.train_cost = run.cost_sum / double(n);
             if (validate) validation_figures(comm, net, X_val, Y_val, plan.shards.n_val, plan.classify, val_ws, stats);
-            const double epoch_end = now_seconds();
-            stats.seconds = epoch_end - epoch_start;
-            epoch_start = epoch_end;
+            const double epoch_end = clock.end_epoch(run.history.epochs);
 
             // Early stopping and the time budget, decided once for all (rank 0's figures and clock).
             const double monitored = validate ? stats.val_cost : stats.train_cost;
@@ -13285,20 +13592,7 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                                           epoch_end - started >= options.max_seconds,
                                       0, epoch);
             run.epoch = epoch, run.batch = 0, run.cost_sum = 0;
-            bool patience_spent = false;
-            if (d.improved) {
-                run.best_cost = monitored;
-                run.history.best_epoch = epoch;
-                run.waited = 0;
-                if (options.patience > 0) {
-                    if (run.best)
-                        run.best->take(net, optimizer);
-                    else
-                        run.best.emplace(net, optimizer);
-                }
-            } else if (options.patience > 0 && ++run.waited >= options.patience) {
-                patience_spent = true;
-            }
+            const bool patience_spent = watch_best(run, options, d.improved, monitored, net, optimizer);
             const bool stalled_now = stalled(optimizer); // nn::LBFGS, nn::LevenbergMarquardt: no lower cost found
             run.finished = patience_spent || d.out_of_time || stalled_now || epoch == options.epochs;
             run.history.stopped_early = run.finished && epoch < options.epochs;
@@ -13307,22 +13601,13 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
             // The checkpoint, by one process; then on_epoch, on every one, and one decision.
             if (checkpointing && (epoch % options.checkpoint_every == 0 || run.finished))
                 stats.checkpoint_error = save();
-            bool stop = false;
-            std::string error;
-            const auto call = [&] { stop = options.on_epoch && options.on_epoch(stats) == Next::Stop; };
-            if constexpr (Comm::distributed)
-                error = error_of(call);
-            else
-                call(); // the caller's exception leaves as it was thrown
-            const std::uint64_t same =
-                comm.size() > 1 ? digest(net.parameters().data(), net.parameter_count() * sizeof(T)) : 0;
-            stop = decide(comm, error, stop, false, false, same, epoch).stop;
-            if (stop && !run.finished) {
+            if (call_on_epoch(comm, options, stats, net) && !run.finished) {
                 run.finished = true;
                 run.history.stopped_early = epoch < options.epochs;
                 if (checkpointing) stats.checkpoint_error = save();
             }
         }
+        clock.read(run.history.epochs);
         progress.finish();
         if (run.history.interrupted && checkpointing) save();
     } catch (...) {

@@ -78,12 +78,9 @@ struct Elementwise {
         }
     }
 
-    /// Forward epilogue of a hidden layer: Z(i, :) = act(Z(i, :) + b) in place, act element-wise:
-    /// the bias row by row, then the activation over the whole block.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-        NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        NN_ASSERT(is_elementwise(act), "add_bias_activate needs an element-wise activation");
-        add_bias(Z, b);
+    /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
+    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+        NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 

@@ -101,10 +101,9 @@ struct Kernels {
             for (std::size_t j = 0; j < Z.cols(); ++j) Z(i, j) += b(0, j);
     }
 
-    /// Z(i, :) = act(Z(i, :) + b), act element-wise, with nn::activate.
-    static void add_bias_activate(MatrixView<T> Z, MatrixView<const T> b, Activation act) {
-        for (std::size_t i = 0; i < Z.rows(); ++i)
-            for (std::size_t j = 0; j < Z.cols(); ++j) Z(i, j) = activate(act, T(Z(i, j) + b(0, j)));
+    /// Z = act(Z), act element-wise, with nn::activate.
+    static void activate(MatrixView<T> Z, Activation act) {
+        for (T& z : Z) z = nn::activate(act, z);
     }
 
     /// A = act(Z): element-wise with the standard library's functions, Softmax row by row with

@@ -21,12 +21,11 @@ struct Passes {
                                       b(w + rows * cols, 1, cols);
             outs[l].resize_for_overwrite(X.rows(), cols);
             if (l + 1 < net.layers || !net.keep) {
-                Products<T>::matmul(in, W, outs[l]); // n x arch[l] . arch[l] x arch[l+1]
-                Elementwise<T>::add_bias_activate(outs[l], b, net.act[l]);
+                Products<T>::matmul(in, W, outs[l], b); // n x arch[l] . arch[l] x arch[l+1], + b
+                Elementwise<T>::activate(outs[l], net.act[l]);
             } else {
                 z_out.resize_for_overwrite(X.rows(), cols);
-                Products<T>::matmul(in, W, z_out);
-                Elementwise<T>::add_bias(z_out, b);
+                Products<T>::matmul(in, W, z_out, b);
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             }
             w += rows * cols + cols;

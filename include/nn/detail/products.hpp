@@ -37,20 +37,29 @@ inline constexpr std::size_t narrow_columns = 8;
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]. GCC's code for sums of one to four terms, a tiny network's, is shorter
-/// with k a constant (xor's step: 15% fewer instructions); Clang's is not.
-template <Real T, std::size_t K = 0>
+/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. GCC's code for a
+/// tiny network's sums (k of 1 to 4 terms, n of 1 to 3 columns) is much shorter with k and n
+/// constants: such a product calls the copy for its k and n, through a table (the loops'
+/// bookkeeping and the calls were a third of the instructions of a XOR step); Clang's is not.
+template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c) {
+                                               T* __restrict c, const T* bias = nullptr) {
 #if !defined(__clang__)
-    if constexpr (K == 0) switch (k) {
-        case 1: return narrow_product<T, 1>(m, n, 1, a, rsa, csa, b, rsb, csb, c);
-        case 2: return narrow_product<T, 2>(m, n, 2, a, rsa, csa, b, rsb, csb, c);
-        case 3: return narrow_product<T, 3>(m, n, 3, a, rsa, csa, b, rsb, csb, c);
-        case 4: return narrow_product<T, 4>(m, n, 4, a, rsa, csa, b, rsb, csb, c);
+    using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
+                          std::size_t, std::size_t, T*, const T*);
+    if constexpr (K == 0) {
+        if (k >= 1 && k <= 4) {
+            static constexpr Copy fixed[4][4] = {
+                {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
+                {narrow_product<T, 2, 0>, narrow_product<T, 2, 1>, narrow_product<T, 2, 2>, narrow_product<T, 2, 3>},
+                {narrow_product<T, 3, 0>, narrow_product<T, 3, 1>, narrow_product<T, 3, 2>, narrow_product<T, 3, 3>},
+                {narrow_product<T, 4, 0>, narrow_product<T, 4, 1>, narrow_product<T, 4, 2>, narrow_product<T, 4, 3>}};
+            return fixed[k - 1][n <= 3 ? n : 0](m, n, k, a, rsa, csa, b, rsb, csb, c, bias);
         }
+    }
     if constexpr (K != 0) k = K;
+    if constexpr (N != 0) n = N;
 #endif
     NN_DETAIL_SCALAR_LOOP
     for (std::size_t i = 0; i < m; ++i) {
@@ -61,7 +70,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = sum;
+            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -71,15 +80,27 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 /// width (the GEMM's order is its own; see gemm.hpp).
 template <Real T>
 struct Products {
-    /// C = A . B          A: m x k, B: k x n -> C: m x n
+    /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
+    /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
+    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
+    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                       MatrixView<const T> b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
+        NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
+        products(A, B, C);
+        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+    }
+
+private:
+    /// C = A . B, but for a narrow C.
+    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
-            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data());
         constexpr std::size_t W = Lanes<T>::count;
         for (std::size_t i = 0; i < m; ++i) {
             const T* a = A.data() + i * k;
@@ -100,6 +121,7 @@ struct Products {
         }
     }
 
+public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {

@@ -50,7 +50,10 @@ struct Updates {
         const T* __restrict g = G.data();
         parallel_for(P.size(), P.size() >= parallel_elements,
                      [&](std::size_t first, std::size_t last) NN_DETAIL_ALWAYS_INLINE {
-                         for (std::size_t i = first; i < last; ++i) p[i] -= rate * g[i];
+                         by_vectors<typename Lanes<T>::Vector, T>(
+                             first, last, [&]<class U>(std::size_t i, U) NN_DETAIL_ALWAYS_INLINE {
+                                 store(p + i, load<U>(p + i) - rate * load<U>(g + i));
+                             });
                      });
     }
 
