@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <type_traits>
 
 #include <nn/config.hpp>
 #include <nn/detail/simd.hpp>
+#include <nn/error.hpp>
 
 namespace nn {
 
@@ -226,6 +228,21 @@ NN_DETAIL_ALWAYS_INLINE inline void activate_lanes(Activation act, V& z) {
     case Activation::LeakyReLU: return leaky_relu_lanes<T, V>(z);
     case Activation::Linear:
     case Activation::Softmax: return;
+    }
+}
+
+} // namespace detail
+
+namespace detail {
+
+/// nn::Error unless each of a network's activations, one a layer, is an nn::Activation, and only
+/// the output layer's may be Softmax: what NN, StaticNN and Predictor check of what they are given.
+inline void check_activations(std::span<const Activation> activations) {
+    for (std::size_t l = 0; l < activations.size(); ++l) {
+        if (!is_valid(activations[l]))
+            fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations[l]));
+        if (l + 1 < activations.size() && activations[l] == Activation::Softmax)
+            fail("activations[%zu] is softmax; softmax can only be the output activation", l);
     }
 }
 

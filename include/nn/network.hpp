@@ -352,12 +352,7 @@ NN<T>::NN(std::vector<std::size_t> arch, std::vector<Activation> activations, Lo
     if (activations_.size() != L)
         detail::fail("activations has %zu entr%s; the arch makes %zu layer%s, one activation each", activations_.size(),
                      activations_.size() == 1 ? "y" : "ies", L, detail::plural(L));
-    for (std::size_t l = 0; l < L; ++l) {
-        if (!is_valid(activations_[l]))
-            detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations_[l]));
-        if (l + 1 < L && activations_[l] == Activation::Softmax)
-            detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
-    }
+    detail::check_activations(activations_);
     if (!is_valid(loss)) detail::fail("the loss is not an nn::Loss (value %d)", int(loss));
     if (output() == Activation::Softmax && arch.back() < 2)
         detail::fail("a softmax output needs at least 2 outputs, arch.back() is %zu", arch.back());

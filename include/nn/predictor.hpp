@@ -47,12 +47,7 @@ public:
         if (acts_.size() != layers())
             detail::fail("a Predictor of %zu layers needs %zu activations, was given %zu", layers(), layers(),
                          acts_.size());
-        for (std::size_t l = 0; l < layers(); ++l) {
-            if (!is_valid(acts_[l]))
-                detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(acts_[l]));
-            if (l + 1 < layers() && acts_[l] == Activation::Softmax)
-                detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
-        }
+        detail::check_activations(acts_);
         const std::size_t count = detail::layer_offset(arch_, layers());
         if (params_.size() != count)
             detail::fail("a network of arch %s has %zu parameters, the Predictor was given %zu",

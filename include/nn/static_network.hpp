@@ -89,13 +89,8 @@ public:
     /// exported network's arrays) and each layer's activation; nn::Error for an activation that is
     /// not one of nn::Activation's, or Softmax before the output layer.
     StaticNN(std::span<const T, parameter_count> parameters, std::span<const Activation, layers> activations) {
-        for (std::size_t l = 0; l < layers; ++l) {
-            if (!is_valid(activations[l]))
-                detail::fail("activations[%zu] is not an nn::Activation (value %d)", l, int(activations[l]));
-            if (l + 1 < layers && activations[l] == Activation::Softmax) // as NN's constructor says
-                detail::fail("activations[%zu] is softmax; softmax can only be the output activation", l);
-            acts_[l] = activations[l];
-        }
+        detail::check_activations(activations);
+        for (std::size_t l = 0; l < layers; ++l) acts_[l] = activations[l];
         for (std::size_t k = 0; k < parameter_count; ++k) params_[k] = parameters[k];
     }
 
