@@ -7,6 +7,8 @@
 #   train, NN_COMPILED:     the same file in the compiled mode (its float and double code declared,
 #                           not compiled; linked with the code compiled once, not timed)
 #   NN_IMPLEMENTATION file: that code, compiled once per program (nn::compiled, or your own file)
+#   train, network.hpp:     the same program including <nn/network.hpp> alone (all a step needs),
+#                           header-only and in the compiled mode
 #   predict, header-only:   a program that loads a saved network and runs predict
 #   predict, NN_COMPILED:   the same in the compiled mode
 #   StaticNN, loaded:       a program that includes <nn/static_file.hpp> alone, loads and runs
@@ -37,6 +39,7 @@ int main() {
     return net.cost(X, Y) > 1.f;
 }
 CPP
+sed 's|<nn/nn.hpp>|<nn/network.hpp>|' "$work/train.cpp" > "$work/train_network.cpp"
 cat > "$work/predict.cpp" <<'CPP'
 #include <nn/nn.hpp>
 int main(int argc, char** argv) {
@@ -101,12 +104,15 @@ include=-I"$root/include"
 cxx20="$cxx -std=c++20 -O2"
 $cxx20 "$include" -c "$work/implementation.cpp" -o "$work/implementation.o" # not timed
 names=("train, header-only" "train, single header" "train, NN_COMPILED" "NN_IMPLEMENTATION file (once)"
+       "train, network.hpp alone" "train, network.hpp, NN_COMPILED"
        "predict, header-only" "predict, NN_COMPILED" "StaticNN, loaded (<nn/static_file.hpp>)" "StaticNN, loaded, NN_COMPILED"
        "StaticNN, no file (<nn/static_network.hpp>)" "Predictor, loaded (<nn/static_file.hpp>)"
        "Predictor, no file (<nn/predictor.hpp>)")
 commands=("$cxx20 $work/train.cpp $include" "$cxx20 $work/train.cpp -I$root/single_include"
           "$cxx20 $work/train.cpp $include -DNN_COMPILED $work/implementation.o"
-          "$cxx20 $work/implementation.cpp $include -c" "$cxx20 $work/predict.cpp $include"
+          "$cxx20 $work/implementation.cpp $include -c" "$cxx20 $work/train_network.cpp $include"
+          "$cxx20 $work/train_network.cpp $include -DNN_COMPILED $work/implementation.o"
+          "$cxx20 $work/predict.cpp $include"
           "$cxx20 $work/predict.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static.cpp $include"
           "$cxx20 $work/static.cpp $include -DNN_COMPILED $work/implementation.o" "$cxx20 $work/static_held.cpp $include"
           "$cxx20 $work/predictor.cpp $include" "$cxx20 $work/predictor_held.cpp $include")

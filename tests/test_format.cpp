@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include <nn/detail/format.hpp>
+#include <nn/error.hpp>
 #include <nn/rng.hpp>
 
 namespace {
@@ -57,4 +59,40 @@ TEST_CASE("format passes the other conversions through") {
                              std::ptrdiff_t(-10)) == "-5 6 -7 8 9 -10");
     CHECK(nn::detail::format("no conversions") == "no conversions");
     CHECK(nn::detail::format("%.0s|%s", "gone", "") == "|");
+}
+
+TEST_CASE("format converts integer arguments as printf does") {
+    // Each integer is read as the type its length names and written as a long long: h and hh
+    // still convert to short and char first, as printf does.
+    CHECK(nn::detail::format("%hhd %hhu %hd %hu", 300, 300, 70000, 70000) ==
+          c_printf("%hhd %hhu %hd %hu", 300, 300, 70000, 70000));
+    CHECK(nn::detail::format("%#x %#o %#X %+d % d", 255u, 8u, 255u, 5, 5) ==
+          c_printf("%#x %#o %#X %+d % d", 255u, 8u, 255u, 5, 5));
+    CHECK(nn::detail::format("%zd %zu %lld", std::ptrdiff_t(-3), std::size_t(3), -9000000000LL) == "-3 3 -9000000000");
+    CHECK(nn::detail::format("%-*d|%.*d|%*s|", -4, 1, 3, 7, 3, "a") == c_printf("%-*d|%.*d|%*s|", -4, 1, 3, 7, 3, "a"));
+}
+
+TEST_CASE("nn::Error holds its message itself, cut with ... past 2047 characters") {
+    static_assert(std::is_nothrow_copy_constructible_v<nn::Error>);
+    static_assert(std::is_base_of_v<std::exception, nn::Error>);
+    const std::string path(3000, 'p');
+    try {
+        nn::detail::fail("cannot open '%s' (%d)", path.c_str(), 2);
+        FAIL("fail returned");
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        CHECK(what.size() == 2047);
+        CHECK(what.starts_with("cannot open 'ppp"));
+        CHECK(what.ends_with("pp..."));
+    }
+    try {
+        nn::detail::fail("cost %.3g at epoch %zu", 0.5, std::size_t(7));
+    } catch (const nn::Error& e) {
+        const nn::Error copy = e;
+        CHECK(std::string(copy.what()) == "cost 0.5 at epoch 7");
+    }
+    CHECK(std::string(nn::Error(std::string("from a std::string")).what()) == "from a std::string");
+    CHECK(std::string(nn::Error(nullptr).what()).empty());
+    const std::string exactly(2047, 'x'); // fits: not cut
+    CHECK(std::string(nn::Error(exactly).what()) == exactly);
 }

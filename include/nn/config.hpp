@@ -68,6 +68,14 @@
 #define NN_DETAIL_OUT_OF_LINE(...) static_assert(true)
 #endif
 
+// NN_DETAIL_DEFINITIONS: 1 header-only and in the NN_IMPLEMENTATION file; 0 in the compiled mode's
+// other files, which read the file readers' declarations (csv, onnx, JSON) and not their code.
+#if !defined(NN_COMPILED) || defined(NN_IMPLEMENTATION)
+#define NN_DETAIL_DEFINITIONS 1
+#else
+#define NN_DETAIL_DEFINITIONS 0
+#endif
+
 // NN_NO_DISPATCH: compile the kernels for the build's own instruction set only (see
 // nn/detail/simd.hpp), without the copies for AVX2 and AVX-512 that are otherwise chosen at run
 // time.

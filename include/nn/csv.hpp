@@ -3,19 +3,12 @@
 // memory it takes is the matrices it returns and little more, whatever the file's size.
 #pragma once
 
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
+#include <nn/config.hpp>
 #include <nn/data.hpp>
-#include <nn/error.hpp>
 #include <nn/matrix.hpp>
 
 namespace nn {
@@ -82,6 +75,20 @@ struct CsvOptions {
 template <Real T>
 Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
 
+} // namespace nn
+
+#if NN_DETAIL_DEFINITIONS // the reader (compiled once in the compiled mode: see config.hpp)
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include <nn/error.hpp>
+
+namespace nn {
 namespace detail {
 
 /// Where CSV text comes from: a file, read a block at a time, or bytes in memory; either can
@@ -567,3 +574,7 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options) {
 }
 
 } // namespace nn
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(nn::Dataset<float> nn::read_csv<float>(const std::string&, const nn::CsvOptions&));
+NN_DETAIL_OUT_OF_LINE(nn::Dataset<double> nn::read_csv<double>(const std::string&, const nn::CsvOptions&));

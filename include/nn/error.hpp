@@ -4,31 +4,54 @@
 // was expected and what was given; NN_ASSERT (see config.hpp) for invariants inside hot loops.
 #pragma once
 
+#include <concepts>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <stdexcept>
-#include <string>
 
 #include <nn/config.hpp>
-#include <nn/detail/format.hpp>
+#include <nn/detail/printf.hpp>
 
 namespace nn {
 
+namespace detail {
+
+/// A std::exception whose message it holds itself, up to 2,047 characters (longer ones are cut
+/// and end in "..."): no allocation, a copy that cannot throw, and no <string> to compile.
+class MessageException : public std::exception {
+public:
+    explicit MessageException(const char* message) noexcept {
+        if (message) text_.sink().put(message, std::strlen(message));
+    }
+    template <class Text>
+    requires requires(const Text& t) {
+        { t.c_str() } -> std::convertible_to<const char*>;
+    }
+    explicit MessageException(const Text& message) noexcept : MessageException(message.c_str()) {}
+    const char* what() const noexcept override { return text_.text; }
+
+private:
+    FixedText<2048> text_;
+};
+
+} // namespace detail
+
 /// Thrown for bad input: wrong shapes, non-finite numbers, malformed files.
 /// When it is thrown, the network's parameters and any file on disk are unchanged.
+/// A std::exception, made from a C string or a std::string.
 ///     try { net.backprop(X, Y); } catch (const nn::Error& e) { std::puts(e.what()); }
-class Error : public std::runtime_error {
+class Error : public detail::MessageException {
 public:
-    using std::runtime_error::runtime_error;
+    using MessageException::MessageException;
 };
 
 /// Thrown by a failed NN_ASSERT when NN_ASSERT_THROWS is defined (the test suite's setting).
-class AssertionError : public std::logic_error {
+class AssertionError : public detail::MessageException {
 public:
-    using std::logic_error::logic_error;
+    using MessageException::MessageException;
 };
 
 namespace detail {
@@ -54,27 +77,12 @@ namespace detail {
 /// detail/format.hpp): fail("X has %zu columns", n). One plain out-of-line function, so that the
 /// checks cost their callers little code and compile time.
 [[noreturn]] NN_DETAIL_PRINTF_COLD inline void fail(const char* format, ...) {
-    std::string message;
+    FixedText<2048> message;
     std::va_list args;
     va_start(args, format);
-    vappend(message, format, args);
+    vprint(message.sink(), format, args);
     va_end(args);
-    throw Error(message);
-}
-
-/// The message of what `f` throws, or "" when it returns: for code that must go on and report
-/// (a checkpoint that cannot be written) or agree with other processes before it throws.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-        return {};
-    } catch (const std::exception& e) {
-        const std::string what = e.what();
-        return what.empty() ? std::string("an exception with an empty message") : what;
-    } catch (...) {
-        return "an exception that is not a std::exception";
-    }
+    throw Error(message.text);
 }
 
 /// "s" when n is not 1, for messages like "has %zu column%s".

@@ -3,7 +3,6 @@
 // and a printed summary.
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include <nn/activation.hpp>
+#include <nn/detail/format.hpp>
 #include <nn/detail/kernels.hpp>
 #include <nn/gradient.hpp>
 #include <nn/loss.hpp>
@@ -427,7 +427,7 @@ void NN<T>::predict(std::span<const T> input, std::span<T> output) const {
         detail::fail("predict was given room for %zu output%s, the network gives %zu", output.size(),
                      detail::plural(output.size()), outputs());
     const MatrixView<const T> out = predict_row(input);
-    std::copy(out.data(), out.data() + out.size(), output.data());
+    for (std::size_t k = 0; k < out.size(); ++k) output[k] = out.data()[k];
 }
 
 template <Real T>
@@ -487,7 +487,7 @@ void NN<T>::output_jacobian(MatrixView<const T> X, MatrixView<T> J) const {
                 const T* d = delta.data() + i * cols;
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t c = 0; c < cols; ++c) row[r * cols + c] = in(i, r) * d[c];
-                std::copy(d, d + cols, row + rows * cols);
+                for (std::size_t c = 0; c < cols; ++c) row[rows * cols + c] = d[c];
             }
             if (l == 0) break;
             Matrix<T>& below = deltas[(l - 1) % 2];
@@ -631,7 +631,7 @@ void NN<T>::report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const
             while (std::isfinite(m->data()[at])) ++at;
             const std::size_t i = at / m->cols();
             double largest = 0;
-            for (const T x : X.row(i)) largest = std::max(largest, double(std::abs(x)));
+            for (const T x : X.row(i)) largest = std::abs(double(x)) > largest ? std::abs(double(x)) : largest;
             detail::fail("%s: layer %zu's %s is %.9g for sample %zu, whose inputs are finite but as large as %.3g: "
                          "too large for %s arithmetic in this network; scale the inputs (nn::Standardizer)",
                          what, l, m == &ws.z_out_ ? "weighted sum" : "output", double(m->data()[at]), i, largest,

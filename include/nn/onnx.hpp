@@ -20,18 +20,49 @@
 // bytes that hold it, and allocates at most a few times the file's size (see max_nodes).
 #pragma once
 
+#include <string>
+
+#include <nn/config.hpp>
+#include <nn/model.hpp>
+#include <nn/network.hpp>
+
+namespace nn {
+
+/// Writes `net` as an ONNX model (the layout: the top of this header), atomically as nn::save
+/// writes (the bytes read back first; the file at `path` as it was if anything fails).
+///     nn::export_onnx(net, "iris.onnx");   // python3 -c "import onnxruntime ..." runs it
+template <Real T>
+void export_onnx(const NN<T>& net, const std::string& path);
+
+/// As above, for a model: its scaling as a Sub and a Mul in front, its class names in the metadata.
+template <Real T>
+void export_onnx(const Model<T>& model, const std::string& path);
+
+/// Loads a network from an ONNX file: one nn::export_onnx wrote, or an MLP torch.onnx.export wrote
+/// from an nn.Sequential of Linear and ReLU / LeakyReLU / Tanh / Sigmoid / Softmax layers (see the
+/// top of this header for what is read). nn::Error naming the node for anything else.
+///     auto net = nn::load_onnx<float>("mlp.onnx");
+template <Real T>
+NN<T> load_onnx(const std::string& path);
+
+/// Loads a model from an ONNX file: the network, its input scaling (a Sub then a Mul in front,
+/// as nn::export_onnx writes a Model) and its class names (metadata "classes"), when it has them.
+template <Real T>
+Model<T> load_onnx_model(const std::string& path);
+
+} // namespace nn
+
+#if NN_DETAIL_DEFINITIONS // the writer and reader (compiled once in the compiled mode: see config.hpp)
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nn/activation.hpp>
-#include <nn/config.hpp>
 #include <nn/detail/file.hpp>
 #include <nn/detail/format.hpp>
 #include <nn/detail/network_file.hpp>
@@ -39,8 +70,6 @@
 #include <nn/detail/safetensors.hpp>
 #include <nn/error.hpp>
 #include <nn/loss.hpp>
-#include <nn/model.hpp>
-#include <nn/network.hpp>
 
 namespace nn {
 
@@ -747,9 +776,6 @@ Model<T> parse_model(std::string_view bytes, const char* file) {
 
 } // namespace detail::onnx
 
-/// Writes `net` as an ONNX model (the layout: the top of this header), atomically as nn::save
-/// writes (the bytes read back first; the file at `path` as it was if anything fails).
-///     nn::export_onnx(net, "iris.onnx");   // python3 -c "import onnxruntime ..." runs it
 template <Real T>
 void export_onnx(const NN<T>& net, const std::string& path) {
     const std::string bytes = detail::onnx::to_onnx(net, static_cast<const Standardizer<T>*>(nullptr), {});
@@ -757,7 +783,6 @@ void export_onnx(const NN<T>& net, const std::string& path) {
     detail::write_file_atomically(path, bytes);
 }
 
-/// As above, for a model: its scaling as a Sub and a Mul in front, its class names in the metadata.
 template <Real T>
 void export_onnx(const Model<T>& model, const std::string& path) {
     model.check();
@@ -767,10 +792,6 @@ void export_onnx(const Model<T>& model, const std::string& path) {
     detail::write_file_atomically(path, bytes);
 }
 
-/// Loads a network from an ONNX file: one nn::export_onnx wrote, or an MLP torch.onnx.export wrote
-/// from an nn.Sequential of Linear and ReLU / LeakyReLU / Tanh / Sigmoid / Softmax layers (see the
-/// top of this header for what is read). nn::Error naming the node for anything else.
-///     auto net = nn::load_onnx<float>("mlp.onnx");
 template <Real T>
 NN<T> load_onnx(const std::string& path) {
     Model<T> model = detail::onnx::parse_model<T>(detail::read_file(path), path.c_str());
@@ -781,11 +802,19 @@ NN<T> load_onnx(const std::string& path) {
     return std::move(model.net);
 }
 
-/// Loads a model from an ONNX file: the network, its input scaling (a Sub then a Mul in front,
-/// as nn::export_onnx writes a Model) and its class names (metadata "classes"), when it has them.
 template <Real T>
 Model<T> load_onnx_model(const std::string& path) {
     return detail::onnx::parse_model<T>(detail::read_file(path), path.c_str());
 }
 
 } // namespace nn
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<float>(const nn::NN<float>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<double>(const nn::NN<double>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<float>(const nn::Model<float>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<double>(const nn::Model<double>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::NN<float> nn::load_onnx<float>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::NN<double> nn::load_onnx<double>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::Model<float> nn::load_onnx_model<float>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::Model<double> nn::load_onnx_model<double>(const std::string&));

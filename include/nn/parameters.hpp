@@ -3,7 +3,6 @@
 // or bias row in it.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
@@ -93,7 +92,8 @@ public:
     Parameters& operator=(const Parameters& other) {
         if (this == &other) return *this;
         if (arch_ != other.arch_) return *this = Parameters(other);
-        std::copy(other.values().begin(), other.values().end(), values_.begin());
+        const T* from = other.values_.data();
+        for (std::size_t k = 0; k < values_.size(); ++k) values_.data()[k] = from[k];
         return *this;
     }
     Parameters& operator=(Parameters&& other) noexcept {

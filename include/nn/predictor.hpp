@@ -7,11 +7,9 @@
 // building one from an NN, Predictor(net.arch(), activations, net.parameters()).
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
-#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -51,7 +49,7 @@ public:
         const std::size_t count = detail::layer_offset(arch_, layers());
         if (params_.size() != count)
             detail::fail("a network of arch %s has %zu parameters, the Predictor was given %zu",
-                         detail::join_arch(arch_).c_str(), count, params_.size());
+                         detail::arch_text(arch_).text, count, params_.size());
     }
 
     std::size_t layers() const { return arch_.size() - 1; }
@@ -86,9 +84,9 @@ public:
             x = y;
         }
         for (const T y : output)
-            if (!std::isfinite(y)) {
+            if (!(y - y == T(0))) { // not finite
                 double largest = 0;
-                for (const T v : input) largest = std::abs(double(v)) > largest ? std::abs(double(v)) : largest;
+                for (const T v : input) largest = v > largest ? v : -v > largest ? -v : largest;
                 detail::fail("predict: an output is %.9g for finite inputs as large as %.3g: too large for %s "
                              "arithmetic in this network; scale the inputs (nn::Standardizer)",
                              double(y), largest, sizeof(T) == 4 ? "float" : "double");

@@ -125,8 +125,8 @@ public:
         bool same = given.size() == layers + 1;
         for (std::size_t k = 0; same && k <= layers; ++k) same = given[k] == arch[k];
         if (!same)
-            detail::fail("a StaticNN of arch %s cannot take a network of arch %s", detail::join_arch(arch).c_str(),
-                         detail::join_arch(given).c_str());
+            detail::fail("a StaticNN of arch %s cannot take a network of arch %s", detail::arch_text(arch).text,
+                         detail::arch_text(given).text);
     }
 
 private:

@@ -10,9 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <limits>
-#include <ranges>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -46,30 +44,52 @@ enum class Next { Continue, Stop };
 
 /// The callback nn::train calls after every epoch: any callable taking `const EpochStats&` and
 /// returning void (training goes on) or nn::Next (Next::Stop ends training after this epoch, as
-/// early stopping does).
+/// early stopping does). A copy of it is a copy of the callable. (What std::function would hold,
+/// held here: <functional> costs every program that includes nn/train.hpp a fifth of a second.)
 class EpochCallback {
 public:
     EpochCallback() = default;
     EpochCallback(std::nullptr_t) {}
     template <class F>
     requires(!std::is_same_v<std::remove_cvref_t<F>, EpochCallback> && std::is_invocable_v<F&, const EpochStats&>)
-        EpochCallback(F f) {
+        EpochCallback(F f)
+        : held_(new Held<F>(std::move(f))) {
         using R = std::invoke_result_t<F&, const EpochStats&>;
         static_assert(std::is_void_v<R> || std::is_same_v<R, Next>,
                       "an on_epoch callback returns void or nn::Next (Next::Stop to stop training), not bool");
-        if constexpr (std::is_void_v<R>)
-            call_ = [f = std::move(f)](const EpochStats& stats) mutable {
-                f(stats);
-                return Next::Continue;
-            };
-        else
-            call_ = std::move(f);
     }
-    explicit operator bool() const { return static_cast<bool>(call_); }
-    Next operator()(const EpochStats& stats) const { return call_(stats); }
+    EpochCallback(const EpochCallback& other) : held_(other.held_ ? other.held_->copy() : nullptr) {}
+    EpochCallback(EpochCallback&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
+    EpochCallback& operator=(EpochCallback other) noexcept {
+        std::swap(held_, other.held_);
+        return *this;
+    }
+    ~EpochCallback() { delete held_; }
+
+    explicit operator bool() const { return held_ != nullptr; }
+    Next operator()(const EpochStats& stats) const { return held_->call(stats); }
 
 private:
-    std::function<Next(const EpochStats&)> call_;
+    struct Callable {
+        virtual ~Callable() = default;
+        virtual Next call(const EpochStats& stats) = 0;
+        virtual Callable* copy() const = 0;
+    };
+    template <class F>
+    struct Held final : Callable {
+        explicit Held(F&& callable) : f(std::move(callable)) {}
+        Next call(const EpochStats& stats) override {
+            if constexpr (std::is_void_v<std::invoke_result_t<F&, const EpochStats&>>) {
+                f(stats);
+                return Next::Continue;
+            } else {
+                return f(stats);
+            }
+        }
+        Callable* copy() const override { return new Held(F(f)); }
+        F f;
+    };
+    Callable* held_ = nullptr;
 };
 
 /// A count in TrainOptions (epochs, samples): any integer type converts to it without a
@@ -381,10 +401,11 @@ struct LastTrial {
     }
     /// True, with its votes and gradient, when net is at the point kept; forgets it either way.
     bool reuse(const NN<T>& net, Gradient<T>& into, BatchVotes& v) {
-        const bool same = valid && std::ranges::equal(net.parameters(), parameters);
+        const std::span<const T> now = net.parameters();
+        const bool same = valid && std::equal(now.begin(), now.end(), parameters.begin(), parameters.end());
         if (same) {
             v = votes;
-            std::ranges::copy(g.values(), into.values().begin());
+            std::copy(g.values().begin(), g.values().end(), into.values().begin());
         }
         valid = false;
         return same;

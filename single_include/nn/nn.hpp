@@ -11,7 +11,6 @@
 // nn/activation.hpp: the activation functions and their exact derivatives.
 
 #include <bit>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -85,6 +84,14 @@
 #define NN_DETAIL_OUT_OF_LINE(...) extern template __VA_ARGS__
 #else
 #define NN_DETAIL_OUT_OF_LINE(...) static_assert(true)
+#endif
+
+// NN_DETAIL_DEFINITIONS: 1 header-only and in the NN_IMPLEMENTATION file; 0 in the compiled mode's
+// other files, which read the file readers' declarations (csv, onnx, JSON) and not their code.
+#if !defined(NN_COMPILED) || defined(NN_IMPLEMENTATION)
+#define NN_DETAIL_DEFINITIONS 1
+#else
+#define NN_DETAIL_DEFINITIONS 0
 #endif
 
 // NN_NO_DISPATCH: compile the kernels for the build's own instruction set only (see
@@ -396,32 +403,29 @@ NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unus
 // Two tiers: nn::Error (an exception) for bad input at the API boundary, whose message says what
 // was expected and what was given; NN_ASSERT (see config.hpp) for invariants inside hot loops.
 
+#include <concepts>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
-#include <stdexcept>
-#include <string>
 
-// ---- begin nn/detail/format.hpp ----
-// nn/detail/format.hpp: printf-style formatting that no locale changes.
+// ---- begin nn/detail/printf.hpp ----
+// nn/detail/printf.hpp: printf-style formatting that no locale changes, into any sink.
 //
-// The C library's printf writes numbers in the program's locale (LC_NUMERIC): under de_DE.UTF-8,
-// printf("%g", 0.5) is "0,5" and printf("%a", 0.5) "0x1p-1" but "0x1,8p+0" for 1.5, which broke the
-// exported C and the SVG pictures. Everything the library writes goes through append() instead:
-// the floating-point conversions (f F e E g G a A) by std::to_chars, which is specified as printf
-// in the "C" locale; the others (d i u o x X c s p %), which no locale changes without the ' flag,
-// by snprintf, one conversion at a time.
+// printf writes numbers in the program's locale: under de_DE.UTF-8, printf("%g", 0.5) is "0,5",
+// which broke the exported C and the SVG pictures. Everything the library writes goes through
+// vprint instead: the floating-point conversions (f F e E g G a A) by std::to_chars, specified as
+// printf in the "C" locale; the others (d i u o x X c s p %), which no locale changes without the '
+// flag, by snprintf, one at a time. No <string>: nn::Error's messages (error.hpp) are written into
+// a fixed buffer, the library's text (format.hpp) into a std::string.
 
 #include <charconv>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <string>
-#include <string_view>
-#include <type_traits>
 
 
 #if defined(__GNUC__)
@@ -430,12 +434,52 @@ NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unus
 #define NN_DETAIL_PRINTF(format_index, first_arg)
 #endif
 
+#if defined(__GNUC__)
+#define NN_DETAIL_COLD __attribute__((cold))
+#else
+#define NN_DETAIL_COLD
+#endif
+
 namespace nn::detail {
+
+/// Where vprint writes: write(context, text, size) for each piece, in order.
+struct Sink {
+    void (*write)(void* context, const char* text, std::size_t size);
+    void* context;
+
+    void put(const char* text, std::size_t size) const {
+        if (size) write(context, text, size);
+    }
+    void pad(std::size_t count, char c) const {
+        char run[32];
+        for (char& r : run) r = c;
+        for (; count > sizeof run; count -= sizeof run) put(run, sizeof run);
+        put(run, count);
+    }
+};
+
+/// A message of at most Capacity - 1 characters, kept in place (no allocation, a copy that cannot
+/// throw): what nn::Error holds. Text beyond it is cut and the message ends in "...".
+template <std::size_t Capacity>
+struct FixedText {
+    char text[Capacity] = {};
+    std::size_t size = 0;
+
+    Sink sink() { return {write, this}; }
+    static void write(void* context, const char* piece, std::size_t count) {
+        FixedText& t = *static_cast<FixedText*>(context);
+        std::size_t k = 0;
+        for (; k < count && t.size < Capacity - 1; ++k) t.text[t.size++] = piece[k];
+        if (k < count) // cut
+            for (std::size_t d = Capacity - 4; d < Capacity - 1; ++d) t.text[d] = '.';
+        t.text[t.size] = '\0';
+    }
+};
 
 /// One floating-point conversion: x as printf would write it with these flags, width and
 /// precision (-1: none) in the "C" locale.
-inline void append_floating(std::string& out, double x, char conversion, bool left, bool plus, bool space, bool zero,
-                            int width, int precision) {
+NN_DETAIL_COLD inline void put_floating(const Sink& out, double x, char conversion, bool left, bool plus, bool space,
+                                        bool zero, int width, int precision) {
     const char lower = char(conversion | 0x20);
     const std::chars_format format = lower == 'f'   ? std::chars_format::fixed
                                      : lower == 'e' ? std::chars_format::scientific
@@ -448,54 +492,56 @@ inline void append_floating(std::string& out, double x, char conversion, bool le
     if (r.ec != std::errc()) { // a precision too large for the buffer: fewer digits, never an overrun
         r = std::to_chars(digits, digits + sizeof digits, x, format, 17);
     }
-    std::string body(digits, r.ptr);
-    std::string sign;
-    if (!body.empty() && body[0] == '-') {
-        sign = "-";
-        body.erase(0, 1);
-    } else if (plus) {
-        sign = "+";
-    } else if (space) {
-        sign = " ";
+    char* body = digits;
+    char sign[4] = {};
+    std::size_t signs = 0;
+    if (body[0] == '-') {
+        sign[signs++] = '-';
+        ++body;
+    } else if (plus || space) {
+        sign[signs++] = plus ? '+' : ' ';
     }
-    const bool finite = body != "inf" && body != "nan";
-    if (lower == 'a' && finite) sign += "0x";
+    const std::size_t size = std::size_t(r.ptr - body);
+    const bool finite = !(size == 3 && (body[0] == 'i' || body[0] == 'n')); // not inf, nan
+    if (lower == 'a' && finite) sign[signs++] = '0', sign[signs++] = 'x';
     if (conversion != lower) { // F E G A: upper-case letters
-        for (char& c : body) c = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
-        if (lower == 'a' && finite) sign[sign.size() - 1] = 'X';
+        for (char* c = body; c != r.ptr; ++c) *c = (*c >= 'a' && *c <= 'z') ? char(*c - 'a' + 'A') : *c;
+        if (lower == 'a' && finite) sign[signs - 1] = 'X';
     }
-    const std::size_t length = sign.size() + body.size();
+    const std::size_t length = signs + size;
     const std::size_t pad = width > 0 && std::size_t(width) > length ? std::size_t(width) - length : 0;
-    if (left) {
-        out += sign;
-        out += body;
-        out.append(pad, ' ');
-    } else if (zero && finite) {
-        out += sign;
-        out.append(pad, '0');
-        out += body;
-    } else {
-        out.append(pad, ' ');
-        out += sign;
-        out += body;
-    }
+    if (!left && !(zero && finite)) out.pad(pad, ' ');
+    out.put(sign, signs);
+    if (!left && zero && finite) out.pad(pad, '0');
+    out.put(body, size);
+    if (left) out.pad(pad, ' ');
 }
 
-/// Appends printf(format, args...) to out, in the "C" locale whatever the program's. (A template
+/// Writes n >= 0 in decimal at out (at most 10 characters); returns how many.
+inline std::size_t decimal(char* out, int n) {
+    char reversed[10];
+    std::size_t size = 0;
+    do reversed[size++] = char('0' + n % 10);
+    while ((n /= 10) > 0);
+    for (std::size_t k = 0; k < size; ++k) out[k] = reversed[size - 1 - k];
+    return size;
+}
+
+/// Writes printf(format, args...) to out, in the "C" locale whatever the program's. (A template
 /// on nothing, as the other out-of-line functions of the library, so that the compiled mode can
 /// compile it once: see NN_DETAIL_OUT_OF_LINE in config.hpp.)
 template <class = void>
-void vappend(std::string& out, const char* format, std::va_list args) {
+NN_DETAIL_COLD void vprint(const Sink& out, const char* format, std::va_list args) {
     for (const char* p = format; *p;) {
         if (*p != '%') {
             const char* next = p;
             while (*next && *next != '%') ++next;
-            out.append(p, std::size_t(next - p));
+            out.put(p, std::size_t(next - p));
             p = next;
             continue;
         }
         const char* spec = p++; // the conversion spec runs from spec to p
-        bool left = false, plus = false, space = false, zero = false;
+        bool left = false, plus = false, space = false, zero = false, alternative = false;
         for (;; ++p) {
             if (*p == '-')
                 left = true;
@@ -505,7 +551,9 @@ void vappend(std::string& out, const char* format, std::va_list args) {
                 space = true;
             else if (*p == '0')
                 zero = true;
-            else if (*p != '#')
+            else if (*p == '#')
+                alternative = true;
+            else
                 break;
         }
         int width = 0, precision = -1;
@@ -537,7 +585,7 @@ void vappend(std::string& out, const char* format, std::va_list args) {
         if (conversion == '\0') break; // a lone % at the end: nothing to write
         ++p;
         switch (conversion) {
-        case '%': out += '%'; continue;
+        case '%': out.put("%", 1); continue;
         case 'f':
         case 'F':
         case 'e':
@@ -547,136 +595,126 @@ void vappend(std::string& out, const char* format, std::va_list args) {
         case 'a':
         case 'A': {
             const double x = length == 'L' ? double(va_arg(args, long double)) : va_arg(args, double);
-            append_floating(out, x, conversion, left, plus, space, zero, width, precision);
+            put_floating(out, x, conversion, left, plus, space, zero, width, precision);
             continue;
         }
         default: break;
         }
         // The others, one at a time through snprintf with the argument of the type the length names
-        // (width and precision written out, so that no * is left to read).
-        std::string one(spec, p);
-        if (one.find('*') != std::string::npos) {
-            one = "%";
-            if (left) one += '-';
-            if (plus) one += '+';
-            if (space) one += ' ';
-            if (zero) one += '0';
-            if (width > 0) one += std::to_string(width);
-            if (precision >= 0) one += '.' + std::to_string(precision);
-            if (length == 'H')
-                one += "hh";
-            else if (length == 'Q')
-                one += "ll";
+        // (the spec written out again, with width and precision as numbers: no * left to read).
+        char one[64];
+        {
+            std::size_t k = 0;
+            one[k++] = '%';
+            if (left) one[k++] = '-';
+            if (plus) one[k++] = '+';
+            if (space) one[k++] = ' ';
+            if (zero) one[k++] = '0';
+            if (alternative) one[k++] = '#';
+            if (width > 0) k += decimal(one + k, width);
+            if (precision >= 0) {
+                one[k++] = '.';
+                k += decimal(one + k, precision);
+            }
+            const bool integer = conversion == 'd' || conversion == 'i' || conversion == 'u' || conversion == 'o' ||
+                                 conversion == 'x' || conversion == 'X';
+            if (integer)
+                one[k++] = 'l', one[k++] = 'l'; // every integer is written as a long long
             else if (length != 0)
-                one += length;
-            one += conversion;
+                one[k++] = length;
+            one[k++] = conversion;
+            one[k] = '\0';
         }
         char buffer[128];
         int n = 0;
-        const bool is_unsigned = conversion == 'u' || conversion == 'o' || conversion == 'x' || conversion == 'X';
         switch (conversion) {
         case 'd':
         case 'i':
         case 'u':
         case 'o':
         case 'x':
-        case 'X':
+        case 'X': {
+            // The argument read as the type its length names, converted as printf converts it (h,
+            // hh), and written as a long long: one snprintf for every length.
+            const bool is_unsigned = conversion != 'd' && conversion != 'i';
+            using U = unsigned long long;
+            U bits = 0;
             switch (length) {
-            case 'l':
-                n = is_unsigned ? std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, unsigned long))
-                                : std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, long));
-                break;
-            case 'Q':
-                n = is_unsigned ? std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, unsigned long long))
-                                : std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, long long));
-                break;
-            case 'j':
-                n = is_unsigned ? std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, std::uintmax_t))
-                                : std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, std::intmax_t));
-                break;
+            case 'l': bits = is_unsigned ? va_arg(args, unsigned long) : U(va_arg(args, long)); break;
+            case 'Q': bits = is_unsigned ? va_arg(args, U) : U(va_arg(args, long long)); break;
+            case 'j': bits = is_unsigned ? va_arg(args, std::uintmax_t) : U(va_arg(args, std::intmax_t)); break;
             case 'z':
-            case 't':
-                n = is_unsigned ? std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, std::size_t))
-                                : std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, std::ptrdiff_t));
-                break;
-            default: // int, and what printf promotes to int (h, hh)
-                n = is_unsigned ? std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, unsigned))
-                                : std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, int));
+            case 't': bits = is_unsigned ? va_arg(args, std::size_t) : U(va_arg(args, std::ptrdiff_t)); break;
+            default: bits = is_unsigned ? va_arg(args, unsigned) : U(va_arg(args, int));
             }
+            if (length == 'h') bits = is_unsigned ? U(static_cast<unsigned short>(bits)) : U(static_cast<short>(bits));
+            if (length == 'H')
+                bits = is_unsigned ? U(static_cast<unsigned char>(bits)) : U(static_cast<signed char>(bits));
+            n = is_unsigned ? std::snprintf(buffer, sizeof buffer, one, bits)
+                            : std::snprintf(buffer, sizeof buffer, one, static_cast<long long>(bits));
             break;
-        case 'c': n = std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, int)); break;
-        case 'p': n = std::snprintf(buffer, sizeof buffer, one.c_str(), va_arg(args, void*)); break;
+        }
+        case 'c': n = std::snprintf(buffer, sizeof buffer, one, va_arg(args, int)); break;
+        case 'p': n = std::snprintf(buffer, sizeof buffer, one, va_arg(args, void*)); break;
         case 's': {
             const char* s = va_arg(args, const char*);
             if (!s) s = "(null)";
             std::size_t size = 0; // at most `precision` characters, and no read past them
             while ((precision < 0 || size < std::size_t(precision)) && s[size]) ++size;
             const std::size_t pad = width > 0 && std::size_t(width) > size ? std::size_t(width) - size : 0;
-            if (!left) out.append(pad, ' ');
-            out.append(s, size);
-            if (left) out.append(pad, ' ');
+            if (!left) out.pad(pad, ' ');
+            out.put(s, size);
+            if (left) out.pad(pad, ' ');
             continue;
         }
-        default: out.append(spec, p); continue; // not a conversion printf knows: written as it stands
+        default: out.put(spec, std::size_t(p - spec)); continue; // not a conversion printf knows: written as it stands
         }
-        if (n > 0) out.append(buffer, std::size_t(n) < sizeof buffer ? std::size_t(n) : sizeof buffer - 1);
+        if (n > 0) out.put(buffer, std::size_t(n) < sizeof buffer ? std::size_t(n) : sizeof buffer - 1);
     }
-}
-
-/// Appends printf(format, ...) to out, in the "C" locale whatever the program's.
-NN_DETAIL_PRINTF(2, 3) inline void append(std::string& out, const char* format, ...) {
-    std::va_list args;
-    va_start(args, format);
-    vappend(out, format, args);
-    va_end(args);
-}
-
-/// printf(format, ...) as a std::string, in the "C" locale whatever the program's.
-///     detail::format("cost %.6g", 0.5)   // "cost 0.5" under any locale
-NN_DETAIL_PRINTF(1, 2) inline std::string format(const char* format, ...) {
-    std::string out;
-    std::va_list args;
-    va_start(args, format);
-    vappend(out, format, args);
-    va_end(args);
-    return out;
-}
-
-/// x as the shortest decimal that reads back (std::from_chars) as the same double, so exact:
-/// "0.1", "1e+300", "inf", "nan".
-/// For a float, the shortest decimal that reads back as the same float: "0.01", not 0.0099999998.
-template <class F>
-requires std::is_floating_point_v<F> std::string shortest(F x) {
-    char digits[32];
-    const std::to_chars_result r = std::to_chars(digits, digits + sizeof digits, x);
-    return std::string(digits, r.ptr);
-}
-
-/// The double a whole text spells (as shortest writes it), or false.
-inline bool parse_double(std::string_view text, double& value) {
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 } // namespace nn::detail
 
-NN_DETAIL_OUT_OF_LINE(void nn::detail::vappend<void>(std::string&, const char*, std::va_list));
-// ---- end nn/detail/format.hpp ----
+NN_DETAIL_OUT_OF_LINE(void nn::detail::vprint<void>(const nn::detail::Sink&, const char*, std::va_list));
+// ---- end nn/detail/printf.hpp ----
 
 namespace nn {
 
+namespace detail {
+
+/// A std::exception whose message it holds itself, up to 2,047 characters (longer ones are cut
+/// and end in "..."): no allocation, a copy that cannot throw, and no <string> to compile.
+class MessageException : public std::exception {
+public:
+    explicit MessageException(const char* message) noexcept {
+        if (message) text_.sink().put(message, std::strlen(message));
+    }
+    template <class Text>
+    requires requires(const Text& t) {
+        { t.c_str() } -> std::convertible_to<const char*>;
+    }
+    explicit MessageException(const Text& message) noexcept : MessageException(message.c_str()) {}
+    const char* what() const noexcept override { return text_.text; }
+
+private:
+    FixedText<2048> text_;
+};
+
+} // namespace detail
+
 /// Thrown for bad input: wrong shapes, non-finite numbers, malformed files.
 /// When it is thrown, the network's parameters and any file on disk are unchanged.
+/// A std::exception, made from a C string or a std::string.
 ///     try { net.backprop(X, Y); } catch (const nn::Error& e) { std::puts(e.what()); }
-class Error : public std::runtime_error {
+class Error : public detail::MessageException {
 public:
-    using std::runtime_error::runtime_error;
+    using MessageException::MessageException;
 };
 
 /// Thrown by a failed NN_ASSERT when NN_ASSERT_THROWS is defined (the test suite's setting).
-class AssertionError : public std::logic_error {
+class AssertionError : public detail::MessageException {
 public:
-    using std::logic_error::logic_error;
+    using MessageException::MessageException;
 };
 
 namespace detail {
@@ -702,27 +740,12 @@ namespace detail {
 /// detail/format.hpp): fail("X has %zu columns", n). One plain out-of-line function, so that the
 /// checks cost their callers little code and compile time.
 [[noreturn]] NN_DETAIL_PRINTF_COLD inline void fail(const char* format, ...) {
-    std::string message;
+    FixedText<2048> message;
     std::va_list args;
     va_start(args, format);
-    vappend(message, format, args);
+    vprint(message.sink(), format, args);
     va_end(args);
-    throw Error(message);
-}
-
-/// The message of what `f` throws, or "" when it returns: for code that must go on and report
-/// (a checkpoint that cannot be written) or agree with other processes before it throws.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-        return {};
-    } catch (const std::exception& e) {
-        const std::string what = e.what();
-        return what.empty() ? std::string("an exception with an empty message") : what;
-    } catch (...) {
-        return "an exception that is not a std::exception";
-    }
+    throw Error(message.text);
 }
 
 /// "s" when n is not 1, for messages like "has %zu column%s".
@@ -1206,6 +1229,90 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
 
 } // namespace nn::detail
 // ---- end nn/detail/file.hpp ----
+// ---- begin nn/detail/format.hpp ----
+// nn/detail/format.hpp: the library's text, printf-style, the same under every locale: append
+// and format write a std::string through vprint (detail/printf.hpp); shortest and parse_double
+// write and read numbers exactly; error_of turns an exception into its message.
+
+#include <charconv>
+#include <cstdarg>
+#include <cstddef>
+#include <exception>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+
+namespace nn::detail {
+
+/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
+inline void vappend(std::string& out, const char* format, std::va_list args) {
+    const auto write = [](void* context, const char* text, std::size_t size) {
+        static_cast<std::string*>(context)->append(text, size);
+    };
+    vprint(Sink{write, &out}, format, args);
+}
+
+/// Appends printf(format, ...) to out, in the "C" locale whatever the program's.
+NN_DETAIL_PRINTF(2, 3) inline void append(std::string& out, const char* format, ...) {
+    std::va_list args;
+    va_start(args, format);
+    vappend(out, format, args);
+    va_end(args);
+}
+
+/// printf(format, ...) as a std::string, in the "C" locale whatever the program's.
+///     detail::format("cost %.6g", 0.5)   // "cost 0.5" under any locale
+NN_DETAIL_PRINTF(1, 2) inline std::string format(const char* format, ...) {
+    std::string out;
+    std::va_list args;
+    va_start(args, format);
+    vappend(out, format, args);
+    va_end(args);
+    return out;
+}
+
+/// x as the shortest decimal that reads back (std::from_chars) as the same double, so exact:
+/// "0.1", "1e+300", "inf", "nan".
+/// For a float, the shortest decimal that reads back as the same float: "0.01", not 0.0099999998.
+template <class F>
+requires std::is_floating_point_v<F> std::string shortest(F x) {
+    char digits[32];
+    const std::to_chars_result r = std::to_chars(digits, digits + sizeof digits, x);
+    return std::string(digits, r.ptr);
+}
+
+/// The double a whole text spells (as shortest writes it), or false.
+inline bool parse_double(std::string_view text, double& value) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+/// "10,20,6": an arch as files' metadata write it (messages: arch_text, in arch.hpp).
+inline std::string join_arch(std::span<const std::size_t> arch) {
+    std::string text;
+    for (std::size_t k = 0; k < arch.size(); ++k) append(text, k ? ",%zu" : "%zu", arch[k]);
+    return text;
+}
+
+/// The message of what `f` throws, or "" when it returns: for code that must go on and report
+/// (a checkpoint that cannot be written) or agree with other processes before it throws.
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+        return {};
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        return what.empty() ? std::string("an exception with an empty message") : what;
+    } catch (...) {
+        return "an exception that is not a std::exception";
+    }
+}
+
+} // namespace nn::detail
+// ---- end nn/detail/format.hpp ----
 // ---- begin nn/detail/safetensors.hpp ----
 // nn/detail/safetensors.hpp: the safetensors format, read and written, with no idea of networks.
 //
@@ -1294,6 +1401,11 @@ private:
     }
 };
 
+/// Parses `text` as one JSON value; errors name `what` (a file name) and the byte offset.
+template <class = void>
+Value parse(std::string_view text, const char* what);
+
+#if NN_DETAIL_DEFINITIONS
 class Parser {
 public:
     Parser(std::string_view text, const char* what) : text_(text), what_(what) {}
@@ -1508,11 +1620,11 @@ private:
     std::size_t pos_ = 0;
 };
 
-/// Parses `text` as one JSON value; errors name `what` (a file name) and the byte offset.
-template <class = void>
+template <class>
 Value parse(std::string_view text, const char* what) {
     return Parser(text, what).parse();
 }
+#endif // NN_DETAIL_DEFINITIONS
 
 /// Writes s as a JSON string literal.
 inline std::string quote(std::string_view s) {
@@ -1905,8 +2017,8 @@ struct History {
 // nn::StaticNN.
 
 #include <cstddef>
+#include <cstdio>
 #include <span>
-#include <string>
 
 namespace nn::detail {
 
@@ -1919,14 +2031,21 @@ constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_
     return at;
 }
 
-/// "10,20,6": how files' metadata and messages write an arch.
-inline std::string join_arch(std::span<const std::size_t> arch) {
-    std::string text;
+/// "10,20,6" for messages, in a fixed buffer (cut with "..." past ~230 characters): arch_text(a).text.
+struct ArchText {
+    char text[256] = {};
+};
+inline ArchText arch_text(std::span<const std::size_t> arch) {
+    ArchText t;
+    std::size_t at = 0;
     for (std::size_t k = 0; k < arch.size(); ++k) {
-        if (k) text += ','; // (not "," + to_string: GCC 12 warns falsely on that, bug 105651)
-        text += std::to_string(arch[k]);
+        if (at > sizeof t.text - 24) {
+            std::snprintf(t.text + at, sizeof t.text - at, "...");
+            break;
+        }
+        at += std::size_t(std::snprintf(t.text + at, sizeof t.text - at, k ? ",%zu" : "%zu", arch[k]));
     }
-    return text;
+    return t;
 }
 
 } // namespace nn::detail
@@ -2818,7 +2937,6 @@ NN_DETAIL_NETWORK_FILE_INSTANCES(double);
 // starting weights, forward pass, exact backpropagation, finite differences, the plain SGD step
 // and a printed summary.
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -7222,7 +7340,6 @@ NN_DETAIL_ALL_KERNEL_INSTANCES(extern template);
 // flat order of detail/arch.hpp, and ParameterMatrix<T>, the fixed-shape view of one weight matrix
 // or bias row in it.
 
-#include <algorithm>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
@@ -7309,7 +7426,8 @@ public:
     Parameters& operator=(const Parameters& other) {
         if (this == &other) return *this;
         if (arch_ != other.arch_) return *this = Parameters(other);
-        std::copy(other.values().begin(), other.values().end(), values_.begin());
+        const T* from = other.values_.data();
+        for (std::size_t k = 0; k < values_.size(); ++k) values_.data()[k] = from[k];
         return *this;
     }
     Parameters& operator=(Parameters&& other) noexcept {
@@ -8055,7 +8173,7 @@ void NN<T>::predict(std::span<const T> input, std::span<T> output) const {
         detail::fail("predict was given room for %zu output%s, the network gives %zu", output.size(),
                      detail::plural(output.size()), outputs());
     const MatrixView<const T> out = predict_row(input);
-    std::copy(out.data(), out.data() + out.size(), output.data());
+    for (std::size_t k = 0; k < out.size(); ++k) output[k] = out.data()[k];
 }
 
 template <Real T>
@@ -8115,7 +8233,7 @@ void NN<T>::output_jacobian(MatrixView<const T> X, MatrixView<T> J) const {
                 const T* d = delta.data() + i * cols;
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t c = 0; c < cols; ++c) row[r * cols + c] = in(i, r) * d[c];
-                std::copy(d, d + cols, row + rows * cols);
+                for (std::size_t c = 0; c < cols; ++c) row[rows * cols + c] = d[c];
             }
             if (l == 0) break;
             Matrix<T>& below = deltas[(l - 1) % 2];
@@ -8259,7 +8377,7 @@ void NN<T>::report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const
             while (std::isfinite(m->data()[at])) ++at;
             const std::size_t i = at / m->cols();
             double largest = 0;
-            for (const T x : X.row(i)) largest = std::max(largest, double(std::abs(x)));
+            for (const T x : X.row(i)) largest = std::abs(double(x)) > largest ? std::abs(double(x)) : largest;
             detail::fail("%s: layer %zu's %s is %.9g for sample %zu, whose inputs are finite but as large as %.3g: "
                          "too large for %s arithmetic in this network; scale the inputs (nn::Standardizer)",
                          what, l, m == &ws.z_out_ ? "weighted sum" : "output", double(m->data()[at]), i, largest,
@@ -8914,15 +9032,8 @@ void read_checkpoint(std::string_view bytes, const char* file, NN<T>& net, Optim
 // a time, twice (its shape and labels, then its numbers straight into the matrices), so that the
 // memory it takes is the matrices it returns and little more, whatever the file's size.
 
-#include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 // ---- begin nn/data.hpp ----
@@ -9241,6 +9352,19 @@ struct CsvOptions {
 template <Real T>
 Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
 
+} // namespace nn
+
+#if NN_DETAIL_DEFINITIONS // the reader (compiled once in the compiled mode: see config.hpp)
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+
+namespace nn {
 namespace detail {
 
 /// Where CSV text comes from: a file, read a block at a time, or bytes in memory; either can
@@ -9726,6 +9850,10 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options) {
 }
 
 } // namespace nn
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(nn::Dataset<float> nn::read_csv<float>(const std::string&, const nn::CsvOptions&));
+NN_DETAIL_OUT_OF_LINE(nn::Dataset<double> nn::read_csv<double>(const std::string&, const nn::CsvOptions&));
 // ---- end nn/csv.hpp ----
 // ---- begin nn/export.hpp ----
 // nn/export.hpp: a trained network as one self-contained C99 header, for programs without this
@@ -10710,12 +10838,41 @@ Model<T> load_model(const std::string& path) {
 // front. Anything else is an nn::Error naming the node. The reader checks every length against the
 // bytes that hold it, and allocates at most a few times the file's size (see max_nodes).
 
+#include <string>
+
+
+namespace nn {
+
+/// Writes `net` as an ONNX model (the layout: the top of this header), atomically as nn::save
+/// writes (the bytes read back first; the file at `path` as it was if anything fails).
+///     nn::export_onnx(net, "iris.onnx");   // python3 -c "import onnxruntime ..." runs it
+template <Real T>
+void export_onnx(const NN<T>& net, const std::string& path);
+
+/// As above, for a model: its scaling as a Sub and a Mul in front, its class names in the metadata.
+template <Real T>
+void export_onnx(const Model<T>& model, const std::string& path);
+
+/// Loads a network from an ONNX file: one nn::export_onnx wrote, or an MLP torch.onnx.export wrote
+/// from an nn.Sequential of Linear and ReLU / LeakyReLU / Tanh / Sigmoid / Softmax layers (see the
+/// top of this header for what is read). nn::Error naming the node for anything else.
+///     auto net = nn::load_onnx<float>("mlp.onnx");
+template <Real T>
+NN<T> load_onnx(const std::string& path);
+
+/// Loads a model from an ONNX file: the network, its input scaling (a Sub then a Mul in front,
+/// as nn::export_onnx writes a Model) and its class names (metadata "classes"), when it has them.
+template <Real T>
+Model<T> load_onnx_model(const std::string& path);
+
+} // namespace nn
+
+#if NN_DETAIL_DEFINITIONS // the writer and reader (compiled once in the compiled mode: see config.hpp)
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -11572,9 +11729,6 @@ Model<T> parse_model(std::string_view bytes, const char* file) {
 
 } // namespace detail::onnx
 
-/// Writes `net` as an ONNX model (the layout: the top of this header), atomically as nn::save
-/// writes (the bytes read back first; the file at `path` as it was if anything fails).
-///     nn::export_onnx(net, "iris.onnx");   // python3 -c "import onnxruntime ..." runs it
 template <Real T>
 void export_onnx(const NN<T>& net, const std::string& path) {
     const std::string bytes = detail::onnx::to_onnx(net, static_cast<const Standardizer<T>*>(nullptr), {});
@@ -11582,7 +11736,6 @@ void export_onnx(const NN<T>& net, const std::string& path) {
     detail::write_file_atomically(path, bytes);
 }
 
-/// As above, for a model: its scaling as a Sub and a Mul in front, its class names in the metadata.
 template <Real T>
 void export_onnx(const Model<T>& model, const std::string& path) {
     model.check();
@@ -11592,10 +11745,6 @@ void export_onnx(const Model<T>& model, const std::string& path) {
     detail::write_file_atomically(path, bytes);
 }
 
-/// Loads a network from an ONNX file: one nn::export_onnx wrote, or an MLP torch.onnx.export wrote
-/// from an nn.Sequential of Linear and ReLU / LeakyReLU / Tanh / Sigmoid / Softmax layers (see the
-/// top of this header for what is read). nn::Error naming the node for anything else.
-///     auto net = nn::load_onnx<float>("mlp.onnx");
 template <Real T>
 NN<T> load_onnx(const std::string& path) {
     Model<T> model = detail::onnx::parse_model<T>(detail::read_file(path), path.c_str());
@@ -11606,14 +11755,22 @@ NN<T> load_onnx(const std::string& path) {
     return std::move(model.net);
 }
 
-/// Loads a model from an ONNX file: the network, its input scaling (a Sub then a Mul in front,
-/// as nn::export_onnx writes a Model) and its class names (metadata "classes"), when it has them.
 template <Real T>
 Model<T> load_onnx_model(const std::string& path) {
     return detail::onnx::parse_model<T>(detail::read_file(path), path.c_str());
 }
 
 } // namespace nn
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<float>(const nn::NN<float>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<double>(const nn::NN<double>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<float>(const nn::Model<float>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::export_onnx<double>(const nn::Model<double>&, const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::NN<float> nn::load_onnx<float>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::NN<double> nn::load_onnx<double>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::Model<float> nn::load_onnx_model<float>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(nn::Model<double> nn::load_onnx_model<double>(const std::string&));
 // ---- end nn/onnx.hpp ----
 // ---- begin nn/optim.hpp ----
 // nn/optim.hpp: the optimizers that turn a batch's gradient into a step of every parameter, one
@@ -12169,11 +12326,9 @@ inline void save_svg(const std::string& path, std::string_view svg) { detail::wr
 // counts the lines). Reading one from a file is nn::load_predictor in <nn/static_file.hpp>;
 // building one from an NN, Predictor(net.arch(), activations, net.parameters()).
 
-#include <cmath>
 #include <cstddef>
 #include <initializer_list>
 #include <span>
-#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -12209,7 +12364,7 @@ public:
         const std::size_t count = detail::layer_offset(arch_, layers());
         if (params_.size() != count)
             detail::fail("a network of arch %s has %zu parameters, the Predictor was given %zu",
-                         detail::join_arch(arch_).c_str(), count, params_.size());
+                         detail::arch_text(arch_).text, count, params_.size());
     }
 
     std::size_t layers() const { return arch_.size() - 1; }
@@ -12244,9 +12399,9 @@ public:
             x = y;
         }
         for (const T y : output)
-            if (!std::isfinite(y)) {
+            if (!(y - y == T(0))) { // not finite
                 double largest = 0;
-                for (const T v : input) largest = std::abs(double(v)) > largest ? std::abs(double(v)) : largest;
+                for (const T v : input) largest = v > largest ? v : -v > largest ? -v : largest;
                 detail::fail("predict: an output is %.9g for finite inputs as large as %.3g: too large for %s "
                              "arithmetic in this network; scale the inputs (nn::Standardizer)",
                              double(y), largest, sizeof(T) == 4 ? "float" : "double");
@@ -12510,8 +12665,8 @@ public:
         bool same = given.size() == layers + 1;
         for (std::size_t k = 0; same && k <= layers; ++k) same = given[k] == arch[k];
         if (!same)
-            detail::fail("a StaticNN of arch %s cannot take a network of arch %s", detail::join_arch(arch).c_str(),
-                         detail::join_arch(given).c_str());
+            detail::fail("a StaticNN of arch %s cannot take a network of arch %s", detail::arch_text(arch).text,
+                         detail::arch_text(given).text);
     }
 
 private:
@@ -12705,9 +12860,7 @@ private:
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <limits>
-#include <ranges>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -13076,30 +13229,52 @@ enum class Next { Continue, Stop };
 
 /// The callback nn::train calls after every epoch: any callable taking `const EpochStats&` and
 /// returning void (training goes on) or nn::Next (Next::Stop ends training after this epoch, as
-/// early stopping does).
+/// early stopping does). A copy of it is a copy of the callable. (What std::function would hold,
+/// held here: <functional> costs every program that includes nn/train.hpp a fifth of a second.)
 class EpochCallback {
 public:
     EpochCallback() = default;
     EpochCallback(std::nullptr_t) {}
     template <class F>
     requires(!std::is_same_v<std::remove_cvref_t<F>, EpochCallback> && std::is_invocable_v<F&, const EpochStats&>)
-        EpochCallback(F f) {
+        EpochCallback(F f)
+        : held_(new Held<F>(std::move(f))) {
         using R = std::invoke_result_t<F&, const EpochStats&>;
         static_assert(std::is_void_v<R> || std::is_same_v<R, Next>,
                       "an on_epoch callback returns void or nn::Next (Next::Stop to stop training), not bool");
-        if constexpr (std::is_void_v<R>)
-            call_ = [f = std::move(f)](const EpochStats& stats) mutable {
-                f(stats);
-                return Next::Continue;
-            };
-        else
-            call_ = std::move(f);
     }
-    explicit operator bool() const { return static_cast<bool>(call_); }
-    Next operator()(const EpochStats& stats) const { return call_(stats); }
+    EpochCallback(const EpochCallback& other) : held_(other.held_ ? other.held_->copy() : nullptr) {}
+    EpochCallback(EpochCallback&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
+    EpochCallback& operator=(EpochCallback other) noexcept {
+        std::swap(held_, other.held_);
+        return *this;
+    }
+    ~EpochCallback() { delete held_; }
+
+    explicit operator bool() const { return held_ != nullptr; }
+    Next operator()(const EpochStats& stats) const { return held_->call(stats); }
 
 private:
-    std::function<Next(const EpochStats&)> call_;
+    struct Callable {
+        virtual ~Callable() = default;
+        virtual Next call(const EpochStats& stats) = 0;
+        virtual Callable* copy() const = 0;
+    };
+    template <class F>
+    struct Held final : Callable {
+        explicit Held(F&& callable) : f(std::move(callable)) {}
+        Next call(const EpochStats& stats) override {
+            if constexpr (std::is_void_v<std::invoke_result_t<F&, const EpochStats&>>) {
+                f(stats);
+                return Next::Continue;
+            } else {
+                return f(stats);
+            }
+        }
+        Callable* copy() const override { return new Held(F(f)); }
+        F f;
+    };
+    Callable* held_ = nullptr;
 };
 
 /// A count in TrainOptions (epochs, samples): any integer type converts to it without a
@@ -13411,10 +13586,11 @@ struct LastTrial {
     }
     /// True, with its votes and gradient, when net is at the point kept; forgets it either way.
     bool reuse(const NN<T>& net, Gradient<T>& into, BatchVotes& v) {
-        const bool same = valid && std::ranges::equal(net.parameters(), parameters);
+        const std::span<const T> now = net.parameters();
+        const bool same = valid && std::equal(now.begin(), now.end(), parameters.begin(), parameters.end());
         if (same) {
             v = votes;
-            std::ranges::copy(g.values(), into.values().begin());
+            std::copy(g.values().begin(), g.values().end(), into.values().begin());
         }
         valid = false;
         return same;

@@ -7,8 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdio>
 #include <span>
-#include <string>
 
 namespace nn::detail {
 
@@ -21,14 +21,21 @@ constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_
     return at;
 }
 
-/// "10,20,6": how files' metadata and messages write an arch.
-inline std::string join_arch(std::span<const std::size_t> arch) {
-    std::string text;
+/// "10,20,6" for messages, in a fixed buffer (cut with "..." past ~230 characters): arch_text(a).text.
+struct ArchText {
+    char text[256] = {};
+};
+inline ArchText arch_text(std::span<const std::size_t> arch) {
+    ArchText t;
+    std::size_t at = 0;
     for (std::size_t k = 0; k < arch.size(); ++k) {
-        if (k) text += ','; // (not "," + to_string: GCC 12 warns falsely on that, bug 105651)
-        text += std::to_string(arch[k]);
+        if (at > sizeof t.text - 24) {
+            std::snprintf(t.text + at, sizeof t.text - at, "...");
+            break;
+        }
+        at += std::size_t(std::snprintf(t.text + at, sizeof t.text - at, k ? ",%zu" : "%zu", arch[k]));
     }
-    return text;
+    return t;
 }
 
 } // namespace nn::detail

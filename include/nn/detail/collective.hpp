@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <nn/detail/digest.hpp>
+#include <nn/detail/format.hpp>
 #include <nn/error.hpp>
 #include <nn/gradient.hpp>
 

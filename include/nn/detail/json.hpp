@@ -66,6 +66,11 @@ private:
     }
 };
 
+/// Parses `text` as one JSON value; errors name `what` (a file name) and the byte offset.
+template <class = void>
+Value parse(std::string_view text, const char* what);
+
+#if NN_DETAIL_DEFINITIONS
 class Parser {
 public:
     Parser(std::string_view text, const char* what) : text_(text), what_(what) {}
@@ -280,11 +285,11 @@ private:
     std::size_t pos_ = 0;
 };
 
-/// Parses `text` as one JSON value; errors name `what` (a file name) and the byte offset.
-template <class = void>
+template <class>
 Value parse(std::string_view text, const char* what) {
     return Parser(text, what).parse();
 }
+#endif // NN_DETAIL_DEFINITIONS
 
 /// Writes s as a JSON string literal.
 inline std::string quote(std::string_view s) {

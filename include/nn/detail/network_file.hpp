@@ -15,6 +15,7 @@
 
 #include <nn/activation.hpp>
 #include <nn/detail/arch.hpp>
+#include <nn/detail/format.hpp>
 #include <nn/detail/json.hpp>
 #include <nn/detail/safetensors.hpp>
 #include <nn/error.hpp>
