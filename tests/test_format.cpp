@@ -64,8 +64,10 @@ TEST_CASE("format passes the other conversions through") {
 TEST_CASE("format converts integer arguments as printf does") {
     // Each integer is read as the type its length names and written as a long long: h and hh
     // still convert to short and char first, as printf does.
-    CHECK(nn::detail::format("%hhd %hhu %hd %hu", 300, 300, 70000, 70000) ==
-          c_printf("%hhd %hhu %hd %hu", 300, 300, 70000, 70000));
+    // (an int given for %hhd is what a caller's promoted char looks like; the spec is a variable so
+    // that -Wformat does not ask for a char)
+    const char* narrow = "%hhd %hhu %hd %hu";
+    CHECK(nn::detail::format(narrow, 300, 300, 70000, 70000) == c_printf(narrow, 300, 300, 70000, 70000));
     CHECK(nn::detail::format("%#x %#o %#X %+d % d", 255u, 8u, 255u, 5, 5) ==
           c_printf("%#x %#o %#X %+d % d", 255u, 8u, 255u, 5, 5));
     CHECK(nn::detail::format("%zd %zu %lld", std::ptrdiff_t(-3), std::size_t(3), -9000000000LL) == "-3 3 -9000000000");
