@@ -1,11 +1,13 @@
 // The losses: names, the outputs and targets each takes, their value at hand-computed points,
-// and FANN's mean squared error. (Their derivatives are checked in test_gradient.cpp.)
+// and FANN's mean squared error (metrics.hpp). (Their derivatives are checked in test_gradient.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <string>
 
 #include <nn/loss.hpp>
+#include <nn/matrix.hpp>
+#include <nn/metrics.hpp>
 
 TEST_CASE("names, validity and the output each loss needs") {
     CHECK(std::string(nn::name(nn::Loss::MSE)) == "mse");

@@ -15,6 +15,7 @@
 // Numbers in the metadata are the shortest decimals that read back as the same double (exact).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -74,80 +75,25 @@ struct Run {
 /// that change the run, the data, the processes.
 using Identity = std::vector<std::pair<std::string, std::string>>;
 
-/// The optimizer state's numbers and arrays, added to a checkpoint under `prefix`.
-inline void write_state(SafetensorsWriter& out, const std::string& prefix, const OptimizerState& state) {
-    out.metadata(prefix, state.kind());
-    for (const auto& [name, value] : state.numbers()) out.metadata(prefix + "." + name, shortest(value));
-    for (const OptimizerState::Array& a : state.arrays()) {
-        if (a.single)
-            out.tensor<float>("state." + prefix + "." + a.name, {a.size},
-                              [&](std::size_t i) { return float(a.at(i)); });
-        else
-            out.tensor<double>("state." + prefix + "." + a.name, {a.size}, [&](std::size_t i) { return a.at(i); });
-    }
-}
+/// The optimizer state's numbers and arrays, added to a checkpoint under `prefix`. (This and the
+/// next three are templates on nothing, compiled once in the compiled mode: see config.hpp.)
+template <class = void>
+void write_state(SafetensorsWriter& out, const std::string& prefix, const OptimizerState& state);
 
 /// The optimizer state a checkpoint holds under `prefix` (see write_state).
-inline OptimizerState read_state(const SafetensorsFile& st, const std::string& prefix,
-                                 const std::vector<std::size_t>& arch, const char* file) {
-    OptimizerState state(arch);
-    const std::string* kind = st.meta(prefix);
-    if (!kind) fail("%s: cannot resume from it: it holds no optimizer state ('%s')", file, prefix.c_str());
-    state.kind(*kind);
-    for (std::size_t k = 0; k < st.metadata->keys().size(); ++k) {
-        const std::string& key = st.metadata->keys()[k];
-        if (key.size() <= prefix.size() + 1 || key.compare(0, prefix.size() + 1, prefix + ".") != 0) continue;
-        double value;
-        if (!parse_double(st.metadata->items()[k].text, value))
-            fail("%s: cannot resume from it: its %.60s '%.40s' is not a number", file, key.c_str(),
-                 st.metadata->items()[k].text.c_str());
-        state.number(std::string_view(key).substr(prefix.size() + 1), value);
-    }
-    const std::string tensors = "state." + prefix + ".";
-    for (const auto& [name, t] : st.tensors) {
-        if (name.compare(0, tensors.size(), tensors) != 0) continue;
-        if (t.shape.size() != 1)
-            fail("%s: cannot resume from it: its tensor '%.60s' is not a vector", file, name.c_str());
-        std::vector<double> values(std::size_t(t.shape[0]));
-        for (std::size_t i = 0; i < values.size(); ++i) values[i] = st.element<double>(t, i);
-        state.put(name.substr(tensors.size()), std::move(values));
-    }
-    return state;
-}
+template <class = void>
+OptimizerState read_state(const SafetensorsFile& st, const std::string& prefix, const std::vector<std::size_t>& arch,
+                          const char* file);
 
 /// The checksum of a checkpoint: a digest of everything in it but the checksum itself, the
 /// metadata in file order, the tensors' entries by name, and the data; any change to a file
 /// changes it (or makes it no safetensors file at all). Computed from a writer's parts, and from
 /// a file read back.
-inline std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
-                              std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data) {
-    std::uint64_t h = 0xcbf29ce484222325u;
-    const auto text = [&](const std::string& s) {
-        const std::uint64_t size = s.size();
-        h = digest(s.data(), s.size(), digest(&size, sizeof size, h));
-    };
-    for (const auto& [key, value] : metadata)
-        if (key != "checksum") {
-            text(key);
-            text(value);
-        }
-    std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [name, t] : tensors) {
-        text(name);
-        text(t.dtype);
-        std::vector<std::uint64_t> numbers(t.shape);
-        numbers.insert(numbers.end(), {t.shape.size(), t.begin, t.end});
-        h = digest(numbers.data(), numbers.size() * sizeof(std::uint64_t), h);
-    }
-    const std::uint64_t size = data.size();
-    return digest(data.data(), data.size(), digest(&size, sizeof size, h));
-}
-inline std::uint64_t checksum(const SafetensorsFile& st) {
-    std::vector<std::pair<std::string, std::string>> metadata;
-    for (std::size_t k = 0; st.metadata && k < st.metadata->keys().size(); ++k)
-        metadata.emplace_back(st.metadata->keys()[k], st.metadata->items()[k].text);
-    return checksum(metadata, st.tensors, st.data);
-}
+template <class = void>
+std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
+                       std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data);
+template <class = void>
+std::uint64_t checksum(const SafetensorsFile& st);
 
 /// A checkpoint of this run (see the top of this file), as a file's parts.
 template <Real T, class Optimizer>
@@ -338,3 +284,92 @@ void read_checkpoint(std::string_view bytes, const char* file, NN<T>& net, Optim
 }
 
 } // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS
+namespace nn::detail {
+
+template <class>
+void write_state(SafetensorsWriter& out, const std::string& prefix, const OptimizerState& state) {
+    out.metadata(prefix, state.kind());
+    for (const auto& [name, value] : state.numbers()) out.metadata(prefix + "." + name, shortest(value));
+    for (const OptimizerState::Array& a : state.arrays()) {
+        if (a.single)
+            out.tensor<float>("state." + prefix + "." + a.name, {a.size},
+                              [&](std::size_t i) { return float(a.at(i)); });
+        else
+            out.tensor<double>("state." + prefix + "." + a.name, {a.size}, [&](std::size_t i) { return a.at(i); });
+    }
+}
+
+template <class>
+OptimizerState read_state(const SafetensorsFile& st, const std::string& prefix, const std::vector<std::size_t>& arch,
+                          const char* file) {
+    OptimizerState state(arch);
+    const std::string* kind = st.meta(prefix);
+    if (!kind) fail("%s: cannot resume from it: it holds no optimizer state ('%s')", file, prefix.c_str());
+    state.kind(*kind);
+    for (std::size_t k = 0; k < st.metadata->keys().size(); ++k) {
+        const std::string& key = st.metadata->keys()[k];
+        if (key.size() <= prefix.size() + 1 || key.compare(0, prefix.size() + 1, prefix + ".") != 0) continue;
+        double value;
+        if (!parse_double(st.metadata->items()[k].text, value))
+            fail("%s: cannot resume from it: its %.60s '%.40s' is not a number", file, key.c_str(),
+                 st.metadata->items()[k].text.c_str());
+        state.number(std::string_view(key).substr(prefix.size() + 1), value);
+    }
+    const std::string tensors = "state." + prefix + ".";
+    for (const auto& [name, t] : st.tensors) {
+        if (name.compare(0, tensors.size(), tensors) != 0) continue;
+        if (t.shape.size() != 1)
+            fail("%s: cannot resume from it: its tensor '%.60s' is not a vector", file, name.c_str());
+        std::vector<double> values(std::size_t(t.shape[0]));
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = st.element<double>(t, i);
+        state.put(name.substr(tensors.size()), std::move(values));
+    }
+    return state;
+}
+
+template <class>
+std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
+                       std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data) {
+    std::uint64_t h = 0xcbf29ce484222325u;
+    const auto text = [&](const std::string& s) {
+        const std::uint64_t size = s.size();
+        h = digest(s.data(), s.size(), digest(&size, sizeof size, h));
+    };
+    for (const auto& [key, value] : metadata)
+        if (key != "checksum") {
+            text(key);
+            text(value);
+        }
+    std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, t] : tensors) {
+        text(name);
+        text(t.dtype);
+        std::vector<std::uint64_t> numbers(t.shape);
+        numbers.insert(numbers.end(), {t.shape.size(), t.begin, t.end});
+        h = digest(numbers.data(), numbers.size() * sizeof(std::uint64_t), h);
+    }
+    const std::uint64_t size = data.size();
+    return digest(data.data(), data.size(), digest(&size, sizeof size, h));
+}
+template <class>
+std::uint64_t checksum(const SafetensorsFile& st) {
+    std::vector<std::pair<std::string, std::string>> metadata;
+    for (std::size_t k = 0; st.metadata && k < st.metadata->keys().size(); ++k)
+        metadata.emplace_back(st.metadata->keys()[k], st.metadata->items()[k].text);
+    return checksum(metadata, st.tensors, st.data);
+}
+
+} // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(void nn::detail::write_state<void>(nn::detail::SafetensorsWriter&, const std::string&,
+                                                         const nn::OptimizerState&));
+NN_DETAIL_OUT_OF_LINE(nn::OptimizerState nn::detail::read_state<void>(const nn::detail::SafetensorsFile&,
+                                                                      const std::string&,
+                                                                      const std::vector<std::size_t>&, const char*));
+NN_DETAIL_OUT_OF_LINE(std::uint64_t nn::detail::checksum<void>(const std::vector<std::pair<std::string, std::string>>&,
+                                                               std::vector<std::pair<std::string, nn::detail::Tensor>>,
+                                                               std::string_view));
+NN_DETAIL_OUT_OF_LINE(std::uint64_t nn::detail::checksum<void>(const nn::detail::SafetensorsFile&));

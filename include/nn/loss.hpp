@@ -1,6 +1,6 @@
 // nn/loss.hpp: the cost a network is trained to lower, in one place: the losses, the outputs
-// each needs, the targets each takes, their value and their derivative at the output layer, and
-// FANN's mean squared error.
+// each needs, the targets each takes, and their value and their derivative at the output layer.
+// (FANN's mean squared error of a network's outputs is a metric: metrics.hpp.)
 #pragma once
 
 #include <cmath>
@@ -8,9 +8,14 @@
 
 #include <nn/activation.hpp>
 #include <nn/detail/simd.hpp>
-#include <nn/matrix.hpp>
+#include <nn/error.hpp>
 
 namespace nn {
+
+// The matrices the losses are computed on (nn/matrix.hpp), declared only: what reads a network's
+// file (the loss's name) does not read the Matrix class; what computes a loss has included it.
+template <class T>
+class MatrixView;
 
 /// The cost C of a batch of n samples, outputs a against targets y (rows are samples):
 enum class Loss {
@@ -133,26 +138,6 @@ double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixV
     return sum;
 }
 
-template <Real T>
-void check_same_shape(MatrixView<const T> outputs, MatrixView<const T> targets, const char* what) {
-    if (outputs.rows() != targets.rows() || outputs.cols() != targets.cols())
-        fail("%s: the outputs are %zu x %zu, the targets %zu x %zu", what, outputs.rows(), outputs.cols(),
-             targets.rows(), targets.cols());
-    if (outputs.rows() == 0) fail("%s: there are no samples", what);
-}
-
 } // namespace detail
-
-/// The mean of (a - y)^2 over every element: sum / (samples x outputs), as FANN reports it.
-/// (The MSE loss of a network is sum / samples: this times the number of outputs.)
-template <Real T>
-double mean_squared_error(MatrixView<const T> outputs, MatrixView<const T> targets) {
-    detail::check_same_shape(outputs, targets, "mean_squared_error");
-    return detail::loss_sum<T>(Loss::MSE, outputs, outputs, targets) / double(outputs.size());
-}
-template <Real T>
-double mean_squared_error(const Matrix<T>& outputs, const Matrix<T>& targets) {
-    return mean_squared_error<T>(outputs.view(), targets.view());
-}
 
 } // namespace nn

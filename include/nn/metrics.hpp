@@ -1,4 +1,4 @@
-// nn/metrics.hpp: how well outputs match targets: accuracy (mean_squared_error is in loss.hpp).
+// nn/metrics.hpp: how well outputs match targets: accuracy, and the mean squared error as FANN reports it.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +28,13 @@ inline std::size_t class_count(std::size_t n) { return n == 1 ? 2 : n; }
 template <Real T>
 std::size_t class_of(const T* row, std::size_t n) {
     return n == 1 ? std::size_t(row[0] > T(0.5)) : argmax(row, n);
+}
+template <Real T>
+void check_same_shape(MatrixView<const T> outputs, MatrixView<const T> targets, const char* what) {
+    if (outputs.rows() != targets.rows() || outputs.cols() != targets.cols())
+        fail("%s: the outputs are %zu x %zu, the targets %zu x %zu", what, outputs.rows(), outputs.cols(),
+             targets.rows(), targets.cols());
+    if (outputs.rows() == 0) fail("%s: there are no samples", what);
 }
 } // namespace detail
 
@@ -64,5 +71,17 @@ double accuracy(MatrixView<const T> outputs, MatrixView<const T> targets) {
 template <Real T>
 double accuracy(const Matrix<T>& outputs, const Matrix<T>& targets) {
     return accuracy<T>(outputs.view(), targets.view());
+}
+
+/// The mean of (a - y)^2 over every element: sum / (samples x outputs), as FANN reports it.
+/// (The MSE loss of a network is sum / samples: this times the number of outputs.)
+template <Real T>
+double mean_squared_error(MatrixView<const T> outputs, MatrixView<const T> targets) {
+    detail::check_same_shape(outputs, targets, "mean_squared_error");
+    return detail::loss_sum<T>(Loss::MSE, outputs, outputs, targets) / double(outputs.size());
+}
+template <Real T>
+double mean_squared_error(const Matrix<T>& outputs, const Matrix<T>& targets) {
+    return mean_squared_error<T>(outputs.view(), targets.view());
 }
 } // namespace nn

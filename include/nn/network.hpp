@@ -631,7 +631,10 @@ void NN<T>::report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const
             while (std::isfinite(m->data()[at])) ++at;
             const std::size_t i = at / m->cols();
             double largest = 0;
-            for (const T x : X.row(i)) largest = std::abs(double(x)) > largest ? std::abs(double(x)) : largest;
+            for (const T x : X.row(i)) {
+                const double size = std::abs(double(x));
+                largest = size > largest ? size : largest;
+            }
             detail::fail("%s: layer %zu's %s is %.9g for sample %zu, whose inputs are finite but as large as %.3g: "
                          "too large for %s arithmetic in this network; scale the inputs (nn::Standardizer)",
                          what, l, m == &ws.z_out_ ? "weighted sum" : "output", double(m->data()[at]), i, largest,

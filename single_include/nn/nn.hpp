@@ -434,6 +434,8 @@ NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unus
 #define NN_DETAIL_PRINTF(format_index, first_arg)
 #endif
 
+// NN_DETAIL_COLD: the formatter is optimised for size. It writes messages, files and progress
+// lines, where its speed does not matter and its compile time (in every file that can throw) does.
 #if defined(__GNUC__)
 #define NN_DETAIL_COLD __attribute__((cold))
 #else
@@ -1040,6 +1042,7 @@ T derivative_from_output(Activation act, T a) {
 //             state.history.<figure>     train_cost, val_cost, val_accuracy, seconds: one per epoch
 // Numbers in the metadata are the shortest decimals that read back as the same double (exact).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -1077,13 +1080,49 @@ inline std::uint64_t digest(const void* data, std::size_t bytes, std::uint64_t h
 // ---- end nn/detail/digest.hpp ----
 // ---- begin nn/detail/file.hpp ----
 // nn/detail/file.hpp: reading a whole file, and replacing one atomically.
+//
+// The functions are templates (on nothing) so that a program compiles them only where it calls
+// them, and the compiled mode once (NN_DETAIL_DEFINITIONS, NN_DETAIL_OUT_OF_LINE: config.hpp);
+// its other files read these declarations alone, without the system's file headers.
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+
+
+namespace nn::detail {
+
+/// True when a file (or anything) is at `path`.
+template <class = void>
+bool file_exists(const std::string& path);
+
+/// The whole file, or nn::Error naming it and the reason.
+template <class = void>
+std::string read_file(const std::string& path);
+
+/// Replaces the file at `path` with `bytes`, or leaves it as it was: the bytes go to the
+/// temporary file `<file>.tmp` in the same folder (a stale one, left by a save that was killed,
+/// is removed first), which is flushed, synced to disk and then renamed over the target (rename
+/// is atomic within a file system). A symbolic link at `path` is followed: the file it points to
+/// is replaced, the link kept. A new file's mode is 0666 less the umask; a replaced file keeps its
+/// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
+/// On any failure the temporary file is removed and nn::Error names the step that failed. Two
+/// saves to the same file at once are not supported: the one whose temporary file was replaced
+/// fails, except in the short window between its check and its rename. The bytes may come in
+/// parts, written one after the other (a file's header and its data, without joining them).
+template <class = void>
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts);
+
+/// As above, with the bytes in one piece.
+template <class = void>
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+} // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #if __has_include(<unistd.h>) && __has_include(<fcntl.h>) && __has_include(<sys/stat.h>) && __has_include(<sys/resource.h>)
 #include <fcntl.h>
@@ -1093,11 +1132,10 @@ inline std::uint64_t digest(const void* data, std::size_t bytes, std::uint64_t h
 #define NN_DETAIL_POSIX_FILES 1
 #endif
 
-
 namespace nn::detail {
 
-/// True when a file (or anything) is at `path`.
-inline bool file_exists(const std::string& path) {
+template <class>
+bool file_exists(const std::string& path) {
 #ifdef NN_DETAIL_POSIX_FILES
     struct ::stat st {};
     return ::stat(path.c_str(), &st) == 0;
@@ -1110,8 +1148,8 @@ inline bool file_exists(const std::string& path) {
 #endif
 }
 
-/// The whole file, or nn::Error naming it and the reason.
-inline std::string read_file(const std::string& path) {
+template <class>
+std::string read_file(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) fail("cannot open '%s': %s", path.c_str(), std::strerror(errno));
     std::string text;
@@ -1128,7 +1166,8 @@ inline std::string read_file(const std::string& path) {
 #ifdef NN_DETAIL_POSIX_FILES
 /// The file a path names once symbolic links are followed (the path itself when it is not a link,
 /// or when a link points nowhere yet, the path that link names).
-inline std::string follow_links(std::string path) {
+template <class = void>
+std::string follow_links(std::string path) {
     for (int hops = 0; hops < 40; ++hops) {
         struct ::stat st {};
         if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
@@ -1143,17 +1182,8 @@ inline std::string follow_links(std::string path) {
 }
 #endif
 
-/// Replaces the file at `path` with `bytes`, or leaves it as it was: the bytes go to the
-/// temporary file `<file>.tmp` in the same folder (a stale one, left by a save that was killed,
-/// is removed first), which is flushed, synced to disk and then renamed over the target (rename
-/// is atomic within a file system). A symbolic link at `path` is followed: the file it points to
-/// is replaced, the link kept. A new file's mode is 0666 less the umask; a replaced file keeps its
-/// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
-/// On any failure the temporary file is removed and nn::Error names the step that failed. Two
-/// saves to the same file at once are not supported: the one whose temporary file was replaced
-/// fails, except in the short window between its check and its rename. The bytes may come in
-/// parts, written one after the other (a file's header and its data, without joining them).
-inline void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
+template <class>
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
     std::size_t size = 0;
     for (const std::string_view part : parts) size += part.size();
 #ifdef NN_DETAIL_POSIX_FILES
@@ -1222,12 +1252,19 @@ inline void write_file_atomically(const std::string& path, std::initializer_list
 #endif
 }
 
-/// As above, with the bytes in one piece.
-inline void write_file_atomically(const std::string& path, std::string_view bytes) {
+template <class>
+void write_file_atomically(const std::string& path, std::string_view bytes) {
     write_file_atomically(path, {bytes});
 }
 
 } // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(bool nn::detail::file_exists<void>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(std::string nn::detail::read_file<void>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::detail::write_file_atomically<void>(const std::string&,
+                                                                   std::initializer_list<std::string_view>));
+NN_DETAIL_OUT_OF_LINE(void nn::detail::write_file_atomically<void>(const std::string&, std::string_view));
 // ---- end nn/detail/file.hpp ----
 // ---- begin nn/detail/format.hpp ----
 // nn/detail/format.hpp: the library's text, printf-style, the same under every locale: append
@@ -1243,16 +1280,61 @@ inline void write_file_atomically(const std::string& path, std::string_view byte
 #include <string_view>
 #include <type_traits>
 
+// ---- begin nn/detail/arch.hpp ----
+// nn/detail/arch.hpp: a network's arch, its widths from the inputs to the outputs, and the flat
+// order of its parameters, written once (layer_offset): layer after layer, each layer's weights
+// W(l), arch[l] x arch[l+1] row by row, then its biases b(l), arch[l+1] of them. Everything that
+// sees the parameters as one vector uses it: nn::Parameters, the optimizers' loops, L-BFGS and
+// Levenberg-Marquardt, the Jacobian, the MPI reduction, digests, checkpoints, the file reader and
+// nn::StaticNN.
+
+#include <cstddef>
+#include <cstdio>
+#include <span>
+
 
 namespace nn::detail {
 
-/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
-inline void vappend(std::string& out, const char* format, std::va_list args) {
+/// Where layer l's weights start in the flat order of a network of this arch; its biases follow
+/// them, arch[l] * arch[l+1] further on. Layer arch.size() - 1 (one past the last) gives the
+/// number of parameters. The one place the order is defined.
+constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_t l) {
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < l; ++k) at += arch[k] * arch[k + 1] + arch[k + 1];
+    return at;
+}
+
+/// "10,20,6": an arch as messages and files write it, to out.
+inline void put_arch(const Sink& out, std::span<const std::size_t> arch) {
+    for (std::size_t k = 0; k < arch.size(); ++k) {
+        char width[24];
+        const int n = std::snprintf(width, sizeof width, k ? ",%zu" : "%zu", arch[k]);
+        out.put(width, std::size_t(n));
+    }
+}
+
+/// The same for messages, in a fixed buffer (cut with "..." past 255 characters): arch_text(a).text.
+inline FixedText<256> arch_text(std::span<const std::size_t> arch) {
+    FixedText<256> t;
+    put_arch(t.sink(), arch);
+    return t;
+}
+
+} // namespace nn::detail
+// ---- end nn/detail/arch.hpp ----
+
+namespace nn::detail {
+
+/// A Sink that appends to out.
+inline Sink string_sink(std::string& out) {
     const auto write = [](void* context, const char* text, std::size_t size) {
         static_cast<std::string*>(context)->append(text, size);
     };
-    vprint(Sink{write, &out}, format, args);
+    return {write, &out};
 }
+
+/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
+inline void vappend(std::string& out, const char* format, std::va_list args) { vprint(string_sink(out), format, args); }
 
 /// Appends printf(format, ...) to out, in the "C" locale whatever the program's.
 NN_DETAIL_PRINTF(2, 3) inline void append(std::string& out, const char* format, ...) {
@@ -1289,10 +1371,10 @@ inline bool parse_double(std::string_view text, double& value) {
     return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-/// "10,20,6": an arch as files' metadata write it (messages: arch_text, in arch.hpp).
+/// "10,20,6": an arch as files' metadata write it (put_arch, in arch.hpp), as a std::string.
 inline std::string join_arch(std::span<const std::size_t> arch) {
     std::string text;
-    for (std::size_t k = 0; k < arch.size(); ++k) append(text, k ? ",%zu" : "%zu", arch[k]);
+    put_arch(string_sink(text), arch);
     return text;
 }
 
@@ -1323,9 +1405,7 @@ std::string error_of(F&& f) {
 // cover the data exactly) before anything is read from the data; io.hpp builds a network on it,
 // checkpoint.hpp a training run.
 
-#include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -1703,15 +1783,6 @@ inline std::size_t dtype_size(std::string_view dtype) {
     return 0;
 }
 
-inline std::uint64_t parse_u64(const json::Value& v, const char* file, const std::string& where) {
-    std::uint64_t n = 0;
-    const std::string& t = v.text;
-    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-    if (v.kind != json::Value::Kind::Number || ec != std::errc() || ptr != t.data() + t.size())
-        fail("%s: %s must be a whole number from 0 to 2^64 - 1, found '%.40s'", file, where.c_str(), t.c_str());
-    return n;
-}
-
 /// The largest header the safetensors format allows (its reference implementation's limit).
 inline constexpr std::uint64_t max_header_bytes = 100'000'000;
 
@@ -1724,11 +1795,8 @@ struct SafetensorsFile {
     std::string_view data;
 
     /// The tensor called `name`, or nullptr.
-    const Tensor* find(std::string_view name) const {
-        const auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
-                                         [](const auto& entry, std::string_view k) { return entry.first < k; });
-        return it != tensors.end() && it->first == name ? &it->second : nullptr;
-    }
+    template <class = void>
+    const Tensor* find(std::string_view name) const;
 
     /// The metadata string called `key`, or nullptr.
     const std::string* meta(std::string_view key) const {
@@ -1750,14 +1818,90 @@ struct SafetensorsFile {
     }
 };
 
-// The steps below are templates (on nothing) only so that a program that never reads a file does
-// not compile them (as inline functions, every includer would), and so that the compiled mode
-// compiles them once (NN_DETAIL_OUT_OF_LINE, config.hpp).
+// The reading and the writer's header are templates (on nothing) only so that a program that never
+// reads or writes a file does not compile them (as inline functions, every includer would), and
+// so that the compiled mode compiles them once, its other files reading these declarations alone
+// (NN_DETAIL_DEFINITIONS, NN_DETAIL_OUT_OF_LINE: config.hpp).
 
 /// Parses and checks a safetensors file's bytes; `file` names it in errors. Every tensor's dtype,
 /// shape and offsets are checked on their own, and then that the tensors cover the data exactly
 /// (sorted by begin, each starting where the last ended).
 template <class = void>
+SafetensorsFile read_safetensors(std::string_view bytes, const char* file);
+
+/// Builds a safetensors file: metadata strings and tensors in the order they are added, the data
+/// 8-byte aligned as the format's reference implementation writes it. The data is kept once:
+/// parts() gives the file as the header and that data, for writing without a copy.
+class SafetensorsWriter {
+public:
+    /// A __metadata__ string.
+    void metadata(std::string_view key, std::string_view value) { metadata_.emplace_back(key, value); }
+
+    /// Room for this many bytes of data in all, so that adding tensors does not copy the data.
+    void reserve(std::size_t bytes) { data_.reserve(bytes); }
+
+    /// A tensor of this shape, whose elements (as many as the shape holds) `at(i)` gives in order.
+    template <Real T, class At>
+    void tensor(std::string_view name, const std::vector<std::uint64_t>& shape, const At& at) {
+        std::uint64_t count = 1;
+        for (const std::uint64_t d : shape) count *= d;
+        Tensor t{sizeof(T) == 8 ? "F64" : "F32", shape, data_.size(), 0};
+        for (std::uint64_t i = 0; i < count; ++i) {
+            const T x = at(std::size_t(i));
+            put_le(data_, &x, sizeof(T));
+        }
+        t.end = data_.size();
+        tensors_.emplace_back(std::string(name), std::move(t));
+    }
+    /// A tensor of `values` as they are, of shape [values.size()].
+    template <Real T>
+    void tensor(std::string_view name, std::span<const T> values) {
+        tensor<T>(name, {values.size()}, [&](std::size_t i) { return values[i]; });
+    }
+
+    const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+    const std::vector<std::pair<std::string, Tensor>>& tensors() const { return tensors_; }
+    std::string_view data() const { return data_; }
+
+    /// The 8-byte header length and the header; the data, which follows it in the file, is data().
+    template <class = void>
+    std::string header() const;
+
+    /// The whole file in one string (a copy of the data).
+    std::string bytes() const { return header() + data_; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> metadata_;
+    std::vector<std::pair<std::string, Tensor>> tensors_; // in the order added
+    std::string data_;
+};
+
+} // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS
+#include <algorithm>
+#include <charconv>
+
+namespace nn::detail {
+
+template <class = void>
+std::uint64_t parse_u64(const json::Value& v, const char* file, const std::string& where) {
+    std::uint64_t n = 0;
+    const std::string& t = v.text;
+    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (v.kind != json::Value::Kind::Number || ec != std::errc() || ptr != t.data() + t.size())
+        fail("%s: %s must be a whole number from 0 to 2^64 - 1, found '%.40s'", file, where.c_str(), t.c_str());
+    return n;
+}
+
+template <class>
+const Tensor* SafetensorsFile::find(std::string_view name) const {
+    const auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
+                                     [](const auto& entry, std::string_view k) { return entry.first < k; });
+    return it != tensors.end() && it->first == name ? &it->second : nullptr;
+}
+
+template <class>
 SafetensorsFile read_safetensors(std::string_view bytes, const char* file) {
     SafetensorsFile out;
     // The 8-byte header length, the JSON header (an object) and the data bytes.
@@ -1846,92 +1990,52 @@ SafetensorsFile read_safetensors(std::string_view bytes, const char* file) {
     return out;
 }
 
-/// Builds a safetensors file: metadata strings and tensors in the order they are added, the data
-/// 8-byte aligned as the format's reference implementation writes it. The data is kept once:
-/// parts() gives the file as the header and that data, for writing without a copy.
-class SafetensorsWriter {
-public:
-    /// A __metadata__ string.
-    void metadata(std::string_view key, std::string_view value) { metadata_.emplace_back(key, value); }
-
-    /// Room for this many bytes of data in all, so that adding tensors does not copy the data.
-    void reserve(std::size_t bytes) { data_.reserve(bytes); }
-
-    /// A tensor of this shape, whose elements (as many as the shape holds) `at(i)` gives in order.
-    template <Real T, class At>
-    void tensor(std::string_view name, const std::vector<std::uint64_t>& shape, const At& at) {
-        std::uint64_t count = 1;
-        for (const std::uint64_t d : shape) count *= d;
-        Tensor t{sizeof(T) == 8 ? "F64" : "F32", shape, data_.size(), 0};
-        for (std::uint64_t i = 0; i < count; ++i) {
-            const T x = at(std::size_t(i));
-            put_le(data_, &x, sizeof(T));
-        }
-        t.end = data_.size();
-        tensors_.emplace_back(std::string(name), std::move(t));
-    }
-    /// A tensor of `values` as they are, of shape [values.size()].
-    template <Real T>
-    void tensor(std::string_view name, std::span<const T> values) {
-        tensor<T>(name, {values.size()}, [&](std::size_t i) { return values[i]; });
-    }
-
-    const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
-    const std::vector<std::pair<std::string, Tensor>>& tensors() const { return tensors_; }
-    std::string_view data() const { return data_; }
-
-    /// The 8-byte header length and the header; the data, which follows it in the file, is data().
-    std::string header() const {
-        // (Each piece appended on its own: GCC 12 warns falsely on "," + std::string, bug 105651.)
-        std::string json = "{";
-        if (!metadata_.empty()) {
-            json += "\"__metadata__\":{";
-            for (std::size_t k = 0; k < metadata_.size(); ++k) {
-                if (k) json += ',';
-                json += json::quote(metadata_[k].first);
-                json += ':';
-                json += json::quote(metadata_[k].second);
-            }
-            json += '}';
-        }
-        for (std::size_t k = 0; k < tensors_.size(); ++k) {
-            const Tensor& t = tensors_[k].second;
-            if (k || !metadata_.empty()) json += ',';
-            json += json::quote(tensors_[k].first);
-            json += ":{\"dtype\":\"";
-            json += t.dtype;
-            json += "\",\"shape\":[";
-            for (std::size_t d = 0; d < t.shape.size(); ++d) {
-                if (d) json += ',';
-                json += std::to_string(t.shape[d]);
-            }
-            json += "],\"data_offsets\":[";
-            json += std::to_string(t.begin);
-            json += ',';
-            json += std::to_string(t.end);
-            json += "]}";
+template <class>
+std::string SafetensorsWriter::header() const {
+    // (Each piece appended on its own: GCC 12 warns falsely on "," + std::string, bug 105651.)
+    std::string json = "{";
+    if (!metadata_.empty()) {
+        json += "\"__metadata__\":{";
+        for (std::size_t k = 0; k < metadata_.size(); ++k) {
+            if (k) json += ',';
+            json += json::quote(metadata_[k].first);
+            json += ':';
+            json += json::quote(metadata_[k].second);
         }
         json += '}';
-        json.append((8 - json.size() % 8) % 8, ' '); // the data starts 8-byte aligned
-        std::string out;
-        const std::uint64_t size = json.size();
-        put_le(out, &size, 8);
-        out += json;
-        return out;
     }
-
-    /// The whole file in one string (a copy of the data).
-    std::string bytes() const { return header() + data_; }
-
-private:
-    std::vector<std::pair<std::string, std::string>> metadata_;
-    std::vector<std::pair<std::string, Tensor>> tensors_; // in the order added
-    std::string data_;
-};
+    for (std::size_t k = 0; k < tensors_.size(); ++k) {
+        const Tensor& t = tensors_[k].second;
+        if (k || !metadata_.empty()) json += ',';
+        json += json::quote(tensors_[k].first);
+        json += ":{\"dtype\":\"";
+        json += t.dtype;
+        json += "\",\"shape\":[";
+        for (std::size_t d = 0; d < t.shape.size(); ++d) {
+            if (d) json += ',';
+            json += std::to_string(t.shape[d]);
+        }
+        json += "],\"data_offsets\":[";
+        json += std::to_string(t.begin);
+        json += ',';
+        json += std::to_string(t.end);
+        json += "]}";
+    }
+    json += '}';
+    json.append((8 - json.size() % 8) % 8, ' '); // the data starts 8-byte aligned
+    std::string out;
+    const std::uint64_t size = json.size();
+    put_le(out, &size, 8);
+    out += json;
+    return out;
+}
 
 } // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
 
 NN_DETAIL_OUT_OF_LINE(nn::detail::SafetensorsFile nn::detail::read_safetensors<void>(std::string_view, const char*));
+NN_DETAIL_OUT_OF_LINE(const nn::detail::Tensor* nn::detail::SafetensorsFile::find<void>(std::string_view) const);
+NN_DETAIL_OUT_OF_LINE(std::string nn::detail::SafetensorsWriter::header<void>() const);
 // ---- end nn/detail/safetensors.hpp ----
 // ---- begin nn/history.hpp ----
 // nn/history.hpp: what a run of nn::train did, epoch by epoch (EpochStats, History).
@@ -1998,9 +2102,9 @@ struct History {
 // io.hpp), without building an nn::NN: the arch from the tensors layers.{l}.weight and .bias, the
 // activations and loss from the metadata or the caller, every check, and the parameters converted
 // to T straight into the flat order (arch.hpp) of whatever holds them, a network (io.hpp's
-// nn::load) or a nn::StaticNN.
+// nn::load) or a nn::StaticNN. The steps that are not templates on the caller's types are compiled
+// once in the compiled mode, whose other files read their declarations alone (config.hpp).
 
-#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -2008,52 +2112,10 @@ struct History {
 #include <utility>
 #include <vector>
 
-// ---- begin nn/detail/arch.hpp ----
-// nn/detail/arch.hpp: a network's arch, its widths from the inputs to the outputs, and the flat
-// order of its parameters, written once (layer_offset): layer after layer, each layer's weights
-// W(l), arch[l] x arch[l+1] row by row, then its biases b(l), arch[l+1] of them. Everything that
-// sees the parameters as one vector uses it: nn::Parameters, the optimizers' loops, L-BFGS and
-// Levenberg-Marquardt, the Jacobian, the MPI reduction, digests, checkpoints, the file reader and
-// nn::StaticNN.
-
-#include <cstddef>
-#include <cstdio>
-#include <span>
-
-namespace nn::detail {
-
-/// Where layer l's weights start in the flat order of a network of this arch; its biases follow
-/// them, arch[l] * arch[l+1] further on. Layer arch.size() - 1 (one past the last) gives the
-/// number of parameters. The one place the order is defined.
-constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_t l) {
-    std::size_t at = 0;
-    for (std::size_t k = 0; k < l; ++k) at += arch[k] * arch[k + 1] + arch[k + 1];
-    return at;
-}
-
-/// "10,20,6" for messages, in a fixed buffer (cut with "..." past ~230 characters): arch_text(a).text.
-struct ArchText {
-    char text[256] = {};
-};
-inline ArchText arch_text(std::span<const std::size_t> arch) {
-    ArchText t;
-    std::size_t at = 0;
-    for (std::size_t k = 0; k < arch.size(); ++k) {
-        if (at > sizeof t.text - 24) {
-            std::snprintf(t.text + at, sizeof t.text - at, "...");
-            break;
-        }
-        at += std::size_t(std::snprintf(t.text + at, sizeof t.text - at, k ? ",%zu" : "%zu", arch[k]));
-    }
-    return t;
-}
-
-} // namespace nn::detail
-// ---- end nn/detail/arch.hpp ----
 // ---- begin nn/loss.hpp ----
 // nn/loss.hpp: the cost a network is trained to lower, in one place: the losses, the outputs
-// each needs, the targets each takes, their value and their derivative at the output layer, and
-// FANN's mean squared error.
+// each needs, the targets each takes, and their value and their derivative at the output layer.
+// (FANN's mean squared error of a network's outputs is a metric: metrics.hpp.)
 
 #include <cmath>
 #include <cstddef>
@@ -2345,242 +2407,13 @@ NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unus
 
 #endif // NN_DETAIL_TARGET_BYTES
 // ---- end nn/detail/simd.hpp ----
-// ---- begin nn/matrix.hpp ----
-// nn/matrix.hpp: Matrix<T>, an owning, contiguous, row-major matrix, and MatrixView<T>, a
-// non-owning view of consecutive rows of one.
-
-#include <cstddef>
-#include <initializer_list>
-#include <limits>
-#include <new>
-#include <type_traits>
-#include <utility>
-
 
 namespace nn {
 
-namespace detail {
-
-/// rows * cols, or nn::Error when that many elements of `element_size` bytes cannot be addressed.
-inline std::size_t checked_size(std::size_t rows, std::size_t cols, std::size_t element_size) {
-    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / element_size / cols)
-        fail("a %zu x %zu matrix has more elements than memory can address", rows, cols);
-    return rows * cols;
-}
-
-} // namespace detail
-
-/// A non-owning view of a row-major block of `rows x cols` elements (T may be const).
-/// Views come from Matrix::row and Matrix::rows and stay valid while the matrix is not resized.
-///     nn::MatrixView<const float> batch = X.rows(32, 16);  // samples 32..47, no copy
+// The matrices the losses are computed on (nn/matrix.hpp), declared only: what reads a network's
+// file (the loss's name) does not read the Matrix class; what computes a loss has included it.
 template <class T>
-class MatrixView {
-public:
-    MatrixView() = default;
-    MatrixView(T* data, std::size_t rows, std::size_t cols) : data_(data), rows_(rows), cols_(cols) {}
-    /// A view of mutable elements converts to a view of const ones.
-    template <class U>
-    requires std::is_same_v<const U, T> &&(!std::is_same_v<U, T>)MatrixView(MatrixView<U> other)
-        : data_(other.data()), rows_(other.rows()), cols_(other.cols()) {}
-
-    std::size_t rows() const { return rows_; }
-    std::size_t cols() const { return cols_; }
-    std::size_t size() const { return rows_ * cols_; }
-    bool empty() const { return size() == 0; }
-    T* data() const { return data_; }
-    T* begin() const { return data_; }
-    T* end() const { return data_ + size(); }
-
-    T& operator()(std::size_t r, std::size_t c) const {
-        NN_ASSERT(r < rows_ && c < cols_, "matrix index out of range");
-        return data_[r * cols_ + c];
-    }
-
-    /// Row i as a 1 x cols view.
-    MatrixView row(std::size_t i) const { return rows(i, 1); }
-
-    /// Rows first .. first+count-1 as a count x cols view.
-    MatrixView rows(std::size_t first, std::size_t count) const {
-        if (first > rows_ || count > rows_ - first)
-            detail::fail("rows(%zu, %zu) is out of range: the matrix has %zu rows", first, count, rows_);
-        return MatrixView(data_ + first * cols_, count, cols_);
-    }
-
-private:
-    T* data_ = nullptr;
-    std::size_t rows_ = 0;
-    std::size_t cols_ = 0;
-};
-
-namespace detail {
-
-/// What Matrix and ParameterMatrix (parameters.hpp) share: rows x cols elements, row-major, at
-/// data_, which the derived class owns or views, and the ways to read and write them.
-template <class T>
-class Elements {
-public:
-    using value_type = T;
-
-    std::size_t rows() const { return rows_; }
-    std::size_t cols() const { return cols_; }
-    std::size_t size() const { return rows_ * cols_; }
-    bool empty() const { return size() == 0; }
-    T* data() { return data_; }
-    const T* data() const { return data_; }
-    T* begin() { return data_; }
-    T* end() { return data_ + size(); }
-    const T* begin() const { return data_; }
-    const T* end() const { return data_ + size(); }
-
-    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
-    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
-
-    MatrixView<T> view() { return {data_, rows_, cols_}; }
-    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
-    operator MatrixView<T>() { return view(); }
-    operator MatrixView<const T>() const { return view(); }
-
-    /// Row i as a 1 x cols view (no copy).
-    MatrixView<T> row(std::size_t i) { return view().row(i); }
-    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
-
-    /// Rows first .. first+count-1 as a view (no copy).
-    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
-    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
-
-    void fill(T value) {
-        for (T& x : *this) x = value;
-    }
-
-    /// Same shape and the same elements (NaN is unequal to everything, as for float).
-    friend bool operator==(const Elements& a, const Elements& b) {
-        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (!(a.data_[i] == b.data_[i])) return false;
-        return true;
-    }
-
-protected:
-    Elements() = default;
-    Elements(const Elements&) = default;
-    Elements& operator=(const Elements&) = default;
-    ~Elements() = default;
-
-    T* data_ = nullptr;
-    std::size_t rows_ = 0;
-    std::size_t cols_ = 0;
-};
-
-} // namespace detail
-
-/// An owning, contiguous, row-major matrix of float or double, aligned to NN_ALIGNMENT bytes.
-///     nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}};  // 4 x 2
-///     X(3, 1) = 0.5f;
-template <class T>
-class Matrix : public detail::Elements<T> {
-    static_assert(Real<T>, "nn::Matrix<T> needs T = float or double");
-    using detail::Elements<T>::data_, detail::Elements<T>::rows_, detail::Elements<T>::cols_;
-
-public:
-    using detail::Elements<T>::size, detail::Elements<T>::fill, detail::Elements<T>::view;
-
-    Matrix() = default;
-
-    /// A rows x cols matrix filled with `value` (zero by default).
-    Matrix(std::size_t rows, std::size_t cols, T value = T(0)) {
-        resize_for_overwrite(rows, cols);
-        fill(value);
-    }
-
-    /// A matrix from nested braces, one inner list a row: Matrix<double>{{1, 2}, {3, 4}}.
-    Matrix(std::initializer_list<std::initializer_list<T>> init) {
-        const std::size_t cols = init.size() == 0 ? 0 : init.begin()->size();
-        std::size_t r = 0;
-        for (const auto& row : init) {
-            if (row.size() != cols)
-                detail::fail("row %zu of the initializer has %zu values, row 0 has %zu", r, row.size(), cols);
-            ++r;
-        }
-        resize_for_overwrite(init.size(), cols);
-        T* out = data_;
-        for (const auto& row : init)
-            for (T x : row) *out++ = x;
-    }
-
-    /// A copy of a view's elements.
-    explicit Matrix(MatrixView<const T> v) {
-        resize_for_overwrite(v.rows(), v.cols());
-        copy_from(v.data());
-    }
-
-    Matrix(const Matrix& other) : Matrix(other.view()) {}
-    Matrix(Matrix&& other) noexcept { swap(other); }
-    /// Copy assignment reuses this matrix's storage when it is large enough.
-    Matrix& operator=(const Matrix& other) {
-        if (this != &other) {
-            resize_for_overwrite(other.rows_, other.cols_);
-            copy_from(other.data_);
-        }
-        return *this;
-    }
-    Matrix& operator=(Matrix&& other) noexcept {
-        swap(other);
-        return *this;
-    }
-    ~Matrix() { ::operator delete(data_, alignment); }
-
-    void swap(Matrix& other) noexcept {
-        std::swap(data_, other.data_);
-        std::swap(rows_, other.rows_);
-        std::swap(cols_, other.cols_);
-        std::swap(capacity_, other.capacity_);
-    }
-
-    /// Makes the matrix rows x cols and zero; keeps the storage when it is large enough.
-    void resize(std::size_t rows, std::size_t cols) {
-        resize_for_overwrite(rows, cols);
-        fill(T(0));
-    }
-
-    /// Makes the matrix rows x cols with unspecified contents, for a caller about to write every
-    /// element; allocates only when the storage is too small.
-    void resize_for_overwrite(std::size_t rows, std::size_t cols) {
-        const std::size_t n = detail::checked_size(rows, cols, sizeof(T));
-        if (n > capacity_) {
-            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment, std::nothrow));
-            if (!fresh)
-                detail::fail("out of memory: cannot allocate %zu bytes (%.3g GB) for a %zu x %zu matrix of %s",
-                             n * sizeof(T), double(n * sizeof(T)) / 1e9, rows, cols,
-                             sizeof(T) == 4 ? "float" : "double");
-            ::operator delete(data_, alignment);
-            data_ = fresh;
-            capacity_ = n;
-        }
-        rows_ = rows;
-        cols_ = cols;
-    }
-
-private:
-    static constexpr std::align_val_t alignment{NN_ALIGNMENT};
-    static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
-                  "NN_ALIGNMENT must be a power of two no smaller than the element's alignment");
-
-    void copy_from(const T* source) {
-        for (std::size_t i = 0; i < size(); ++i) data_[i] = source[i];
-    }
-
-    std::size_t capacity_ = 0; // elements at data_, aligned to NN_ALIGNMENT
-};
-
-#if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
-extern template class Matrix<float>;
-extern template class Matrix<double>;
-#endif
-
-} // namespace nn
-// ---- end nn/matrix.hpp ----
-
-namespace nn {
+class MatrixView;
 
 /// The cost C of a batch of n samples, outputs a against targets y (rows are samples):
 enum class Loss {
@@ -2703,45 +2536,12 @@ double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixV
     return sum;
 }
 
-template <Real T>
-void check_same_shape(MatrixView<const T> outputs, MatrixView<const T> targets, const char* what) {
-    if (outputs.rows() != targets.rows() || outputs.cols() != targets.cols())
-        fail("%s: the outputs are %zu x %zu, the targets %zu x %zu", what, outputs.rows(), outputs.cols(),
-             targets.rows(), targets.cols());
-    if (outputs.rows() == 0) fail("%s: there are no samples", what);
-}
-
 } // namespace detail
-
-/// The mean of (a - y)^2 over every element: sum / (samples x outputs), as FANN reports it.
-/// (The MSE loss of a network is sum / samples: this times the number of outputs.)
-template <Real T>
-double mean_squared_error(MatrixView<const T> outputs, MatrixView<const T> targets) {
-    detail::check_same_shape(outputs, targets, "mean_squared_error");
-    return detail::loss_sum<T>(Loss::MSE, outputs, outputs, targets) / double(outputs.size());
-}
-template <Real T>
-double mean_squared_error(const Matrix<T>& outputs, const Matrix<T>& targets) {
-    return mean_squared_error<T>(outputs.view(), targets.view());
-}
 
 } // namespace nn
 // ---- end nn/loss.hpp ----
 
 namespace nn::detail {
-
-inline bool parse_activation(std::string_view s, Activation& out) {
-    for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
-                         Activation::Linear, Activation::Softmax})
-        if (s == name(a)) return out = a, true;
-    return false;
-}
-
-inline bool parse_loss(std::string_view s, Loss& out) {
-    for (Loss l : {Loss::MSE, Loss::CrossEntropy, Loss::BinaryCrossEntropy})
-        if (s == name(l)) return out = l, true;
-    return false;
-}
 
 /// The optional settings a caller passes to load, checked against the file's metadata: the
 /// activations either per layer or as (hidden, output).
@@ -2764,6 +2564,73 @@ inline bool is_state_tensor(std::string_view name) { return name.substr(0, 6) ==
 
 /// The layers layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out], whose shapes
 /// chain: the arch, and the two tensors of each layer.
+template <Real T>
+std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file,
+                                     std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors);
+
+/// "relu,tanh,softmax": the metadata's activations, and how messages name them.
+template <class = void>
+std::string join_activations(const std::vector<Activation>& activations);
+
+/// The activations and loss, from the metadata (per layer in "activations", or as
+/// "hidden" and "output", which files before per-layer activations hold), from the caller, or
+/// from both, which must then agree.
+template <Real T>
+LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
+                           const LoadSettings& settings, const char* file);
+
+/// What parse_safetensors does with the metadata besides the network's own keys, and what
+/// to_safetensors adds: nothing.
+struct IgnoreMetadata {
+    void operator()(const json::Value*, const std::vector<std::size_t>&) const {}
+    void operator()(SafetensorsWriter&) const {}
+};
+
+/// Reads a network from the bytes of a safetensors file (`file` names it in errors): checks its
+/// layers and settings, gives `more` the metadata (or nullptr) and the arch, and then fills
+/// place(arch, activations, loss), the span where the parameters go (layer_offset(arch, L) of
+/// them, in the flat order), converting each to T.
+template <Real T, class Place, class More = IgnoreMetadata>
+void read_network(std::string_view bytes, const char* file, const LoadSettings& settings, const Place& place,
+                  const More& more = {}) {
+    const SafetensorsFile st = read_safetensors(bytes, file);
+    std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
+    const std::vector<std::size_t> arch = read_layers<T>(st, file, layer_tensors);
+    const LoadSettings chosen = read_settings<T>(st.metadata, arch, settings, file);
+    more(st.metadata, arch);
+    const std::span<T> params = place(arch, chosen.per_layer(arch.size() - 1), chosen.loss);
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
+        const std::size_t in = arch[l], out = arch[l + 1];
+        T* w = params.data() + layer_offset(arch, l);
+        T* b = w + in * out;
+        const Tensor& tw = *layer_tensors[l].first;
+        const Tensor& tb = *layer_tensors[l].second;
+        for (std::size_t o = 0; o < out; ++o)
+            for (std::size_t i = 0; i < in; ++i) w[i * out + o] = st.element<T>(tw, o * in + i); // [out, in]
+        for (std::size_t o = 0; o < out; ++o) b[o] = st.element<T>(tb, o);
+    }
+}
+
+} // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS // compiled once in the compiled mode (see config.hpp)
+#include <algorithm>
+
+namespace nn::detail {
+
+inline bool parse_activation(std::string_view s, Activation& out) {
+    for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
+                         Activation::Linear, Activation::Softmax})
+        if (s == name(a)) return out = a, true;
+    return false;
+}
+
+inline bool parse_loss(std::string_view s, Loss& out) {
+    for (Loss l : {Loss::MSE, Loss::CrossEntropy, Loss::BinaryCrossEntropy})
+        if (s == name(l)) return out = l, true;
+    return false;
+}
+
 template <Real T>
 std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file,
                                      std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors) {
@@ -2800,8 +2667,8 @@ std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file
     return arch;
 }
 
-/// "relu,tanh,softmax": the metadata's activations, and how messages name them.
-inline std::string join_activations(const std::vector<Activation>& activations) {
+template <class>
+std::string join_activations(const std::vector<Activation>& activations) {
     std::string text;
     for (std::size_t l = 0; l < activations.size(); ++l) {
         if (l) text += ',';
@@ -2810,9 +2677,6 @@ inline std::string join_activations(const std::vector<Activation>& activations) 
     return text;
 }
 
-/// The activations and loss, from the metadata (per layer in "activations", or as
-/// "hidden" and "output", which files before per-layer activations hold), from the caller, or
-/// from both, which must then agree.
 template <Real T>
 LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
                            const LoadSettings& settings, const char* file) {
@@ -2887,39 +2751,8 @@ LoadSettings read_settings(const json::Value* metadata, const std::vector<std::s
     return meta;
 }
 
-/// What parse_safetensors does with the metadata besides the network's own keys, and what
-/// to_safetensors adds: nothing.
-struct IgnoreMetadata {
-    void operator()(const json::Value*, const std::vector<std::size_t>&) const {}
-    void operator()(SafetensorsWriter&) const {}
-};
-
-/// Reads a network from the bytes of a safetensors file (`file` names it in errors): checks its
-/// layers and settings, gives `more` the metadata (or nullptr) and the arch, and then fills
-/// place(arch, activations, loss), the span where the parameters go (layer_offset(arch, L) of
-/// them, in the flat order), converting each to T.
-template <Real T, class Place, class More = IgnoreMetadata>
-void read_network(std::string_view bytes, const char* file, const LoadSettings& settings, const Place& place,
-                  const More& more = {}) {
-    const SafetensorsFile st = read_safetensors(bytes, file);
-    std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
-    const std::vector<std::size_t> arch = read_layers<T>(st, file, layer_tensors);
-    const LoadSettings chosen = read_settings<T>(st.metadata, arch, settings, file);
-    more(st.metadata, arch);
-    const std::span<T> params = place(arch, chosen.per_layer(arch.size() - 1), chosen.loss);
-    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
-        const std::size_t in = arch[l], out = arch[l + 1];
-        T* w = params.data() + layer_offset(arch, l);
-        T* b = w + in * out;
-        const Tensor& tw = *layer_tensors[l].first;
-        const Tensor& tb = *layer_tensors[l].second;
-        for (std::size_t o = 0; o < out; ++o)
-            for (std::size_t i = 0; i < in; ++i) w[i * out + o] = st.element<T>(tw, o * in + i); // [out, in]
-        for (std::size_t o = 0; o < out; ++o) b[o] = st.element<T>(tb, o);
-    }
-}
-
 } // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
 
 #define NN_DETAIL_NETWORK_FILE_INSTANCES(T)                                                                            \
     NN_DETAIL_OUT_OF_LINE(std::vector<std::size_t> nn::detail::read_layers<T>(                                         \
@@ -2931,6 +2764,7 @@ void read_network(std::string_view bytes, const char* file, const LoadSettings& 
 NN_DETAIL_NETWORK_FILE_INSTANCES(float);
 NN_DETAIL_NETWORK_FILE_INSTANCES(double);
 #undef NN_DETAIL_NETWORK_FILE_INSTANCES
+NN_DETAIL_OUT_OF_LINE(std::string nn::detail::join_activations<void>(const std::vector<nn::Activation>&));
 // ---- end nn/detail/network_file.hpp ----
 // ---- begin nn/network.hpp ----
 // nn/network.hpp: NN<T>, a dense feed-forward network and its cost: construction with its
@@ -3915,6 +3749,240 @@ NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unus
 
 #endif // NN_DETAIL_TARGET_BYTES
 // ---- end nn/detail/simd.hpp ----
+// ---- begin nn/matrix.hpp ----
+// nn/matrix.hpp: Matrix<T>, an owning, contiguous, row-major matrix, and MatrixView<T>, a
+// non-owning view of consecutive rows of one.
+
+#include <cstddef>
+#include <initializer_list>
+#include <limits>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+
+namespace nn {
+
+namespace detail {
+
+/// rows * cols, or nn::Error when that many elements of `element_size` bytes cannot be addressed.
+inline std::size_t checked_size(std::size_t rows, std::size_t cols, std::size_t element_size) {
+    if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / element_size / cols)
+        fail("a %zu x %zu matrix has more elements than memory can address", rows, cols);
+    return rows * cols;
+}
+
+} // namespace detail
+
+/// A non-owning view of a row-major block of `rows x cols` elements (T may be const).
+/// Views come from Matrix::row and Matrix::rows and stay valid while the matrix is not resized.
+///     nn::MatrixView<const float> batch = X.rows(32, 16);  // samples 32..47, no copy
+template <class T>
+class MatrixView {
+public:
+    MatrixView() = default;
+    MatrixView(T* data, std::size_t rows, std::size_t cols) : data_(data), rows_(rows), cols_(cols) {}
+    /// A view of mutable elements converts to a view of const ones.
+    template <class U>
+    requires std::is_same_v<const U, T> &&(!std::is_same_v<U, T>)MatrixView(MatrixView<U> other)
+        : data_(other.data()), rows_(other.rows()), cols_(other.cols()) {}
+
+    std::size_t rows() const { return rows_; }
+    std::size_t cols() const { return cols_; }
+    std::size_t size() const { return rows_ * cols_; }
+    bool empty() const { return size() == 0; }
+    T* data() const { return data_; }
+    T* begin() const { return data_; }
+    T* end() const { return data_ + size(); }
+
+    T& operator()(std::size_t r, std::size_t c) const {
+        NN_ASSERT(r < rows_ && c < cols_, "matrix index out of range");
+        return data_[r * cols_ + c];
+    }
+
+    /// Row i as a 1 x cols view.
+    MatrixView row(std::size_t i) const { return rows(i, 1); }
+
+    /// Rows first .. first+count-1 as a count x cols view.
+    MatrixView rows(std::size_t first, std::size_t count) const {
+        if (first > rows_ || count > rows_ - first)
+            detail::fail("rows(%zu, %zu) is out of range: the matrix has %zu rows", first, count, rows_);
+        return MatrixView(data_ + first * cols_, count, cols_);
+    }
+
+private:
+    T* data_ = nullptr;
+    std::size_t rows_ = 0;
+    std::size_t cols_ = 0;
+};
+
+namespace detail {
+
+/// What Matrix and ParameterMatrix (parameters.hpp) share: rows x cols elements, row-major, at
+/// data_, which the derived class owns or views, and the ways to read and write them.
+template <class T>
+class Elements {
+public:
+    using value_type = T;
+
+    std::size_t rows() const { return rows_; }
+    std::size_t cols() const { return cols_; }
+    std::size_t size() const { return rows_ * cols_; }
+    bool empty() const { return size() == 0; }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    T* begin() { return data_; }
+    T* end() { return data_ + size(); }
+    const T* begin() const { return data_; }
+    const T* end() const { return data_ + size(); }
+
+    T& operator()(std::size_t r, std::size_t c) { return view()(r, c); }
+    const T& operator()(std::size_t r, std::size_t c) const { return view()(r, c); }
+
+    MatrixView<T> view() { return {data_, rows_, cols_}; }
+    MatrixView<const T> view() const { return {data_, rows_, cols_}; }
+    operator MatrixView<T>() { return view(); }
+    operator MatrixView<const T>() const { return view(); }
+
+    /// Row i as a 1 x cols view (no copy).
+    MatrixView<T> row(std::size_t i) { return view().row(i); }
+    MatrixView<const T> row(std::size_t i) const { return view().row(i); }
+
+    /// Rows first .. first+count-1 as a view (no copy).
+    MatrixView<T> rows(std::size_t first, std::size_t count) { return view().rows(first, count); }
+    MatrixView<const T> rows(std::size_t first, std::size_t count) const { return view().rows(first, count); }
+
+    void fill(T value) {
+        for (T& x : *this) x = value;
+    }
+
+    /// Same shape and the same elements (NaN is unequal to everything, as for float).
+    friend bool operator==(const Elements& a, const Elements& b) {
+        if (a.rows_ != b.rows_ || a.cols_ != b.cols_) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a.data_[i] == b.data_[i])) return false;
+        return true;
+    }
+
+protected:
+    Elements() = default;
+    Elements(const Elements&) = default;
+    Elements& operator=(const Elements&) = default;
+    ~Elements() = default;
+
+    T* data_ = nullptr;
+    std::size_t rows_ = 0;
+    std::size_t cols_ = 0;
+};
+
+} // namespace detail
+
+/// An owning, contiguous, row-major matrix of float or double, aligned to NN_ALIGNMENT bytes.
+///     nn::Matrix<float> X{{0, 0}, {0, 1}, {1, 0}, {1, 1}};  // 4 x 2
+///     X(3, 1) = 0.5f;
+template <class T>
+class Matrix : public detail::Elements<T> {
+    static_assert(Real<T>, "nn::Matrix<T> needs T = float or double");
+    using detail::Elements<T>::data_, detail::Elements<T>::rows_, detail::Elements<T>::cols_;
+
+public:
+    using detail::Elements<T>::size, detail::Elements<T>::fill, detail::Elements<T>::view;
+
+    Matrix() = default;
+
+    /// A rows x cols matrix filled with `value` (zero by default).
+    Matrix(std::size_t rows, std::size_t cols, T value = T(0)) {
+        resize_for_overwrite(rows, cols);
+        fill(value);
+    }
+
+    /// A matrix from nested braces, one inner list a row: Matrix<double>{{1, 2}, {3, 4}}.
+    Matrix(std::initializer_list<std::initializer_list<T>> init) {
+        const std::size_t cols = init.size() == 0 ? 0 : init.begin()->size();
+        std::size_t r = 0;
+        for (const auto& row : init) {
+            if (row.size() != cols)
+                detail::fail("row %zu of the initializer has %zu values, row 0 has %zu", r, row.size(), cols);
+            ++r;
+        }
+        resize_for_overwrite(init.size(), cols);
+        T* out = data_;
+        for (const auto& row : init)
+            for (T x : row) *out++ = x;
+    }
+
+    /// A copy of a view's elements.
+    explicit Matrix(MatrixView<const T> v) {
+        resize_for_overwrite(v.rows(), v.cols());
+        copy_from(v.data());
+    }
+
+    Matrix(const Matrix& other) : Matrix(other.view()) {}
+    Matrix(Matrix&& other) noexcept { swap(other); }
+    /// Copy assignment reuses this matrix's storage when it is large enough.
+    Matrix& operator=(const Matrix& other) {
+        if (this != &other) {
+            resize_for_overwrite(other.rows_, other.cols_);
+            copy_from(other.data_);
+        }
+        return *this;
+    }
+    Matrix& operator=(Matrix&& other) noexcept {
+        swap(other);
+        return *this;
+    }
+    ~Matrix() { ::operator delete(data_, alignment); }
+
+    void swap(Matrix& other) noexcept {
+        std::swap(data_, other.data_);
+        std::swap(rows_, other.rows_);
+        std::swap(cols_, other.cols_);
+        std::swap(capacity_, other.capacity_);
+    }
+
+    /// Makes the matrix rows x cols and zero; keeps the storage when it is large enough.
+    void resize(std::size_t rows, std::size_t cols) {
+        resize_for_overwrite(rows, cols);
+        fill(T(0));
+    }
+
+    /// Makes the matrix rows x cols with unspecified contents, for a caller about to write every
+    /// element; allocates only when the storage is too small.
+    void resize_for_overwrite(std::size_t rows, std::size_t cols) {
+        const std::size_t n = detail::checked_size(rows, cols, sizeof(T));
+        if (n > capacity_) {
+            T* fresh = static_cast<T*>(::operator new(n * sizeof(T), alignment, std::nothrow));
+            if (!fresh)
+                detail::fail("out of memory: cannot allocate %zu bytes (%.3g GB) for a %zu x %zu matrix of %s",
+                             n * sizeof(T), double(n * sizeof(T)) / 1e9, rows, cols,
+                             sizeof(T) == 4 ? "float" : "double");
+            ::operator delete(data_, alignment);
+            data_ = fresh;
+            capacity_ = n;
+        }
+        rows_ = rows;
+        cols_ = cols;
+    }
+
+private:
+    static constexpr std::align_val_t alignment{NN_ALIGNMENT};
+    static_assert(NN_ALIGNMENT >= alignof(T) && (NN_ALIGNMENT & (NN_ALIGNMENT - 1)) == 0,
+                  "NN_ALIGNMENT must be a power of two no smaller than the element's alignment");
+
+    void copy_from(const T* source) {
+        for (std::size_t i = 0; i < size(); ++i) data_[i] = source[i];
+    }
+
+    std::size_t capacity_ = 0; // elements at data_, aligned to NN_ALIGNMENT
+};
+
+#if defined(NN_COMPILED) // compiled once, in the nn::compiled library (see config.hpp)
+extern template class Matrix<float>;
+extern template class Matrix<double>;
+#endif
+
+} // namespace nn
+// ---- end nn/matrix.hpp ----
 
 #if defined(NN_USE_CBLAS)
 #include <cblas.h>
@@ -7632,7 +7700,7 @@ extern template class Gradient<double>;
 } // namespace nn
 // ---- end nn/gradient.hpp ----
 // ---- begin nn/metrics.hpp ----
-// nn/metrics.hpp: how well outputs match targets: accuracy (mean_squared_error is in loss.hpp).
+// nn/metrics.hpp: how well outputs match targets: accuracy, and the mean squared error as FANN reports it.
 
 #include <cstddef>
 #include <span>
@@ -7658,6 +7726,13 @@ inline std::size_t class_count(std::size_t n) { return n == 1 ? 2 : n; }
 template <Real T>
 std::size_t class_of(const T* row, std::size_t n) {
     return n == 1 ? std::size_t(row[0] > T(0.5)) : argmax(row, n);
+}
+template <Real T>
+void check_same_shape(MatrixView<const T> outputs, MatrixView<const T> targets, const char* what) {
+    if (outputs.rows() != targets.rows() || outputs.cols() != targets.cols())
+        fail("%s: the outputs are %zu x %zu, the targets %zu x %zu", what, outputs.rows(), outputs.cols(),
+             targets.rows(), targets.cols());
+    if (outputs.rows() == 0) fail("%s: there are no samples", what);
 }
 } // namespace detail
 
@@ -7694,6 +7769,18 @@ double accuracy(MatrixView<const T> outputs, MatrixView<const T> targets) {
 template <Real T>
 double accuracy(const Matrix<T>& outputs, const Matrix<T>& targets) {
     return accuracy<T>(outputs.view(), targets.view());
+}
+
+/// The mean of (a - y)^2 over every element: sum / (samples x outputs), as FANN reports it.
+/// (The MSE loss of a network is sum / samples: this times the number of outputs.)
+template <Real T>
+double mean_squared_error(MatrixView<const T> outputs, MatrixView<const T> targets) {
+    detail::check_same_shape(outputs, targets, "mean_squared_error");
+    return detail::loss_sum<T>(Loss::MSE, outputs, outputs, targets) / double(outputs.size());
+}
+template <Real T>
+double mean_squared_error(const Matrix<T>& outputs, const Matrix<T>& targets) {
+    return mean_squared_error<T>(outputs.view(), targets.view());
 }
 } // namespace nn
 // ---- end nn/metrics.hpp ----
@@ -8377,7 +8464,10 @@ void NN<T>::report_overflow(MatrixView<const T> X, const Workspace<T>& ws, const
             while (std::isfinite(m->data()[at])) ++at;
             const std::size_t i = at / m->cols();
             double largest = 0;
-            for (const T x : X.row(i)) largest = std::abs(double(x)) > largest ? std::abs(double(x)) : largest;
+            for (const T x : X.row(i)) {
+                const double size = std::abs(double(x));
+                largest = size > largest ? size : largest;
+            }
             detail::fail("%s: layer %zu's %s is %.9g for sample %zu, whose inputs are finite but as large as %.3g: "
                          "too large for %s arithmetic in this network; scale the inputs (nn::Standardizer)",
                          what, l, m == &ws.z_out_ ? "weighted sum" : "output", double(m->data()[at]), i, largest,
@@ -8762,80 +8852,25 @@ struct Run {
 /// that change the run, the data, the processes.
 using Identity = std::vector<std::pair<std::string, std::string>>;
 
-/// The optimizer state's numbers and arrays, added to a checkpoint under `prefix`.
-inline void write_state(SafetensorsWriter& out, const std::string& prefix, const OptimizerState& state) {
-    out.metadata(prefix, state.kind());
-    for (const auto& [name, value] : state.numbers()) out.metadata(prefix + "." + name, shortest(value));
-    for (const OptimizerState::Array& a : state.arrays()) {
-        if (a.single)
-            out.tensor<float>("state." + prefix + "." + a.name, {a.size},
-                              [&](std::size_t i) { return float(a.at(i)); });
-        else
-            out.tensor<double>("state." + prefix + "." + a.name, {a.size}, [&](std::size_t i) { return a.at(i); });
-    }
-}
+/// The optimizer state's numbers and arrays, added to a checkpoint under `prefix`. (This and the
+/// next three are templates on nothing, compiled once in the compiled mode: see config.hpp.)
+template <class = void>
+void write_state(SafetensorsWriter& out, const std::string& prefix, const OptimizerState& state);
 
 /// The optimizer state a checkpoint holds under `prefix` (see write_state).
-inline OptimizerState read_state(const SafetensorsFile& st, const std::string& prefix,
-                                 const std::vector<std::size_t>& arch, const char* file) {
-    OptimizerState state(arch);
-    const std::string* kind = st.meta(prefix);
-    if (!kind) fail("%s: cannot resume from it: it holds no optimizer state ('%s')", file, prefix.c_str());
-    state.kind(*kind);
-    for (std::size_t k = 0; k < st.metadata->keys().size(); ++k) {
-        const std::string& key = st.metadata->keys()[k];
-        if (key.size() <= prefix.size() + 1 || key.compare(0, prefix.size() + 1, prefix + ".") != 0) continue;
-        double value;
-        if (!parse_double(st.metadata->items()[k].text, value))
-            fail("%s: cannot resume from it: its %.60s '%.40s' is not a number", file, key.c_str(),
-                 st.metadata->items()[k].text.c_str());
-        state.number(std::string_view(key).substr(prefix.size() + 1), value);
-    }
-    const std::string tensors = "state." + prefix + ".";
-    for (const auto& [name, t] : st.tensors) {
-        if (name.compare(0, tensors.size(), tensors) != 0) continue;
-        if (t.shape.size() != 1)
-            fail("%s: cannot resume from it: its tensor '%.60s' is not a vector", file, name.c_str());
-        std::vector<double> values(std::size_t(t.shape[0]));
-        for (std::size_t i = 0; i < values.size(); ++i) values[i] = st.element<double>(t, i);
-        state.put(name.substr(tensors.size()), std::move(values));
-    }
-    return state;
-}
+template <class = void>
+OptimizerState read_state(const SafetensorsFile& st, const std::string& prefix, const std::vector<std::size_t>& arch,
+                          const char* file);
 
 /// The checksum of a checkpoint: a digest of everything in it but the checksum itself, the
 /// metadata in file order, the tensors' entries by name, and the data; any change to a file
 /// changes it (or makes it no safetensors file at all). Computed from a writer's parts, and from
 /// a file read back.
-inline std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
-                              std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data) {
-    std::uint64_t h = 0xcbf29ce484222325u;
-    const auto text = [&](const std::string& s) {
-        const std::uint64_t size = s.size();
-        h = digest(s.data(), s.size(), digest(&size, sizeof size, h));
-    };
-    for (const auto& [key, value] : metadata)
-        if (key != "checksum") {
-            text(key);
-            text(value);
-        }
-    std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [name, t] : tensors) {
-        text(name);
-        text(t.dtype);
-        std::vector<std::uint64_t> numbers(t.shape);
-        numbers.insert(numbers.end(), {t.shape.size(), t.begin, t.end});
-        h = digest(numbers.data(), numbers.size() * sizeof(std::uint64_t), h);
-    }
-    const std::uint64_t size = data.size();
-    return digest(data.data(), data.size(), digest(&size, sizeof size, h));
-}
-inline std::uint64_t checksum(const SafetensorsFile& st) {
-    std::vector<std::pair<std::string, std::string>> metadata;
-    for (std::size_t k = 0; st.metadata && k < st.metadata->keys().size(); ++k)
-        metadata.emplace_back(st.metadata->keys()[k], st.metadata->items()[k].text);
-    return checksum(metadata, st.tensors, st.data);
-}
+template <class = void>
+std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
+                       std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data);
+template <class = void>
+std::uint64_t checksum(const SafetensorsFile& st);
 
 /// A checkpoint of this run (see the top of this file), as a file's parts.
 template <Real T, class Optimizer>
@@ -9026,6 +9061,95 @@ void read_checkpoint(std::string_view bytes, const char* file, NN<T>& net, Optim
 }
 
 } // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS
+namespace nn::detail {
+
+template <class>
+void write_state(SafetensorsWriter& out, const std::string& prefix, const OptimizerState& state) {
+    out.metadata(prefix, state.kind());
+    for (const auto& [name, value] : state.numbers()) out.metadata(prefix + "." + name, shortest(value));
+    for (const OptimizerState::Array& a : state.arrays()) {
+        if (a.single)
+            out.tensor<float>("state." + prefix + "." + a.name, {a.size},
+                              [&](std::size_t i) { return float(a.at(i)); });
+        else
+            out.tensor<double>("state." + prefix + "." + a.name, {a.size}, [&](std::size_t i) { return a.at(i); });
+    }
+}
+
+template <class>
+OptimizerState read_state(const SafetensorsFile& st, const std::string& prefix, const std::vector<std::size_t>& arch,
+                          const char* file) {
+    OptimizerState state(arch);
+    const std::string* kind = st.meta(prefix);
+    if (!kind) fail("%s: cannot resume from it: it holds no optimizer state ('%s')", file, prefix.c_str());
+    state.kind(*kind);
+    for (std::size_t k = 0; k < st.metadata->keys().size(); ++k) {
+        const std::string& key = st.metadata->keys()[k];
+        if (key.size() <= prefix.size() + 1 || key.compare(0, prefix.size() + 1, prefix + ".") != 0) continue;
+        double value;
+        if (!parse_double(st.metadata->items()[k].text, value))
+            fail("%s: cannot resume from it: its %.60s '%.40s' is not a number", file, key.c_str(),
+                 st.metadata->items()[k].text.c_str());
+        state.number(std::string_view(key).substr(prefix.size() + 1), value);
+    }
+    const std::string tensors = "state." + prefix + ".";
+    for (const auto& [name, t] : st.tensors) {
+        if (name.compare(0, tensors.size(), tensors) != 0) continue;
+        if (t.shape.size() != 1)
+            fail("%s: cannot resume from it: its tensor '%.60s' is not a vector", file, name.c_str());
+        std::vector<double> values(std::size_t(t.shape[0]));
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = st.element<double>(t, i);
+        state.put(name.substr(tensors.size()), std::move(values));
+    }
+    return state;
+}
+
+template <class>
+std::uint64_t checksum(const std::vector<std::pair<std::string, std::string>>& metadata,
+                       std::vector<std::pair<std::string, Tensor>> tensors, std::string_view data) {
+    std::uint64_t h = 0xcbf29ce484222325u;
+    const auto text = [&](const std::string& s) {
+        const std::uint64_t size = s.size();
+        h = digest(s.data(), s.size(), digest(&size, sizeof size, h));
+    };
+    for (const auto& [key, value] : metadata)
+        if (key != "checksum") {
+            text(key);
+            text(value);
+        }
+    std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, t] : tensors) {
+        text(name);
+        text(t.dtype);
+        std::vector<std::uint64_t> numbers(t.shape);
+        numbers.insert(numbers.end(), {t.shape.size(), t.begin, t.end});
+        h = digest(numbers.data(), numbers.size() * sizeof(std::uint64_t), h);
+    }
+    const std::uint64_t size = data.size();
+    return digest(data.data(), data.size(), digest(&size, sizeof size, h));
+}
+template <class>
+std::uint64_t checksum(const SafetensorsFile& st) {
+    std::vector<std::pair<std::string, std::string>> metadata;
+    for (std::size_t k = 0; st.metadata && k < st.metadata->keys().size(); ++k)
+        metadata.emplace_back(st.metadata->keys()[k], st.metadata->items()[k].text);
+    return checksum(metadata, st.tensors, st.data);
+}
+
+} // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(void nn::detail::write_state<void>(nn::detail::SafetensorsWriter&, const std::string&,
+                                                         const nn::OptimizerState&));
+NN_DETAIL_OUT_OF_LINE(nn::OptimizerState nn::detail::read_state<void>(const nn::detail::SafetensorsFile&,
+                                                                      const std::string&,
+                                                                      const std::vector<std::size_t>&, const char*));
+NN_DETAIL_OUT_OF_LINE(std::uint64_t nn::detail::checksum<void>(const std::vector<std::pair<std::string, std::string>>&,
+                                                               std::vector<std::pair<std::string, nn::detail::Tensor>>,
+                                                               std::string_view));
+NN_DETAIL_OUT_OF_LINE(std::uint64_t nn::detail::checksum<void>(const nn::detail::SafetensorsFile&));
 // ---- end nn/checkpoint.hpp ----
 // ---- begin nn/csv.hpp ----
 // nn/csv.hpp: reading training data from CSV files (RFC 4180), streamed: a file is read a block at

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <span>
 
+#include <nn/detail/printf.hpp>
+
 namespace nn::detail {
 
 /// Where layer l's weights start in the flat order of a network of this arch; its biases follow
@@ -21,20 +23,19 @@ constexpr std::size_t layer_offset(std::span<const std::size_t> arch, std::size_
     return at;
 }
 
-/// "10,20,6" for messages, in a fixed buffer (cut with "..." past ~230 characters): arch_text(a).text.
-struct ArchText {
-    char text[256] = {};
-};
-inline ArchText arch_text(std::span<const std::size_t> arch) {
-    ArchText t;
-    std::size_t at = 0;
+/// "10,20,6": an arch as messages and files write it, to out.
+inline void put_arch(const Sink& out, std::span<const std::size_t> arch) {
     for (std::size_t k = 0; k < arch.size(); ++k) {
-        if (at > sizeof t.text - 24) {
-            std::snprintf(t.text + at, sizeof t.text - at, "...");
-            break;
-        }
-        at += std::size_t(std::snprintf(t.text + at, sizeof t.text - at, k ? ",%zu" : "%zu", arch[k]));
+        char width[24];
+        const int n = std::snprintf(width, sizeof width, k ? ",%zu" : "%zu", arch[k]);
+        out.put(width, std::size_t(n));
     }
+}
+
+/// The same for messages, in a fixed buffer (cut with "..." past 255 characters): arch_text(a).text.
+inline FixedText<256> arch_text(std::span<const std::size_t> arch) {
+    FixedText<256> t;
+    put_arch(t.sink(), arch);
     return t;
 }
 

@@ -1,12 +1,50 @@
 // nn/detail/file.hpp: reading a whole file, and replacing one atomically.
+//
+// The functions are templates (on nothing) so that a program compiles them only where it calls
+// them, and the compiled mode once (NN_DETAIL_DEFINITIONS, NN_DETAIL_OUT_OF_LINE: config.hpp);
+// its other files read these declarations alone, without the system's file headers.
 #pragma once
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include <nn/config.hpp>
+#include <nn/error.hpp>
+
+namespace nn::detail {
+
+/// True when a file (or anything) is at `path`.
+template <class = void>
+bool file_exists(const std::string& path);
+
+/// The whole file, or nn::Error naming it and the reason.
+template <class = void>
+std::string read_file(const std::string& path);
+
+/// Replaces the file at `path` with `bytes`, or leaves it as it was: the bytes go to the
+/// temporary file `<file>.tmp` in the same folder (a stale one, left by a save that was killed,
+/// is removed first), which is flushed, synced to disk and then renamed over the target (rename
+/// is atomic within a file system). A symbolic link at `path` is followed: the file it points to
+/// is replaced, the link kept. A new file's mode is 0666 less the umask; a replaced file keeps its
+/// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
+/// On any failure the temporary file is removed and nn::Error names the step that failed. Two
+/// saves to the same file at once are not supported: the one whose temporary file was replaced
+/// fails, except in the short window between its check and its rename. The bytes may come in
+/// parts, written one after the other (a file's header and its data, without joining them).
+template <class = void>
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts);
+
+/// As above, with the bytes in one piece.
+template <class = void>
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+} // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #if __has_include(<unistd.h>) && __has_include(<fcntl.h>) && __has_include(<sys/stat.h>) && __has_include(<sys/resource.h>)
 #include <fcntl.h>
@@ -16,12 +54,10 @@
 #define NN_DETAIL_POSIX_FILES 1
 #endif
 
-#include <nn/error.hpp>
-
 namespace nn::detail {
 
-/// True when a file (or anything) is at `path`.
-inline bool file_exists(const std::string& path) {
+template <class>
+bool file_exists(const std::string& path) {
 #ifdef NN_DETAIL_POSIX_FILES
     struct ::stat st {};
     return ::stat(path.c_str(), &st) == 0;
@@ -34,8 +70,8 @@ inline bool file_exists(const std::string& path) {
 #endif
 }
 
-/// The whole file, or nn::Error naming it and the reason.
-inline std::string read_file(const std::string& path) {
+template <class>
+std::string read_file(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) fail("cannot open '%s': %s", path.c_str(), std::strerror(errno));
     std::string text;
@@ -52,7 +88,8 @@ inline std::string read_file(const std::string& path) {
 #ifdef NN_DETAIL_POSIX_FILES
 /// The file a path names once symbolic links are followed (the path itself when it is not a link,
 /// or when a link points nowhere yet, the path that link names).
-inline std::string follow_links(std::string path) {
+template <class = void>
+std::string follow_links(std::string path) {
     for (int hops = 0; hops < 40; ++hops) {
         struct ::stat st {};
         if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
@@ -67,17 +104,8 @@ inline std::string follow_links(std::string path) {
 }
 #endif
 
-/// Replaces the file at `path` with `bytes`, or leaves it as it was: the bytes go to the
-/// temporary file `<file>.tmp` in the same folder (a stale one, left by a save that was killed,
-/// is removed first), which is flushed, synced to disk and then renamed over the target (rename
-/// is atomic within a file system). A symbolic link at `path` is followed: the file it points to
-/// is replaced, the link kept. A new file's mode is 0666 less the umask; a replaced file keeps its
-/// mode. A file larger than the file-size limit (ulimit -f) is refused before anything is written.
-/// On any failure the temporary file is removed and nn::Error names the step that failed. Two
-/// saves to the same file at once are not supported: the one whose temporary file was replaced
-/// fails, except in the short window between its check and its rename. The bytes may come in
-/// parts, written one after the other (a file's header and its data, without joining them).
-inline void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
+template <class>
+void write_file_atomically(const std::string& path, std::initializer_list<std::string_view> parts) {
     std::size_t size = 0;
     for (const std::string_view part : parts) size += part.size();
 #ifdef NN_DETAIL_POSIX_FILES
@@ -146,9 +174,16 @@ inline void write_file_atomically(const std::string& path, std::initializer_list
 #endif
 }
 
-/// As above, with the bytes in one piece.
-inline void write_file_atomically(const std::string& path, std::string_view bytes) {
+template <class>
+void write_file_atomically(const std::string& path, std::string_view bytes) {
     write_file_atomically(path, {bytes});
 }
 
 } // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
+
+NN_DETAIL_OUT_OF_LINE(bool nn::detail::file_exists<void>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(std::string nn::detail::read_file<void>(const std::string&));
+NN_DETAIL_OUT_OF_LINE(void nn::detail::write_file_atomically<void>(const std::string&,
+                                                                   std::initializer_list<std::string_view>));
+NN_DETAIL_OUT_OF_LINE(void nn::detail::write_file_atomically<void>(const std::string&, std::string_view));

@@ -12,17 +12,21 @@
 #include <string_view>
 #include <type_traits>
 
+#include <nn/detail/arch.hpp>
 #include <nn/detail/printf.hpp>
 
 namespace nn::detail {
 
-/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
-inline void vappend(std::string& out, const char* format, std::va_list args) {
+/// A Sink that appends to out.
+inline Sink string_sink(std::string& out) {
     const auto write = [](void* context, const char* text, std::size_t size) {
         static_cast<std::string*>(context)->append(text, size);
     };
-    vprint(Sink{write, &out}, format, args);
+    return {write, &out};
 }
+
+/// Appends printf(format, args...) to out, in the "C" locale whatever the program's.
+inline void vappend(std::string& out, const char* format, std::va_list args) { vprint(string_sink(out), format, args); }
 
 /// Appends printf(format, ...) to out, in the "C" locale whatever the program's.
 NN_DETAIL_PRINTF(2, 3) inline void append(std::string& out, const char* format, ...) {
@@ -59,10 +63,10 @@ inline bool parse_double(std::string_view text, double& value) {
     return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-/// "10,20,6": an arch as files' metadata write it (messages: arch_text, in arch.hpp).
+/// "10,20,6": an arch as files' metadata write it (put_arch, in arch.hpp), as a std::string.
 inline std::string join_arch(std::span<const std::size_t> arch) {
     std::string text;
-    for (std::size_t k = 0; k < arch.size(); ++k) append(text, k ? ",%zu" : "%zu", arch[k]);
+    put_arch(string_sink(text), arch);
     return text;
 }
 

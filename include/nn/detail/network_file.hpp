@@ -2,10 +2,10 @@
 // io.hpp), without building an nn::NN: the arch from the tensors layers.{l}.weight and .bias, the
 // activations and loss from the metadata or the caller, every check, and the parameters converted
 // to T straight into the flat order (arch.hpp) of whatever holds them, a network (io.hpp's
-// nn::load) or a nn::StaticNN.
+// nn::load) or a nn::StaticNN. The steps that are not templates on the caller's types are compiled
+// once in the compiled mode, whose other files read their declarations alone (config.hpp).
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -22,19 +22,6 @@
 #include <nn/loss.hpp>
 
 namespace nn::detail {
-
-inline bool parse_activation(std::string_view s, Activation& out) {
-    for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
-                         Activation::Linear, Activation::Softmax})
-        if (s == name(a)) return out = a, true;
-    return false;
-}
-
-inline bool parse_loss(std::string_view s, Loss& out) {
-    for (Loss l : {Loss::MSE, Loss::CrossEntropy, Loss::BinaryCrossEntropy})
-        if (s == name(l)) return out = l, true;
-    return false;
-}
 
 /// The optional settings a caller passes to load, checked against the file's metadata: the
 /// activations either per layer or as (hidden, output).
@@ -57,6 +44,73 @@ inline bool is_state_tensor(std::string_view name) { return name.substr(0, 6) ==
 
 /// The layers layers.0 ... layers.(L-1), each a weight [out, in] and a bias [out], whose shapes
 /// chain: the arch, and the two tensors of each layer.
+template <Real T>
+std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file,
+                                     std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors);
+
+/// "relu,tanh,softmax": the metadata's activations, and how messages name them.
+template <class = void>
+std::string join_activations(const std::vector<Activation>& activations);
+
+/// The activations and loss, from the metadata (per layer in "activations", or as
+/// "hidden" and "output", which files before per-layer activations hold), from the caller, or
+/// from both, which must then agree.
+template <Real T>
+LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
+                           const LoadSettings& settings, const char* file);
+
+/// What parse_safetensors does with the metadata besides the network's own keys, and what
+/// to_safetensors adds: nothing.
+struct IgnoreMetadata {
+    void operator()(const json::Value*, const std::vector<std::size_t>&) const {}
+    void operator()(SafetensorsWriter&) const {}
+};
+
+/// Reads a network from the bytes of a safetensors file (`file` names it in errors): checks its
+/// layers and settings, gives `more` the metadata (or nullptr) and the arch, and then fills
+/// place(arch, activations, loss), the span where the parameters go (layer_offset(arch, L) of
+/// them, in the flat order), converting each to T.
+template <Real T, class Place, class More = IgnoreMetadata>
+void read_network(std::string_view bytes, const char* file, const LoadSettings& settings, const Place& place,
+                  const More& more = {}) {
+    const SafetensorsFile st = read_safetensors(bytes, file);
+    std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
+    const std::vector<std::size_t> arch = read_layers<T>(st, file, layer_tensors);
+    const LoadSettings chosen = read_settings<T>(st.metadata, arch, settings, file);
+    more(st.metadata, arch);
+    const std::span<T> params = place(arch, chosen.per_layer(arch.size() - 1), chosen.loss);
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
+        const std::size_t in = arch[l], out = arch[l + 1];
+        T* w = params.data() + layer_offset(arch, l);
+        T* b = w + in * out;
+        const Tensor& tw = *layer_tensors[l].first;
+        const Tensor& tb = *layer_tensors[l].second;
+        for (std::size_t o = 0; o < out; ++o)
+            for (std::size_t i = 0; i < in; ++i) w[i * out + o] = st.element<T>(tw, o * in + i); // [out, in]
+        for (std::size_t o = 0; o < out; ++o) b[o] = st.element<T>(tb, o);
+    }
+}
+
+} // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS // compiled once in the compiled mode (see config.hpp)
+#include <algorithm>
+
+namespace nn::detail {
+
+inline bool parse_activation(std::string_view s, Activation& out) {
+    for (Activation a : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
+                         Activation::Linear, Activation::Softmax})
+        if (s == name(a)) return out = a, true;
+    return false;
+}
+
+inline bool parse_loss(std::string_view s, Loss& out) {
+    for (Loss l : {Loss::MSE, Loss::CrossEntropy, Loss::BinaryCrossEntropy})
+        if (s == name(l)) return out = l, true;
+    return false;
+}
+
 template <Real T>
 std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file,
                                      std::vector<std::pair<const Tensor*, const Tensor*>>& layer_tensors) {
@@ -93,8 +147,8 @@ std::vector<std::size_t> read_layers(const SafetensorsFile& st, const char* file
     return arch;
 }
 
-/// "relu,tanh,softmax": the metadata's activations, and how messages name them.
-inline std::string join_activations(const std::vector<Activation>& activations) {
+template <class>
+std::string join_activations(const std::vector<Activation>& activations) {
     std::string text;
     for (std::size_t l = 0; l < activations.size(); ++l) {
         if (l) text += ',';
@@ -103,9 +157,6 @@ inline std::string join_activations(const std::vector<Activation>& activations) 
     return text;
 }
 
-/// The activations and loss, from the metadata (per layer in "activations", or as
-/// "hidden" and "output", which files before per-layer activations hold), from the caller, or
-/// from both, which must then agree.
 template <Real T>
 LoadSettings read_settings(const json::Value* metadata, const std::vector<std::size_t>& arch,
                            const LoadSettings& settings, const char* file) {
@@ -180,39 +231,8 @@ LoadSettings read_settings(const json::Value* metadata, const std::vector<std::s
     return meta;
 }
 
-/// What parse_safetensors does with the metadata besides the network's own keys, and what
-/// to_safetensors adds: nothing.
-struct IgnoreMetadata {
-    void operator()(const json::Value*, const std::vector<std::size_t>&) const {}
-    void operator()(SafetensorsWriter&) const {}
-};
-
-/// Reads a network from the bytes of a safetensors file (`file` names it in errors): checks its
-/// layers and settings, gives `more` the metadata (or nullptr) and the arch, and then fills
-/// place(arch, activations, loss), the span where the parameters go (layer_offset(arch, L) of
-/// them, in the flat order), converting each to T.
-template <Real T, class Place, class More = IgnoreMetadata>
-void read_network(std::string_view bytes, const char* file, const LoadSettings& settings, const Place& place,
-                  const More& more = {}) {
-    const SafetensorsFile st = read_safetensors(bytes, file);
-    std::vector<std::pair<const Tensor*, const Tensor*>> layer_tensors;
-    const std::vector<std::size_t> arch = read_layers<T>(st, file, layer_tensors);
-    const LoadSettings chosen = read_settings<T>(st.metadata, arch, settings, file);
-    more(st.metadata, arch);
-    const std::span<T> params = place(arch, chosen.per_layer(arch.size() - 1), chosen.loss);
-    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
-        const std::size_t in = arch[l], out = arch[l + 1];
-        T* w = params.data() + layer_offset(arch, l);
-        T* b = w + in * out;
-        const Tensor& tw = *layer_tensors[l].first;
-        const Tensor& tb = *layer_tensors[l].second;
-        for (std::size_t o = 0; o < out; ++o)
-            for (std::size_t i = 0; i < in; ++i) w[i * out + o] = st.element<T>(tw, o * in + i); // [out, in]
-        for (std::size_t o = 0; o < out; ++o) b[o] = st.element<T>(tb, o);
-    }
-}
-
 } // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
 
 #define NN_DETAIL_NETWORK_FILE_INSTANCES(T)                                                                            \
     NN_DETAIL_OUT_OF_LINE(std::vector<std::size_t> nn::detail::read_layers<T>(                                         \
@@ -224,3 +244,4 @@ void read_network(std::string_view bytes, const char* file, const LoadSettings& 
 NN_DETAIL_NETWORK_FILE_INSTANCES(float);
 NN_DETAIL_NETWORK_FILE_INSTANCES(double);
 #undef NN_DETAIL_NETWORK_FILE_INSTANCES
+NN_DETAIL_OUT_OF_LINE(std::string nn::detail::join_activations<void>(const std::vector<nn::Activation>&));

@@ -22,6 +22,8 @@
 #define NN_DETAIL_PRINTF(format_index, first_arg)
 #endif
 
+// NN_DETAIL_COLD: the formatter is optimised for size. It writes messages, files and progress
+// lines, where its speed does not matter and its compile time (in every file that can throw) does.
 #if defined(__GNUC__)
 #define NN_DETAIL_COLD __attribute__((cold))
 #else

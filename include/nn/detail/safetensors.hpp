@@ -8,9 +8,7 @@
 // checkpoint.hpp a training run.
 #pragma once
 
-#include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -78,15 +76,6 @@ inline std::size_t dtype_size(std::string_view dtype) {
     return 0;
 }
 
-inline std::uint64_t parse_u64(const json::Value& v, const char* file, const std::string& where) {
-    std::uint64_t n = 0;
-    const std::string& t = v.text;
-    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-    if (v.kind != json::Value::Kind::Number || ec != std::errc() || ptr != t.data() + t.size())
-        fail("%s: %s must be a whole number from 0 to 2^64 - 1, found '%.40s'", file, where.c_str(), t.c_str());
-    return n;
-}
-
 /// The largest header the safetensors format allows (its reference implementation's limit).
 inline constexpr std::uint64_t max_header_bytes = 100'000'000;
 
@@ -99,11 +88,8 @@ struct SafetensorsFile {
     std::string_view data;
 
     /// The tensor called `name`, or nullptr.
-    const Tensor* find(std::string_view name) const {
-        const auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
-                                         [](const auto& entry, std::string_view k) { return entry.first < k; });
-        return it != tensors.end() && it->first == name ? &it->second : nullptr;
-    }
+    template <class = void>
+    const Tensor* find(std::string_view name) const;
 
     /// The metadata string called `key`, or nullptr.
     const std::string* meta(std::string_view key) const {
@@ -125,14 +111,90 @@ struct SafetensorsFile {
     }
 };
 
-// The steps below are templates (on nothing) only so that a program that never reads a file does
-// not compile them (as inline functions, every includer would), and so that the compiled mode
-// compiles them once (NN_DETAIL_OUT_OF_LINE, config.hpp).
+// The reading and the writer's header are templates (on nothing) only so that a program that never
+// reads or writes a file does not compile them (as inline functions, every includer would), and
+// so that the compiled mode compiles them once, its other files reading these declarations alone
+// (NN_DETAIL_DEFINITIONS, NN_DETAIL_OUT_OF_LINE: config.hpp).
 
 /// Parses and checks a safetensors file's bytes; `file` names it in errors. Every tensor's dtype,
 /// shape and offsets are checked on their own, and then that the tensors cover the data exactly
 /// (sorted by begin, each starting where the last ended).
 template <class = void>
+SafetensorsFile read_safetensors(std::string_view bytes, const char* file);
+
+/// Builds a safetensors file: metadata strings and tensors in the order they are added, the data
+/// 8-byte aligned as the format's reference implementation writes it. The data is kept once:
+/// parts() gives the file as the header and that data, for writing without a copy.
+class SafetensorsWriter {
+public:
+    /// A __metadata__ string.
+    void metadata(std::string_view key, std::string_view value) { metadata_.emplace_back(key, value); }
+
+    /// Room for this many bytes of data in all, so that adding tensors does not copy the data.
+    void reserve(std::size_t bytes) { data_.reserve(bytes); }
+
+    /// A tensor of this shape, whose elements (as many as the shape holds) `at(i)` gives in order.
+    template <Real T, class At>
+    void tensor(std::string_view name, const std::vector<std::uint64_t>& shape, const At& at) {
+        std::uint64_t count = 1;
+        for (const std::uint64_t d : shape) count *= d;
+        Tensor t{sizeof(T) == 8 ? "F64" : "F32", shape, data_.size(), 0};
+        for (std::uint64_t i = 0; i < count; ++i) {
+            const T x = at(std::size_t(i));
+            put_le(data_, &x, sizeof(T));
+        }
+        t.end = data_.size();
+        tensors_.emplace_back(std::string(name), std::move(t));
+    }
+    /// A tensor of `values` as they are, of shape [values.size()].
+    template <Real T>
+    void tensor(std::string_view name, std::span<const T> values) {
+        tensor<T>(name, {values.size()}, [&](std::size_t i) { return values[i]; });
+    }
+
+    const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+    const std::vector<std::pair<std::string, Tensor>>& tensors() const { return tensors_; }
+    std::string_view data() const { return data_; }
+
+    /// The 8-byte header length and the header; the data, which follows it in the file, is data().
+    template <class = void>
+    std::string header() const;
+
+    /// The whole file in one string (a copy of the data).
+    std::string bytes() const { return header() + data_; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> metadata_;
+    std::vector<std::pair<std::string, Tensor>> tensors_; // in the order added
+    std::string data_;
+};
+
+} // namespace nn::detail
+
+#if NN_DETAIL_DEFINITIONS
+#include <algorithm>
+#include <charconv>
+
+namespace nn::detail {
+
+template <class = void>
+std::uint64_t parse_u64(const json::Value& v, const char* file, const std::string& where) {
+    std::uint64_t n = 0;
+    const std::string& t = v.text;
+    const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (v.kind != json::Value::Kind::Number || ec != std::errc() || ptr != t.data() + t.size())
+        fail("%s: %s must be a whole number from 0 to 2^64 - 1, found '%.40s'", file, where.c_str(), t.c_str());
+    return n;
+}
+
+template <class>
+const Tensor* SafetensorsFile::find(std::string_view name) const {
+    const auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
+                                     [](const auto& entry, std::string_view k) { return entry.first < k; });
+    return it != tensors.end() && it->first == name ? &it->second : nullptr;
+}
+
+template <class>
 SafetensorsFile read_safetensors(std::string_view bytes, const char* file) {
     SafetensorsFile out;
     // The 8-byte header length, the JSON header (an object) and the data bytes.
@@ -221,89 +283,49 @@ SafetensorsFile read_safetensors(std::string_view bytes, const char* file) {
     return out;
 }
 
-/// Builds a safetensors file: metadata strings and tensors in the order they are added, the data
-/// 8-byte aligned as the format's reference implementation writes it. The data is kept once:
-/// parts() gives the file as the header and that data, for writing without a copy.
-class SafetensorsWriter {
-public:
-    /// A __metadata__ string.
-    void metadata(std::string_view key, std::string_view value) { metadata_.emplace_back(key, value); }
-
-    /// Room for this many bytes of data in all, so that adding tensors does not copy the data.
-    void reserve(std::size_t bytes) { data_.reserve(bytes); }
-
-    /// A tensor of this shape, whose elements (as many as the shape holds) `at(i)` gives in order.
-    template <Real T, class At>
-    void tensor(std::string_view name, const std::vector<std::uint64_t>& shape, const At& at) {
-        std::uint64_t count = 1;
-        for (const std::uint64_t d : shape) count *= d;
-        Tensor t{sizeof(T) == 8 ? "F64" : "F32", shape, data_.size(), 0};
-        for (std::uint64_t i = 0; i < count; ++i) {
-            const T x = at(std::size_t(i));
-            put_le(data_, &x, sizeof(T));
-        }
-        t.end = data_.size();
-        tensors_.emplace_back(std::string(name), std::move(t));
-    }
-    /// A tensor of `values` as they are, of shape [values.size()].
-    template <Real T>
-    void tensor(std::string_view name, std::span<const T> values) {
-        tensor<T>(name, {values.size()}, [&](std::size_t i) { return values[i]; });
-    }
-
-    const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
-    const std::vector<std::pair<std::string, Tensor>>& tensors() const { return tensors_; }
-    std::string_view data() const { return data_; }
-
-    /// The 8-byte header length and the header; the data, which follows it in the file, is data().
-    std::string header() const {
-        // (Each piece appended on its own: GCC 12 warns falsely on "," + std::string, bug 105651.)
-        std::string json = "{";
-        if (!metadata_.empty()) {
-            json += "\"__metadata__\":{";
-            for (std::size_t k = 0; k < metadata_.size(); ++k) {
-                if (k) json += ',';
-                json += json::quote(metadata_[k].first);
-                json += ':';
-                json += json::quote(metadata_[k].second);
-            }
-            json += '}';
-        }
-        for (std::size_t k = 0; k < tensors_.size(); ++k) {
-            const Tensor& t = tensors_[k].second;
-            if (k || !metadata_.empty()) json += ',';
-            json += json::quote(tensors_[k].first);
-            json += ":{\"dtype\":\"";
-            json += t.dtype;
-            json += "\",\"shape\":[";
-            for (std::size_t d = 0; d < t.shape.size(); ++d) {
-                if (d) json += ',';
-                json += std::to_string(t.shape[d]);
-            }
-            json += "],\"data_offsets\":[";
-            json += std::to_string(t.begin);
-            json += ',';
-            json += std::to_string(t.end);
-            json += "]}";
+template <class>
+std::string SafetensorsWriter::header() const {
+    // (Each piece appended on its own: GCC 12 warns falsely on "," + std::string, bug 105651.)
+    std::string json = "{";
+    if (!metadata_.empty()) {
+        json += "\"__metadata__\":{";
+        for (std::size_t k = 0; k < metadata_.size(); ++k) {
+            if (k) json += ',';
+            json += json::quote(metadata_[k].first);
+            json += ':';
+            json += json::quote(metadata_[k].second);
         }
         json += '}';
-        json.append((8 - json.size() % 8) % 8, ' '); // the data starts 8-byte aligned
-        std::string out;
-        const std::uint64_t size = json.size();
-        put_le(out, &size, 8);
-        out += json;
-        return out;
     }
-
-    /// The whole file in one string (a copy of the data).
-    std::string bytes() const { return header() + data_; }
-
-private:
-    std::vector<std::pair<std::string, std::string>> metadata_;
-    std::vector<std::pair<std::string, Tensor>> tensors_; // in the order added
-    std::string data_;
-};
+    for (std::size_t k = 0; k < tensors_.size(); ++k) {
+        const Tensor& t = tensors_[k].second;
+        if (k || !metadata_.empty()) json += ',';
+        json += json::quote(tensors_[k].first);
+        json += ":{\"dtype\":\"";
+        json += t.dtype;
+        json += "\",\"shape\":[";
+        for (std::size_t d = 0; d < t.shape.size(); ++d) {
+            if (d) json += ',';
+            json += std::to_string(t.shape[d]);
+        }
+        json += "],\"data_offsets\":[";
+        json += std::to_string(t.begin);
+        json += ',';
+        json += std::to_string(t.end);
+        json += "]}";
+    }
+    json += '}';
+    json.append((8 - json.size() % 8) % 8, ' '); // the data starts 8-byte aligned
+    std::string out;
+    const std::uint64_t size = json.size();
+    put_le(out, &size, 8);
+    out += json;
+    return out;
+}
 
 } // namespace nn::detail
+#endif // NN_DETAIL_DEFINITIONS
 
 NN_DETAIL_OUT_OF_LINE(nn::detail::SafetensorsFile nn::detail::read_safetensors<void>(std::string_view, const char*));
+NN_DETAIL_OUT_OF_LINE(const nn::detail::Tensor* nn::detail::SafetensorsFile::find<void>(std::string_view) const);
+NN_DETAIL_OUT_OF_LINE(std::string nn::detail::SafetensorsWriter::header<void>() const);
