@@ -22,20 +22,25 @@ inline bool& printed_copies() {
     return printed;
 }
 
-// f(k, name) for each copy of the kernels this CPU can run and this program has (see
-// nn/detail/simd.hpp): k an object of that copy's Kernels<T>. The first call prints which run.
+// f(k) for each copy of the kernels this CPU can run and this program has (see
+// nn/detail/simd.hpp): k an object of that copy's Kernels<T>, the copy's name in the messages of
+// the checks that fail in f. The first call prints which run.
 template <class T, class F>
 void for_each_copy(const F& f) {
     using nn::detail::Isa;
     const Isa cpu = nn::detail::detect_isa();
     static bool& printed = printed_copies();
+    const auto run = [&](auto k, const char* name) {
+        INFO("kernel copy: " << std::string(name)); // a const char* alone would print as its address
+        f(k);
+    };
     std::string ran = "baseline";
-    f(nn::detail::baseline::Kernels<T>{}, "baseline");
+    run(nn::detail::baseline::Kernels<T>{}, "baseline");
 #if NN_DETAIL_AVX2
-    if (cpu >= Isa::Avx2) f(nn::detail::avx2::Kernels<T>{}, "avx2"), ran += ", avx2";
+    if (cpu >= Isa::Avx2) run(nn::detail::avx2::Kernels<T>{}, "avx2"), ran += ", avx2";
 #endif
 #if NN_DETAIL_AVX512
-    if (cpu >= Isa::Avx512) f(nn::detail::avx512::Kernels<T>{}, "avx512"), ran += ", avx512";
+    if (cpu >= Isa::Avx512) run(nn::detail::avx512::Kernels<T>{}, "avx512"), ran += ", avx512";
 #endif
     if (!printed) {
         printed = true;
@@ -124,8 +129,7 @@ void check_form(K k, Form form, const Shape& s, nn::Rng& rng) {
 TEST_CASE_TEMPLATE("every matrix-product form matches the naive reference, in every copy of the kernels", T, float,
                    double) {
     nn::Rng rng(2026);
-    for_each_copy<T>([&](auto k, const char* copy) {
-        INFO("kernel copy: " << copy); // CAPTURE would print the pointer
+    for_each_copy<T>([&](auto k) {
         for (Form form : {Form::AB, Form::AtB, Form::ABt})
             for (const Shape& s : shapes) {
                 CAPTURE(static_cast<int>(form));
@@ -151,8 +155,7 @@ TEST_CASE_TEMPLATE("random shapes against the naive reference", T, float, double
 
 TEST_CASE("matrix products assert on mismatched shapes") {
     nn::Matrix<float> A(2, 3), B(4, 5), C(2, 5);
-    for_each_copy<float>([&](auto k, const char* copy) {
-        INFO("kernel copy: " << copy); // CAPTURE would print the pointer
+    for_each_copy<float>([&](auto k) {
         CHECK_THROWS_AS(k.matmul(A, B, C), nn::AssertionError);
         CHECK_THROWS_AS(k.matmul_at_b(A, B, C), nn::AssertionError);
         CHECK_THROWS_AS(k.matmul_a_bt(A, B, C), nn::AssertionError);
@@ -240,8 +243,7 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
 TEST_CASE_TEMPLATE("column_sums matches the naive reference on every width", T, float, double) {
     nn::Rng rng(7);
     const double u = std::numeric_limits<T>::epsilon();
-    for_each_copy<T>([&](auto k, const char* copy) {
-        INFO("kernel copy: " << copy); // CAPTURE would print the pointer
+    for_each_copy<T>([&](auto k) {
         for (std::size_t rows : {0u, 1u, 3u, 4u, 5u, 130u, 1024u})
             for (std::size_t cols : {1u, 2u, 6u, 7u, 8u, 9u, 15u, 16u, 17u, 20u, 31u, 33u, 64u, 70u}) {
                 const auto D = test::random_matrix<T>(rng, rows, cols);
@@ -272,8 +274,7 @@ TEST_CASE_TEMPLATE("sgd_step, adam_step and axpy_step match their naive referenc
         }
         return true;
     };
-    for_each_copy<T>([&](auto k, const char* copy) {
-        INFO("kernel copy: " << copy); // CAPTURE would print the pointer
+    for_each_copy<T>([&](auto k) {
         for (std::size_t count : {1u, 3u, 4u, 7u, 8u, 15u, 16u, 17u, 33u, 100u, 1000u}) {
             CAPTURE(count);
             const auto G = test::random_matrix<T>(rng, 1, count);
@@ -315,7 +316,7 @@ TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, fl
     const auto all_finite = [](const T* x, std::size_t n) { // the helper, and every copy, and the naive one
         bool copies = true;
         for_each_copy<T>(
-            [&](auto k, const char*) { copies = copies && k.all_finite(x, n) == Naive<T>::all_finite(x, n); });
+            [&](auto k) { copies = copies && k.all_finite(x, n) == Naive<T>::all_finite(x, n); });
         REQUIRE(copies);
         return nn::detail::all_finite(x, n);
     };
@@ -368,8 +369,7 @@ TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its
     const std::uint64_t seed = 5;
     INFO("seed " << seed);
     const auto specials = special_values<T>();
-    for_each_copy<T>([&](auto k, const char* copy) {
-        INFO("kernel copy: " << copy); // CAPTURE would print the pointer
+    for_each_copy<T>([&](auto k) {
         nn::Rng rng(seed);
         for (Activation act : {Activation::Sigmoid, Activation::Tanh, Activation::ReLU, Activation::LeakyReLU,
                                Activation::Linear, Activation::Softmax}) {
@@ -426,8 +426,7 @@ TEST_CASE_TEMPLATE("every activation and its derivative, vectorised, matches its
 TEST_CASE_TEMPLATE("add_bias and activate match their naive references on every width", T, float, double) {
     using nn::Activation;
     nn::Rng rng(13);
-    for_each_copy<T>([&](auto k, const char* copy) {
-        INFO("kernel copy: " << copy); // CAPTURE would print the pointer
+    for_each_copy<T>([&](auto k) {
         for (std::size_t rows : {1u, 2u, 5u})
             for (std::size_t cols : {1u, 3u, 7u, 8u, 9u, 16u, 17u, 33u, 70u}) {
                 CAPTURE(rows);
