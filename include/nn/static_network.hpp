@@ -146,37 +146,37 @@ private:
         }
     }
 
-    /// y = act(x . W(L) + b(L)): the outputs in vectors (and the few left over one by one), up to
-    /// eight vectors at once, each sum an independent chain (detail's dense_row, which
-    /// NN::forward's small products share); a block with fewer than eight chains splits each sum
-    /// over the inputs i mod `parts` and adds the parts pairwise at the end, so that no sum is one
-    /// long chain of dependent adds (which costs a layer of few outputs its latency).
-    template <std::size_t L, Activation act, std::size_t first = 0>
+    /// y = act(x . W(L) + b(L)) for the outputs from `first` on: in vectors of `bytes` bytes, up to
+    /// eight at once, each sum an independent chain (detail's dense_row, which NN::forward's small
+    /// products share); fewer than a vector left, in the narrower vectors that fit (so that the
+    /// last eight floats of a layer on AVX-512 take one 256-bit vector, not eight scalar chains),
+    /// then one by one. A block of fewer than eight chains splits each sum over the inputs i mod
+    /// `parts` and adds the parts pairwise at the end, so that no sum is one long chain of
+    /// dependent adds (which costs a layer of few outputs its latency).
+    template <std::size_t L, Activation act, std::size_t first = 0, std::size_t bytes = detail::baseline::vector_bytes>
     NN_DETAIL_ALWAYS_INLINE void dense(const T* __restrict x, T* __restrict y) const noexcept {
         namespace simd = detail::baseline;
-        using Mask = typename simd::Lanes<T>::Mask;
-        constexpr std::size_t in = width(L), out = width(L + 1), W = simd::Lanes<T>::count;
-        constexpr std::size_t all_vectors = out / W;
-        constexpr std::size_t vectors = all_vectors - first < 8 ? all_vectors - first : 8;
-        constexpr bool last_block = first + vectors == all_vectors;
-        constexpr std::size_t rest = last_block ? out - all_vectors * W : 0;
+        constexpr std::size_t in = width(L), out = width(L + 1), W = bytes / sizeof(T);
+        constexpr std::size_t vectors = (out - first) / W < 8 ? (out - first) / W : 8;
+        constexpr std::size_t left = out - first - vectors * W;     // after this block
+        constexpr bool again = left >= W;                           // another block of these vectors
+        constexpr bool narrower = !again && left >= 16 / sizeof(T); // a narrower vector fits
+        constexpr std::size_t rest = again || narrower ? 0 : left;
         constexpr std::size_t chains = vectors + rest, parts = chains >= 8 || in < 8 ? 1
                                                                : chains >= 4         ? 2
                                                                : chains >= 2         ? 4
                                                                                      : 8;
         const T* w = params_.data() + offset(L);
         const T* b = w + in * out;
-        simd::dense_row<vectors, rest, parts>(x, w + first * W, std::integral_constant<std::size_t, in>{}, out,
-                                              [&]<class U>(std::size_t j, U z) NN_DETAIL_ALWAYS_INLINE {
-                                                  const std::size_t at = first * W + j;
-                                                  z = z + simd::load<U>(b + at);
-                                                  if constexpr (std::is_same_v<U, T>)
-                                                      detail::activate_lanes<T, T, detail::SameSizeInt<T>>(act, z);
-                                                  else
-                                                      detail::activate_lanes<T, U, Mask>(act, z);
-                                                  simd::store(y + at, z);
-                                              });
-        if constexpr (!last_block) dense<L, act, first + vectors>(x, y);
+        if constexpr (chains > 0)
+            simd::dense_row<vectors, rest, parts, bytes>(x, w + first, std::integral_constant<std::size_t, in>{}, out,
+                                                         [&]<class U>(std::size_t j, U z) NN_DETAIL_ALWAYS_INLINE {
+                                                             z = z + simd::load<U>(b + first + j);
+                                                             detail::activate_lanes<T, U, simd::IntLanes<U, T>>(act, z);
+                                                             simd::store(y + first + j, z);
+                                                         });
+        if constexpr (again) dense<L, act, first + vectors * W, bytes>(x, y);
+        if constexpr (narrower) dense<L, act, first + vectors * W, bytes / 2>(x, y);
     }
 
     alignas(64) std::array<T, parameter_count> params_{}; // whole cache lines: rows of whole vectors load in one

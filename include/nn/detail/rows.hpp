@@ -16,13 +16,15 @@ using IntLanes =
 /// outputs, j from 0, the sums z_j = sum over i < in of x[i] w[i * n + j], each an independent
 /// chain in registers; the inputs split over `parts` chains of every parts-th input, added
 /// pairwise at the end (parts = 1: input after input, the order NN::forward sums in). done(j, z)
-/// is given each vector (j its first output) and each single output. `in` may be a
-/// std::integral_constant, for a fixed-size network's constant loop bounds.
-template <std::size_t vectors, std::size_t rest, std::size_t parts, Real T, class In, class Done>
+/// is given each vector (j its first output) and each single output. The vectors are of `bytes`
+/// bytes, the target's by default (a narrower one for the last few outputs of a layer). `in` may
+/// be a std::integral_constant, for a fixed-size network's constant loop bounds.
+template <std::size_t vectors, std::size_t rest, std::size_t parts, std::size_t bytes = vector_bytes, Real T, class In,
+          class Done>
 NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __restrict w, In in, std::size_t n,
                                               const Done& done) {
-    using V = typename Lanes<T>::Vector;
-    constexpr std::size_t W = Lanes<T>::count;
+    using V = typename VectorOf<T, bytes>::type;
+    constexpr std::size_t W = bytes / sizeof(T);
     V z[parts][vectors > 0 ? vectors : 1] = {};
     T t[parts][rest > 0 ? rest : 1] = {};
     const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
