@@ -70,8 +70,8 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
 ///   CrossEntropy, Softmax:  (a s - y) / n, with s = sum_k y_k of the row (1 for one-hot rows)
 ///   BinaryCrossEntropy, Sigmoid: (a - y) / n
 template <Real T>
-void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<const T> Y, MatrixView<T> D,
-                  std::size_t batch_rows = 0) {
+void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const MatrixView<const T>& Y,
+                  const MatrixView<T>& D, std::size_t batch_rows = 0) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && D.rows() == A.rows() && D.cols() == A.cols(),
               "output delta shapes");
     const std::size_t n = A.rows(), out = A.cols();
@@ -108,7 +108,7 @@ void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<c
 ///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
 ///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
 template <Real T>
-double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixView<const T> Y) {
+double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A, const MatrixView<const T>& Y) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
               "loss_sum shapes");
     double sum = 0;

@@ -2468,8 +2468,8 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
 ///   CrossEntropy, Softmax:  (a s - y) / n, with s = sum_k y_k of the row (1 for one-hot rows)
 ///   BinaryCrossEntropy, Sigmoid: (a - y) / n
 template <Real T>
-void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<const T> Y, MatrixView<T> D,
-                  std::size_t batch_rows = 0) {
+void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const MatrixView<const T>& Y,
+                  const MatrixView<T>& D, std::size_t batch_rows = 0) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && D.rows() == A.rows() && D.cols() == A.cols(),
               "output delta shapes");
     const std::size_t n = A.rows(), out = A.cols();
@@ -2506,7 +2506,7 @@ void output_delta(Loss loss, Activation act, MatrixView<const T> A, MatrixView<c
 ///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
 ///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
 template <Real T>
-double loss_sum(Loss loss, MatrixView<const T> Z, MatrixView<const T> A, MatrixView<const T> Y) {
+double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A, const MatrixView<const T>& Y) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
               "loss_sum shapes");
     double sum = 0;
@@ -4222,12 +4222,13 @@ struct Elementwise {
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
+    NN_DETAIL_ENTRY static void add_bias(const MatrixView<T>& Z, const MatrixView<const T>& b) {
         NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        const std::size_t out = Z.cols();
+        const std::size_t rows = Z.rows(), out = Z.cols();
         const T* __restrict bias = b.data();
-        for (std::size_t i = 0; i < Z.rows(); ++i) {
-            T* __restrict z = Z.data() + i * out;
+        T* const data = Z.data(); // (the stores below may alias the views, not this)
+        for (std::size_t i = 0; i < rows; ++i) {
+            T* __restrict z = data + i * out;
             by_vectors<typename Lanes<T>::Vector, T>(0, out, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
                 store(z + j, load<U>(z + j) + load<U>(bias + j));
             });
@@ -4235,13 +4236,13 @@ struct Elementwise {
     }
 
     /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
-    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+    NN_DETAIL_ENTRY static void activate(const MatrixView<T>& Z, Activation act) {
         NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
     /// A = act(Z), element-wise or, for Softmax, row by row (softmax_row).     Z, A: n x out
-    static void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
+    static void activate_rows(const MatrixView<const T>& Z, Activation act, const MatrixView<T>& A) {
         NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
         if (is_elementwise(act)) {
             std::memcpy(A.data(), Z.data(), Z.size() * sizeof(T));
@@ -4253,7 +4254,7 @@ struct Elementwise {
 
     /// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
     /// D, A: n x out
-    NN_DETAIL_ENTRY static void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
+    NN_DETAIL_ENTRY static void mul_derivative(const MatrixView<T>& D, const MatrixView<const T>& A, Activation act) {
         NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
         if (act == Activation::Linear) return;
         T* __restrict d = D.data();
@@ -4276,7 +4277,7 @@ struct Elementwise {
     /// not a multiple of its width), each summed in four partial sums over the rows i mod 4. Every
     /// column goes through the same operations whether a vector or a scalar carries it, so the bits
     /// depend on neither the vector width nor the column's position.
-    NN_DETAIL_ENTRY static void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+    NN_DETAIL_ENTRY static void column_sums(const MatrixView<const T>& D, const MatrixView<T>& g) {
         NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
         using V = typename Lanes<T>::Vector;
         constexpr std::size_t W = Lanes<T>::count;
@@ -4699,8 +4700,8 @@ struct Products {
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
     /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
     /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
-                                       MatrixView<const T> b = {}) {
+    NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                       const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
@@ -4738,19 +4739,23 @@ private:
 public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
         if (n < narrow_columns && n * sizeof(T) < 16)
             return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+        const T* const a_data = A.data(); // (the stores below may alias the views, not these)
+        const T* const b_data = B.data();
+        T* const c_data = C.data();
         if (k == 0)
-            for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
+            for (std::size_t i = 0; i < m * n; ++i) c_data[i] = T(0);
         for (std::size_t p = 0; p < k; ++p) {
-            const T* __restrict b = B.data() + p * n;
+            const T* __restrict b = b_data + p * n;
             for (std::size_t i = 0; i < m; ++i) {
-                const T a = A.data()[p * m + i];
-                T* __restrict c = C.data() + i * n;
+                const T a = a_data[p * m + i];
+                T* __restrict c = c_data + i * n;
                 // The first term added to 0 as the others are to the sum, without reading C (whose
                 // zeros, stored element by element, a vector load would wait for).
                 by_vectors<typename Lanes<T>::Vector, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
@@ -4763,7 +4768,8 @@ public:
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
     /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
-    NN_DETAIL_ENTRY static void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
@@ -4833,7 +4839,7 @@ NN_DETAIL_ALWAYS_INLINE inline U sqrt_lanes(U x) {
 template <Real T>
 struct Updates {
     /// P -= rate * G.
-    static void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
+    static void axpy_step(const MatrixView<T>& P, const MatrixView<const T>& G, T rate) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
         T* __restrict p = P.data();
         const T* __restrict g = G.data();
@@ -4850,8 +4856,8 @@ struct Updates {
     ///     g = G + weight_decay p;   with momentum: v = momentum v + g, g = nesterov ? g + momentum v : v
     ///     p -= rate g
     /// V is ignored when momentum is 0.
-    static void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T momentum, bool nesterov,
-                         T weight_decay) {
+    static void sgd_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& V, T rate,
+                         T momentum, bool nesterov, T weight_decay) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "sgd_step shapes");
         NN_ASSERT(momentum == T(0) || (V.rows() == P.rows() && V.cols() == P.cols()), "sgd_step velocity shape");
         T* __restrict p = P.data();
@@ -4877,8 +4883,9 @@ struct Updates {
     ///     m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
     ///     p -= rate (m / correction1) / (sqrt(v / correction2) + eps)
     /// with correction_k = 1 - beta_k^t after t steps.
-    static void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixView<T> V, T rate, T beta1,
-                          T beta2, T eps, T weight_decay, T correction1, T correction2) {
+    static void adam_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& M,
+                          const MatrixView<T>& V, T rate, T beta1, T beta2, T eps, T weight_decay, T correction1,
+                          T correction2) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols() && M.rows() == P.rows() && M.cols() == P.cols() &&
                       V.rows() == P.rows() && V.cols() == P.cols(),
                   "adam_step shapes");
@@ -4921,7 +4928,7 @@ template <Real T>
 struct Passes {
     /// Runs the layers over X: outs[l] = a(l+1) (n x arch[l+1]) for each layer; the output
     /// layer's pre-activation into z_out too when net.keep (the costs that read it, and Softmax).
-    static void forward(const Layers<T>& net, MatrixView<const T> X, Matrix<T>* outs, Matrix<T>& z_out) {
+    static void forward(const Layers<T>& net, const MatrixView<const T>& X, Matrix<T>* outs, Matrix<T>& z_out) {
         const T* w = net.params;
         for (std::size_t l = 0; l < net.layers; ++l) {
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
@@ -4944,8 +4951,8 @@ struct Passes {
     /// of detail/arch.hpp), after forward into outs and z_out, with deltas[2] as scratch:
     ///     delta(L-1) = output_delta(a(L), Y),   dC/dW(l) = a(l)^T . delta(l),   dC/db(l) = column sums,
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
-    static void backprop(const Layers<T>& net, MatrixView<const T> X, MatrixView<const T> Y, std::size_t batch_rows,
-                         Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+    static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
+                         std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
@@ -4972,6 +4979,10 @@ NN_DETAIL_TARGET_KERNELS
 #undef NN_DETAIL_TARGET_BYTES
 #undef NN_DETAIL_ENTRY
 
+// A wider target's kernels are calls, so they take their matrices by reference: a MatrixView (24
+// bytes) passed by value is built by GCC on the stack with 8- and 16-byte stores that the callee's
+// copy reads back with loads of other widths, which the core cannot forward from the stores (about
+// 15 ns a call on a Zen 5 core; a 2-3-3-1 predict took 170 ns in the AVX-512 copy, 100 inlined).
 #define NN_DETAIL_ENTRY // not inlined: a baseline function may call, but not inline, a wider target's
 #if NN_DETAIL_AVX2
 #define NN_DETAIL_TARGET_BYTES 32
@@ -5403,12 +5414,13 @@ struct Elementwise {
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
+    NN_DETAIL_ENTRY static void add_bias(const MatrixView<T>& Z, const MatrixView<const T>& b) {
         NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        const std::size_t out = Z.cols();
+        const std::size_t rows = Z.rows(), out = Z.cols();
         const T* __restrict bias = b.data();
-        for (std::size_t i = 0; i < Z.rows(); ++i) {
-            T* __restrict z = Z.data() + i * out;
+        T* const data = Z.data(); // (the stores below may alias the views, not this)
+        for (std::size_t i = 0; i < rows; ++i) {
+            T* __restrict z = data + i * out;
             by_vectors<typename Lanes<T>::Vector, T>(0, out, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
                 store(z + j, load<U>(z + j) + load<U>(bias + j));
             });
@@ -5416,13 +5428,13 @@ struct Elementwise {
     }
 
     /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
-    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+    NN_DETAIL_ENTRY static void activate(const MatrixView<T>& Z, Activation act) {
         NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
     /// A = act(Z), element-wise or, for Softmax, row by row (softmax_row).     Z, A: n x out
-    static void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
+    static void activate_rows(const MatrixView<const T>& Z, Activation act, const MatrixView<T>& A) {
         NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
         if (is_elementwise(act)) {
             std::memcpy(A.data(), Z.data(), Z.size() * sizeof(T));
@@ -5434,7 +5446,7 @@ struct Elementwise {
 
     /// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
     /// D, A: n x out
-    NN_DETAIL_ENTRY static void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
+    NN_DETAIL_ENTRY static void mul_derivative(const MatrixView<T>& D, const MatrixView<const T>& A, Activation act) {
         NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
         if (act == Activation::Linear) return;
         T* __restrict d = D.data();
@@ -5457,7 +5469,7 @@ struct Elementwise {
     /// not a multiple of its width), each summed in four partial sums over the rows i mod 4. Every
     /// column goes through the same operations whether a vector or a scalar carries it, so the bits
     /// depend on neither the vector width nor the column's position.
-    NN_DETAIL_ENTRY static void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+    NN_DETAIL_ENTRY static void column_sums(const MatrixView<const T>& D, const MatrixView<T>& g) {
         NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
         using V = typename Lanes<T>::Vector;
         constexpr std::size_t W = Lanes<T>::count;
@@ -5880,8 +5892,8 @@ struct Products {
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
     /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
     /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
-                                       MatrixView<const T> b = {}) {
+    NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                       const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
@@ -5919,19 +5931,23 @@ private:
 public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
         if (n < narrow_columns && n * sizeof(T) < 16)
             return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+        const T* const a_data = A.data(); // (the stores below may alias the views, not these)
+        const T* const b_data = B.data();
+        T* const c_data = C.data();
         if (k == 0)
-            for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
+            for (std::size_t i = 0; i < m * n; ++i) c_data[i] = T(0);
         for (std::size_t p = 0; p < k; ++p) {
-            const T* __restrict b = B.data() + p * n;
+            const T* __restrict b = b_data + p * n;
             for (std::size_t i = 0; i < m; ++i) {
-                const T a = A.data()[p * m + i];
-                T* __restrict c = C.data() + i * n;
+                const T a = a_data[p * m + i];
+                T* __restrict c = c_data + i * n;
                 // The first term added to 0 as the others are to the sum, without reading C (whose
                 // zeros, stored element by element, a vector load would wait for).
                 by_vectors<typename Lanes<T>::Vector, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
@@ -5944,7 +5960,8 @@ public:
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
     /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
-    NN_DETAIL_ENTRY static void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
@@ -6014,7 +6031,7 @@ NN_DETAIL_ALWAYS_INLINE inline U sqrt_lanes(U x) {
 template <Real T>
 struct Updates {
     /// P -= rate * G.
-    static void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
+    static void axpy_step(const MatrixView<T>& P, const MatrixView<const T>& G, T rate) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
         T* __restrict p = P.data();
         const T* __restrict g = G.data();
@@ -6031,8 +6048,8 @@ struct Updates {
     ///     g = G + weight_decay p;   with momentum: v = momentum v + g, g = nesterov ? g + momentum v : v
     ///     p -= rate g
     /// V is ignored when momentum is 0.
-    static void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T momentum, bool nesterov,
-                         T weight_decay) {
+    static void sgd_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& V, T rate,
+                         T momentum, bool nesterov, T weight_decay) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "sgd_step shapes");
         NN_ASSERT(momentum == T(0) || (V.rows() == P.rows() && V.cols() == P.cols()), "sgd_step velocity shape");
         T* __restrict p = P.data();
@@ -6058,8 +6075,9 @@ struct Updates {
     ///     m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
     ///     p -= rate (m / correction1) / (sqrt(v / correction2) + eps)
     /// with correction_k = 1 - beta_k^t after t steps.
-    static void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixView<T> V, T rate, T beta1,
-                          T beta2, T eps, T weight_decay, T correction1, T correction2) {
+    static void adam_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& M,
+                          const MatrixView<T>& V, T rate, T beta1, T beta2, T eps, T weight_decay, T correction1,
+                          T correction2) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols() && M.rows() == P.rows() && M.cols() == P.cols() &&
                       V.rows() == P.rows() && V.cols() == P.cols(),
                   "adam_step shapes");
@@ -6102,7 +6120,7 @@ template <Real T>
 struct Passes {
     /// Runs the layers over X: outs[l] = a(l+1) (n x arch[l+1]) for each layer; the output
     /// layer's pre-activation into z_out too when net.keep (the costs that read it, and Softmax).
-    static void forward(const Layers<T>& net, MatrixView<const T> X, Matrix<T>* outs, Matrix<T>& z_out) {
+    static void forward(const Layers<T>& net, const MatrixView<const T>& X, Matrix<T>* outs, Matrix<T>& z_out) {
         const T* w = net.params;
         for (std::size_t l = 0; l < net.layers; ++l) {
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
@@ -6125,8 +6143,8 @@ struct Passes {
     /// of detail/arch.hpp), after forward into outs and z_out, with deltas[2] as scratch:
     ///     delta(L-1) = output_delta(a(L), Y),   dC/dW(l) = a(l)^T . delta(l),   dC/db(l) = column sums,
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
-    static void backprop(const Layers<T>& net, MatrixView<const T> X, MatrixView<const T> Y, std::size_t batch_rows,
-                         Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+    static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
+                         std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
@@ -6588,12 +6606,13 @@ struct Elementwise {
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
+    NN_DETAIL_ENTRY static void add_bias(const MatrixView<T>& Z, const MatrixView<const T>& b) {
         NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        const std::size_t out = Z.cols();
+        const std::size_t rows = Z.rows(), out = Z.cols();
         const T* __restrict bias = b.data();
-        for (std::size_t i = 0; i < Z.rows(); ++i) {
-            T* __restrict z = Z.data() + i * out;
+        T* const data = Z.data(); // (the stores below may alias the views, not this)
+        for (std::size_t i = 0; i < rows; ++i) {
+            T* __restrict z = data + i * out;
             by_vectors<typename Lanes<T>::Vector, T>(0, out, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
                 store(z + j, load<U>(z + j) + load<U>(bias + j));
             });
@@ -6601,13 +6620,13 @@ struct Elementwise {
     }
 
     /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
-    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+    NN_DETAIL_ENTRY static void activate(const MatrixView<T>& Z, Activation act) {
         NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
     /// A = act(Z), element-wise or, for Softmax, row by row (softmax_row).     Z, A: n x out
-    static void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
+    static void activate_rows(const MatrixView<const T>& Z, Activation act, const MatrixView<T>& A) {
         NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
         if (is_elementwise(act)) {
             std::memcpy(A.data(), Z.data(), Z.size() * sizeof(T));
@@ -6619,7 +6638,7 @@ struct Elementwise {
 
     /// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
     /// D, A: n x out
-    NN_DETAIL_ENTRY static void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
+    NN_DETAIL_ENTRY static void mul_derivative(const MatrixView<T>& D, const MatrixView<const T>& A, Activation act) {
         NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
         if (act == Activation::Linear) return;
         T* __restrict d = D.data();
@@ -6642,7 +6661,7 @@ struct Elementwise {
     /// not a multiple of its width), each summed in four partial sums over the rows i mod 4. Every
     /// column goes through the same operations whether a vector or a scalar carries it, so the bits
     /// depend on neither the vector width nor the column's position.
-    NN_DETAIL_ENTRY static void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+    NN_DETAIL_ENTRY static void column_sums(const MatrixView<const T>& D, const MatrixView<T>& g) {
         NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
         using V = typename Lanes<T>::Vector;
         constexpr std::size_t W = Lanes<T>::count;
@@ -7065,8 +7084,8 @@ struct Products {
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
     /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
     /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
-                                       MatrixView<const T> b = {}) {
+    NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                       const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
@@ -7104,19 +7123,23 @@ private:
 public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
         if (n < narrow_columns && n * sizeof(T) < 16)
             return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+        const T* const a_data = A.data(); // (the stores below may alias the views, not these)
+        const T* const b_data = B.data();
+        T* const c_data = C.data();
         if (k == 0)
-            for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
+            for (std::size_t i = 0; i < m * n; ++i) c_data[i] = T(0);
         for (std::size_t p = 0; p < k; ++p) {
-            const T* __restrict b = B.data() + p * n;
+            const T* __restrict b = b_data + p * n;
             for (std::size_t i = 0; i < m; ++i) {
-                const T a = A.data()[p * m + i];
-                T* __restrict c = C.data() + i * n;
+                const T a = a_data[p * m + i];
+                T* __restrict c = c_data + i * n;
                 // The first term added to 0 as the others are to the sum, without reading C (whose
                 // zeros, stored element by element, a vector load would wait for).
                 by_vectors<typename Lanes<T>::Vector, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
@@ -7129,7 +7152,8 @@ public:
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
     /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
-    NN_DETAIL_ENTRY static void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
@@ -7199,7 +7223,7 @@ NN_DETAIL_ALWAYS_INLINE inline U sqrt_lanes(U x) {
 template <Real T>
 struct Updates {
     /// P -= rate * G.
-    static void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
+    static void axpy_step(const MatrixView<T>& P, const MatrixView<const T>& G, T rate) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
         T* __restrict p = P.data();
         const T* __restrict g = G.data();
@@ -7216,8 +7240,8 @@ struct Updates {
     ///     g = G + weight_decay p;   with momentum: v = momentum v + g, g = nesterov ? g + momentum v : v
     ///     p -= rate g
     /// V is ignored when momentum is 0.
-    static void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T momentum, bool nesterov,
-                         T weight_decay) {
+    static void sgd_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& V, T rate,
+                         T momentum, bool nesterov, T weight_decay) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "sgd_step shapes");
         NN_ASSERT(momentum == T(0) || (V.rows() == P.rows() && V.cols() == P.cols()), "sgd_step velocity shape");
         T* __restrict p = P.data();
@@ -7243,8 +7267,9 @@ struct Updates {
     ///     m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
     ///     p -= rate (m / correction1) / (sqrt(v / correction2) + eps)
     /// with correction_k = 1 - beta_k^t after t steps.
-    static void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixView<T> V, T rate, T beta1,
-                          T beta2, T eps, T weight_decay, T correction1, T correction2) {
+    static void adam_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& M,
+                          const MatrixView<T>& V, T rate, T beta1, T beta2, T eps, T weight_decay, T correction1,
+                          T correction2) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols() && M.rows() == P.rows() && M.cols() == P.cols() &&
                       V.rows() == P.rows() && V.cols() == P.cols(),
                   "adam_step shapes");
@@ -7287,7 +7312,7 @@ template <Real T>
 struct Passes {
     /// Runs the layers over X: outs[l] = a(l+1) (n x arch[l+1]) for each layer; the output
     /// layer's pre-activation into z_out too when net.keep (the costs that read it, and Softmax).
-    static void forward(const Layers<T>& net, MatrixView<const T> X, Matrix<T>* outs, Matrix<T>& z_out) {
+    static void forward(const Layers<T>& net, const MatrixView<const T>& X, Matrix<T>* outs, Matrix<T>& z_out) {
         const T* w = net.params;
         for (std::size_t l = 0; l < net.layers; ++l) {
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
@@ -7310,8 +7335,8 @@ struct Passes {
     /// of detail/arch.hpp), after forward into outs and z_out, with deltas[2] as scratch:
     ///     delta(L-1) = output_delta(a(L), Y),   dC/dW(l) = a(l)^T . delta(l),   dC/db(l) = column sums,
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
-    static void backprop(const Layers<T>& net, MatrixView<const T> X, MatrixView<const T> Y, std::size_t batch_rows,
-                         Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+    static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
+                         std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);

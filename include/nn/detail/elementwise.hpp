@@ -66,12 +66,13 @@ struct Elementwise {
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
-    NN_DETAIL_ENTRY static void add_bias(MatrixView<T> Z, MatrixView<const T> b) {
+    NN_DETAIL_ENTRY static void add_bias(const MatrixView<T>& Z, const MatrixView<const T>& b) {
         NN_ASSERT(b.rows() == 1 && b.cols() == Z.cols(), "bias shape");
-        const std::size_t out = Z.cols();
+        const std::size_t rows = Z.rows(), out = Z.cols();
         const T* __restrict bias = b.data();
-        for (std::size_t i = 0; i < Z.rows(); ++i) {
-            T* __restrict z = Z.data() + i * out;
+        T* const data = Z.data(); // (the stores below may alias the views, not this)
+        for (std::size_t i = 0; i < rows; ++i) {
+            T* __restrict z = data + i * out;
             by_vectors<typename Lanes<T>::Vector, T>(0, out, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
                 store(z + j, load<U>(z + j) + load<U>(bias + j));
             });
@@ -79,13 +80,13 @@ struct Elementwise {
     }
 
     /// Z = act(Z) in place, act element-wise: a hidden layer's output from its weighted sums.
-    NN_DETAIL_ENTRY static void activate(MatrixView<T> Z, Activation act) {
+    NN_DETAIL_ENTRY static void activate(const MatrixView<T>& Z, Activation act) {
         NN_ASSERT(is_elementwise(act), "activate needs an element-wise activation");
         activate_in_place<T>(Z.data(), Z.size(), act);
     }
 
     /// A = act(Z), element-wise or, for Softmax, row by row (softmax_row).     Z, A: n x out
-    static void activate_rows(MatrixView<const T> Z, Activation act, MatrixView<T> A) {
+    static void activate_rows(const MatrixView<const T>& Z, Activation act, const MatrixView<T>& A) {
         NN_ASSERT(Z.rows() == A.rows() && Z.cols() == A.cols(), "activate_rows shapes");
         if (is_elementwise(act)) {
             std::memcpy(A.data(), Z.data(), Z.size() * sizeof(T));
@@ -97,7 +98,7 @@ struct Elementwise {
 
     /// Backward through a hidden layer: D *= act'(A) element-wise, with A the layer's output.
     /// D, A: n x out
-    NN_DETAIL_ENTRY static void mul_derivative(MatrixView<T> D, MatrixView<const T> A, Activation act) {
+    NN_DETAIL_ENTRY static void mul_derivative(const MatrixView<T>& D, const MatrixView<const T>& A, Activation act) {
         NN_ASSERT(D.rows() == A.rows() && D.cols() == A.cols(), "mul_derivative shapes");
         if (act == Activation::Linear) return;
         T* __restrict d = D.data();
@@ -120,7 +121,7 @@ struct Elementwise {
     /// not a multiple of its width), each summed in four partial sums over the rows i mod 4. Every
     /// column goes through the same operations whether a vector or a scalar carries it, so the bits
     /// depend on neither the vector width nor the column's position.
-    NN_DETAIL_ENTRY static void column_sums(MatrixView<const T> D, MatrixView<T> g) {
+    NN_DETAIL_ENTRY static void column_sums(const MatrixView<const T>& D, const MatrixView<T>& g) {
         NN_ASSERT(g.rows() == 1 && g.cols() == D.cols(), "column_sums shapes");
         using V = typename Lanes<T>::Vector;
         constexpr std::size_t W = Lanes<T>::count;

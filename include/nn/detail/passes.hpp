@@ -13,7 +13,7 @@ template <Real T>
 struct Passes {
     /// Runs the layers over X: outs[l] = a(l+1) (n x arch[l+1]) for each layer; the output
     /// layer's pre-activation into z_out too when net.keep (the costs that read it, and Softmax).
-    static void forward(const Layers<T>& net, MatrixView<const T> X, Matrix<T>* outs, Matrix<T>& z_out) {
+    static void forward(const Layers<T>& net, const MatrixView<const T>& X, Matrix<T>* outs, Matrix<T>& z_out) {
         const T* w = net.params;
         for (std::size_t l = 0; l < net.layers; ++l) {
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
@@ -36,8 +36,8 @@ struct Passes {
     /// of detail/arch.hpp), after forward into outs and z_out, with deltas[2] as scratch:
     ///     delta(L-1) = output_delta(a(L), Y),   dC/dW(l) = a(l)^T . delta(l),   dC/db(l) = column sums,
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
-    static void backprop(const Layers<T>& net, MatrixView<const T> X, MatrixView<const T> Y, std::size_t batch_rows,
-                         Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+    static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
+                         std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);

@@ -85,8 +85,8 @@ struct Products {
     /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
     /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
     /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
-    NN_DETAIL_ENTRY static void matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
-                                       MatrixView<const T> b = {}) {
+    NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                       const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
@@ -124,19 +124,23 @@ private:
 public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
-    NN_DETAIL_ENTRY static void matmul_at_b(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
         if (n < narrow_columns && n * sizeof(T) < 16)
             return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+        const T* const a_data = A.data(); // (the stores below may alias the views, not these)
+        const T* const b_data = B.data();
+        T* const c_data = C.data();
         if (k == 0)
-            for (std::size_t i = 0; i < m * n; ++i) C.data()[i] = T(0);
+            for (std::size_t i = 0; i < m * n; ++i) c_data[i] = T(0);
         for (std::size_t p = 0; p < k; ++p) {
-            const T* __restrict b = B.data() + p * n;
+            const T* __restrict b = b_data + p * n;
             for (std::size_t i = 0; i < m; ++i) {
-                const T a = A.data()[p * m + i];
-                T* __restrict c = C.data() + i * n;
+                const T a = a_data[p * m + i];
+                T* __restrict c = c_data + i * n;
                 // The first term added to 0 as the others are to the sum, without reading C (whose
                 // zeros, stored element by element, a vector load would wait for).
                 by_vectors<typename Lanes<T>::Vector, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
@@ -149,7 +153,8 @@ public:
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
     /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
-    NN_DETAIL_ENTRY static void matmul_a_bt(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
+    NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
+                                            const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());

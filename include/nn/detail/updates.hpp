@@ -44,7 +44,7 @@ NN_DETAIL_ALWAYS_INLINE inline U sqrt_lanes(U x) {
 template <Real T>
 struct Updates {
     /// P -= rate * G.
-    static void axpy_step(MatrixView<T> P, MatrixView<const T> G, T rate) {
+    static void axpy_step(const MatrixView<T>& P, const MatrixView<const T>& G, T rate) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "axpy_step shapes");
         T* __restrict p = P.data();
         const T* __restrict g = G.data();
@@ -61,8 +61,8 @@ struct Updates {
     ///     g = G + weight_decay p;   with momentum: v = momentum v + g, g = nesterov ? g + momentum v : v
     ///     p -= rate g
     /// V is ignored when momentum is 0.
-    static void sgd_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> V, T rate, T momentum, bool nesterov,
-                         T weight_decay) {
+    static void sgd_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& V, T rate,
+                         T momentum, bool nesterov, T weight_decay) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols(), "sgd_step shapes");
         NN_ASSERT(momentum == T(0) || (V.rows() == P.rows() && V.cols() == P.cols()), "sgd_step velocity shape");
         T* __restrict p = P.data();
@@ -88,8 +88,9 @@ struct Updates {
     ///     m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2
     ///     p -= rate (m / correction1) / (sqrt(v / correction2) + eps)
     /// with correction_k = 1 - beta_k^t after t steps.
-    static void adam_step(MatrixView<T> P, MatrixView<const T> G, MatrixView<T> M, MatrixView<T> V, T rate, T beta1,
-                          T beta2, T eps, T weight_decay, T correction1, T correction2) {
+    static void adam_step(const MatrixView<T>& P, const MatrixView<const T>& G, const MatrixView<T>& M,
+                          const MatrixView<T>& V, T rate, T beta1, T beta2, T eps, T weight_decay, T correction1,
+                          T correction2) {
         NN_ASSERT(P.rows() == G.rows() && P.cols() == G.cols() && M.rows() == P.rows() && M.cols() == P.cols() &&
                       V.rows() == P.rows() && V.cols() == P.cols(),
                   "adam_step shapes");
