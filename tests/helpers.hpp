@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -71,21 +72,28 @@ std::vector<T> parameters(const nn::NN<T>& net) {
     return {net.parameters().begin(), net.parameters().end()};
 }
 
-/// The networks of the deployment tests: the three shapes of issue 11 and a softmax classifier,
-/// with random parameters (biases too).
+/// The networks given, with random parameters from one Rng of this seed (biases too, which init
+/// leaves at 0), network after network.
 template <class T>
-std::vector<nn::NN<T>> deploy_networks() {
-    using A = nn::Activation;
-    std::vector<nn::NN<T>> nets{nn::NN<T>({2, 3, 3, 1}), nn::NN<T>({8, 16, 16, 1}, A::Tanh, A::Linear),
-                                nn::NN<T>({32, 64, 64, 8}, A::ReLU, A::Linear),
-                                nn::NN<T>({5, 40, 3}, {A::LeakyReLU, A::Softmax}, nn::Loss::CrossEntropy)};
-    nn::Rng rng(4);
+std::vector<nn::NN<T>> randomized(std::vector<nn::NN<T>> nets, std::uint64_t seed) {
+    nn::Rng rng(seed);
     for (auto& net : nets) {
         net.init(rng);
         for (std::size_t l = 0; l < net.layers(); ++l)
             for (T& b : net.biases(l)) b = rng.uniform(T(-0.5), T(0.5)); // biases that matter
     }
     return nets;
+}
+
+/// The networks of the deployment tests: the three shapes of issue 11 and a softmax classifier,
+/// with random parameters (biases too).
+template <class T>
+std::vector<nn::NN<T>> deploy_networks() {
+    using A = nn::Activation;
+    return randomized<T>({nn::NN<T>({2, 3, 3, 1}), nn::NN<T>({8, 16, 16, 1}, A::Tanh, A::Linear),
+                          nn::NN<T>({32, 64, 64, 8}, A::ReLU, A::Linear),
+                          nn::NN<T>({5, 40, 3}, {A::LeakyReLU, A::Softmax}, nn::Loss::CrossEntropy)},
+                         4);
 }
 
 /// How far another implementation's outputs (`other`, n x outputs, row by row) are from the
