@@ -4438,6 +4438,27 @@ void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t str
         for (std::size_t i = 0; i < Rows; ++i) dst[p * Rows + i] = i < rows ? src[i * stride + p] : T(0);
 }
 
+/// Lanes Offset, Offset + 1, ... of v as a vector H of fewer lanes.
+template <class H, std::size_t Offset, class V, std::size_t... L>
+NN_DETAIL_ALWAYS_INLINE inline H lanes_of(const V& v, std::index_sequence<L...>) {
+    return __builtin_shufflevector(v, v, (Offset + L)...);
+}
+
+/// Stores the first `count` lanes of v, a vector of W lanes of T, at p (count < W): its low half
+/// when count reaches it, then what is left from the half that holds it, and so on to one lane.
+template <std::size_t W, Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void store_first(T* p, const V& v, std::size_t count) {
+    if constexpr (W == 2) {
+        if (count) *p = v[0];
+    } else {
+        using H = typename VectorOf<T, W / 2 * sizeof(T)>::type;
+        const H low = lanes_of<H, 0>(v, std::make_index_sequence<W / 2>{});
+        if (count < W / 2) return store_first<W / 2>(p, low, count);
+        store(p, low);
+        store_first<W / 2>(p + W / 2, lanes_of<H, W / 2>(v, std::make_index_sequence<W / 2>{}), count - W / 2);
+    }
+}
+
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
 /// of a partial tile, one function for all the micro-kernels.
 template <Real T>
@@ -4499,7 +4520,21 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
             }
         return;
     }
-    alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
+    if (csc == 1 && !accumulate) { // a partial tile of rows of C, stored from the registers
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+            for (std::size_t v = 0; v < NV; ++v) {
+                T* to = c + i * rsc + v * W;
+                if (i >= mr || nr <= v * W) continue;
+                if (nr >= (v + 1) * W)
+                    store(to, acc[i][v]);
+                else
+                    store_first<W>(to, acc[i][v], nr - v * W);
+            }
+        return;
+    }
+    alignas(vector_bytes) T edge[MR * NR]; // a partial tile added to C (a later block of k), or one of C^T
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) store(edge + i * NR + v * W, acc[i][v]);
     gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate);
@@ -5630,6 +5665,27 @@ void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t str
         for (std::size_t i = 0; i < Rows; ++i) dst[p * Rows + i] = i < rows ? src[i * stride + p] : T(0);
 }
 
+/// Lanes Offset, Offset + 1, ... of v as a vector H of fewer lanes.
+template <class H, std::size_t Offset, class V, std::size_t... L>
+NN_DETAIL_ALWAYS_INLINE inline H lanes_of(const V& v, std::index_sequence<L...>) {
+    return __builtin_shufflevector(v, v, (Offset + L)...);
+}
+
+/// Stores the first `count` lanes of v, a vector of W lanes of T, at p (count < W): its low half
+/// when count reaches it, then what is left from the half that holds it, and so on to one lane.
+template <std::size_t W, Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void store_first(T* p, const V& v, std::size_t count) {
+    if constexpr (W == 2) {
+        if (count) *p = v[0];
+    } else {
+        using H = typename VectorOf<T, W / 2 * sizeof(T)>::type;
+        const H low = lanes_of<H, 0>(v, std::make_index_sequence<W / 2>{});
+        if (count < W / 2) return store_first<W / 2>(p, low, count);
+        store(p, low);
+        store_first<W / 2>(p + W / 2, lanes_of<H, W / 2>(v, std::make_index_sequence<W / 2>{}), count - W / 2);
+    }
+}
+
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
 /// of a partial tile, one function for all the micro-kernels.
 template <Real T>
@@ -5691,7 +5747,21 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
             }
         return;
     }
-    alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
+    if (csc == 1 && !accumulate) { // a partial tile of rows of C, stored from the registers
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+            for (std::size_t v = 0; v < NV; ++v) {
+                T* to = c + i * rsc + v * W;
+                if (i >= mr || nr <= v * W) continue;
+                if (nr >= (v + 1) * W)
+                    store(to, acc[i][v]);
+                else
+                    store_first<W>(to, acc[i][v], nr - v * W);
+            }
+        return;
+    }
+    alignas(vector_bytes) T edge[MR * NR]; // a partial tile added to C (a later block of k), or one of C^T
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) store(edge + i * NR + v * W, acc[i][v]);
     gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate);
@@ -6822,6 +6892,27 @@ void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t str
         for (std::size_t i = 0; i < Rows; ++i) dst[p * Rows + i] = i < rows ? src[i * stride + p] : T(0);
 }
 
+/// Lanes Offset, Offset + 1, ... of v as a vector H of fewer lanes.
+template <class H, std::size_t Offset, class V, std::size_t... L>
+NN_DETAIL_ALWAYS_INLINE inline H lanes_of(const V& v, std::index_sequence<L...>) {
+    return __builtin_shufflevector(v, v, (Offset + L)...);
+}
+
+/// Stores the first `count` lanes of v, a vector of W lanes of T, at p (count < W): its low half
+/// when count reaches it, then what is left from the half that holds it, and so on to one lane.
+template <std::size_t W, Real T, class V>
+NN_DETAIL_ALWAYS_INLINE inline void store_first(T* p, const V& v, std::size_t count) {
+    if constexpr (W == 2) {
+        if (count) *p = v[0];
+    } else {
+        using H = typename VectorOf<T, W / 2 * sizeof(T)>::type;
+        const H low = lanes_of<H, 0>(v, std::make_index_sequence<W / 2>{});
+        if (count < W / 2) return store_first<W / 2>(p, low, count);
+        store(p, low);
+        store_first<W / 2>(p + W / 2, lanes_of<H, W / 2>(v, std::make_index_sequence<W / 2>{}), count - W / 2);
+    }
+}
+
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
 /// of a partial tile, one function for all the micro-kernels.
 template <Real T>
@@ -6883,7 +6974,21 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
             }
         return;
     }
-    alignas(vector_bytes) T edge[MR * NR]; // a partial tile at the bottom or right edge of C
+    if (csc == 1 && !accumulate) { // a partial tile of rows of C, stored from the registers
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+            for (std::size_t v = 0; v < NV; ++v) {
+                T* to = c + i * rsc + v * W;
+                if (i >= mr || nr <= v * W) continue;
+                if (nr >= (v + 1) * W)
+                    store(to, acc[i][v]);
+                else
+                    store_first<W>(to, acc[i][v], nr - v * W);
+            }
+        return;
+    }
+    alignas(vector_bytes) T edge[MR * NR]; // a partial tile added to C (a later block of k), or one of C^T
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) store(edge + i * NR + v * W, acc[i][v]);
     gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate);
