@@ -9,6 +9,7 @@
 # installs OpenBLAS itself, since PyTorch on the reference BLAS is no fair peer.
 # Then genann's per-sample recipe against FANN's incremental training (sample_nn.cpp, sample_fann.c).
 # Usage: bench/compare/run.sh [workload|sample]      (from anywhere; builds into build-compare/)
+# NN_COMPARE_CPU: the core of the one-thread runners (default: the last); NN_COMPARE_ROUNDS: rounds (5).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,6 +19,14 @@ only=${1:-}
 cxx=${CXX:-g++} cc=${CC:-gcc} python=${NN_PYTHON:-/usr/bin/python3}
 flags="-O3 -march=native -DNDEBUG" # as CMake's Release build, plus this machine's instruction set
 notes=()
+# Every one-thread runner on the same core: the cores of a shared host differ (on the 2-core EPYC of
+# 2026-12-07, cpu0 ran every runner's adder step 1.4x slower than cpu1, and half the launches of
+# an unpinned process landed there).
+# The two-thread runners' first thread, which runs what is not shared, on that core too.
+core=${NN_COMPARE_CPU:-$(($(nproc) - 1))}
+pin=(taskset -c "$core")
+places="{$core}"
+for ((c = 0; c < $(nproc); ++c)); do [ "$c" = "$core" ] || places+=",{$c}"; done
 
 blas_lib() { readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo none; }
 case $(blas_lib) in
@@ -35,7 +44,7 @@ $cxx -std=c++20 $flags -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step"
 $cxx -std=c++20 -O2 -DNDEBUG -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_o2"
 $cxx -std=c++20 $flags -fopenmp -I"$root/include" "$here/nn_step.cpp" -o "$out/nn_step_omp"
 $cxx -std=c++20 -O2 -march=native -ffp-contract=fast "$root/bench/fma_peak.cpp" -o "$out/fma_peak"
-peak=$("$out/fma_peak" | awk '{print $2}')
+peak=$("${pin[@]}" "$out/fma_peak" | awk '{print $2}')
 have_fann=false have_torch=false
 if [ -f /usr/include/floatfann.h ]; then
     echo "building FANN's runner ($cc)"
@@ -61,12 +70,12 @@ collect() { # collect RUNNER COMMAND...: adds each "workload microseconds" line 
     done < <("$@")
 }
 measure() { # measure [workload]
-    collect nn "$out/nn_step" "$@"
-    collect nn_o2 "$out/nn_step_o2" "$@"
-    collect nn2 env OMP_NUM_THREADS=2 OMP_PROC_BIND=spread "$out/nn_step_omp" "$@"
-    if $have_fann; then collect fann "$out/fann_step" "$@"; fi
+    collect nn "${pin[@]}" "$out/nn_step" "$@"
+    collect nn_o2 "${pin[@]}" "$out/nn_step_o2" "$@"
+    collect nn2 env OMP_NUM_THREADS=2 OMP_PLACES="$places" OMP_PROC_BIND=close "$out/nn_step_omp" "$@"
+    if $have_fann; then collect fann "${pin[@]}" "$out/fann_step" "$@"; fi
     if $have_torch; then
-        collect torch1 "${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 "$@"
+        collect torch1 "${pin[@]}" "${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_step.py" 1 "$@"
         collect torch2 "${torch_env[@]}" OPENBLAS_NUM_THREADS=2 "$python" "$here/torch_step.py" 2 "$@"
     fi
 }
@@ -87,7 +96,7 @@ done
 openblas=""
 if $have_torch; then
     # The BLAS the PyTorch process loaded, and its GEMM rate at the wide workload's forward shape.
-    read -r torch_blas openblas < <("${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" - <<'PY'
+    read -r torch_blas openblas < <("${pin[@]}" "${torch_env[@]}" OPENBLAS_NUM_THREADS=1 "$python" - <<'PY'
 import statistics, time, torch
 torch.set_num_threads(1)
 a, b = torch.rand(256, 1024), torch.rand(1024, 1024)
@@ -111,7 +120,7 @@ fi
 eigen=""
 if [ -d /usr/include/eigen3 ]; then
     $cxx -std=c++20 $flags -I/usr/include/eigen3 "$here/eigen_gemm.cpp" -o "$out/eigen_gemm"
-    eigen=$("$out/eigen_gemm" | awk '{print $2}')
+    eigen=$("${pin[@]}" "$out/eigen_gemm" | awk '{print $2}')
 else
     notes+=("Eigen skipped: not installed (apt-get install libeigen3-dev)")
 fi
@@ -121,7 +130,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 isa=$(grep -m1 -o -w -E 'avx512f' /proc/cpuinfo || grep -m1 -o -w 'avx2' /proc/cpuinfo || echo sse2)
 echo
 echo "$(date -u +%Y-%m-%d), $cpu ($isa), $(nproc) cores; nn's kernels: ${nn[kernels]} (-march=native), ${nn_o2[kernels]} (-O2)"
-echo "median microseconds per training step (float, sigmoid, one thread unless marked)"
+echo "median microseconds per training step (float, sigmoid, one thread on cpu$core unless marked)"
 printf "%-7s %10s %10s %8s %10s %10s %11s %11s %8s  %s\n" workload nn "nn -O2" "-O2/nat" "nn 2t" FANN "PyTorch 1t" "PyTorch 2t" "nn/best" "target (one thread)"
 declare -A target=([xor]=0.5 [adder]=0.2 [mnist]=0.85 [wide]=0.85)
 for w in xor adder mnist wide; do
@@ -164,8 +173,8 @@ if [ -z "$only" ] || [ "$only" = sample ]; then
     $have_fann && $cc -std=c11 $flags "$here/sample_fann.c" -o "$out/sample_fann" -ldoublefann -lm
     declare -A sample
     for ((r = 0; r < rounds; ++r)); do # alternating, as above
-        while read -r name us; do sample[nn $name]+="$us "; done < <("$out/sample_nn")
-        if $have_fann; then while read -r name us; do sample[fann $name]+="$us "; done < <("$out/sample_fann"); fi
+        while read -r name us; do sample[nn $name]+="$us "; done < <("${pin[@]}" "$out/sample_nn")
+        if $have_fann; then while read -r name us; do sample[fann $name]+="$us "; done < <("${pin[@]}" "$out/sample_fann"); fi
     done
     s_nn=$(median <<<"${sample[nn sample]}") s_fann=$(median <<<"${sample[fann sample]:-}")
     step=$(median <<<"${sample[nn xor_step]}") fixed=$(median <<<"${sample[nn epoch_fixed]}")
