@@ -149,11 +149,12 @@ NN_DETAIL_ALWAYS_INLINE inline void store_first(T* p, const V& v, std::size_t co
     }
 }
 
-/// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j]: the store
-/// of a partial tile, one function for all the micro-kernels.
+/// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + edge[i * NR + j], then plus
+/// bias[j] given a bias: the store of a partial tile, one function for all the micro-kernels.
 template <Real T>
 NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_store_edge(const T* __restrict edge, T* __restrict c, std::size_t rsc,
-                                                  std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate) {
+                                                  std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate,
+                                                  const T* __restrict bias) {
     constexpr std::size_t NR = GemmShape<T>::NR;
     for (std::size_t i = 0; i < mr; ++i) {
         T* row = c + i * rsc;
@@ -164,16 +165,20 @@ NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_store_edge(const T* __restrict edge, T* _
             for (std::size_t j = 0; j < nr; ++j) row[j] += from[j];
         else
             for (std::size_t j = 0; j < nr; ++j) row[j] = T(0) + from[j]; // not a copy, or GCC calls memcpy
+        if (bias)
+            for (std::size_t j = 0; j < nr; ++j) row[j] += bias[j];
     }
 }
 
 /// C[0..mr)[0..nr) (element (i, j) at c[i * rsc + j * csc]) = (accumulate ? C : 0) + the product of an MR x kc panel of
-/// A and a packed kc x NR panel of B (pb[p * NR + j]), of which the first NV vectors (nr <= NV * lanes). A is packed
-/// (pa[p * MR + i]) or, with Direct, read where it lies: element (i, p) at pa[i * rsa + p * csa].
+/// A and a packed kc x NR panel of B (pb[p * NR + j]), of which the first NV vectors (nr <= NV * lanes), then plus
+/// bias[j] given a bias (NR elements, zeros past nr; rows of C only, csc = 1). A is packed (pa[p * MR + i]) or, with
+/// Direct, read where it lies: element (i, p) at pa[i * rsa + p * csa].
 template <Real T, bool Direct, std::size_t NV = GemmShape<T>::NV>
 NN_DETAIL_CONTRACT_ATTRIBUTE void
 gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::size_t csa, const T* __restrict pb,
-                  T* __restrict c, std::size_t rsc, std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate) {
+                  T* __restrict c, std::size_t rsc, std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate,
+                  const T* __restrict bias = nullptr) {
     NN_DETAIL_CONTRACT_PRAGMA
     using S = GemmShape<T>;
     using V = typename S::Vector;
@@ -200,13 +205,18 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
             for (std::size_t v = 0; v < NV; ++v) acc[i][v] += a * b[v];
         }
     }
+    V b[NV] = {};
+    if (bias)
+#pragma GCC unroll 4
+        for (std::size_t v = 0; v < NV; ++v) b[v] = load<V>(bias + v * W);
     if (mr == MR && nr == NV * W && csc == 1) {
 #pragma GCC unroll 16
         for (std::size_t i = 0; i < MR; ++i)
 #pragma GCC unroll 4
             for (std::size_t v = 0; v < NV; ++v) {
                 T* to = c + i * rsc + v * W;
-                store(to, accumulate ? acc[i][v] + load<V>(to) : acc[i][v]);
+                const V sum = accumulate ? acc[i][v] + load<V>(to) : acc[i][v];
+                store(to, bias ? sum + b[v] : sum);
             }
         return;
     }
@@ -217,38 +227,53 @@ gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::
             for (std::size_t v = 0; v < NV; ++v) {
                 T* to = c + i * rsc + v * W;
                 if (i >= mr || nr <= v * W) continue;
+                const V sum = bias ? acc[i][v] + b[v] : acc[i][v];
                 if (nr >= (v + 1) * W)
-                    store(to, acc[i][v]);
+                    store(to, sum);
                 else
-                    store_first<W>(to, acc[i][v], nr - v * W);
+                    store_first<W>(to, sum, nr - v * W);
             }
         return;
     }
     alignas(vector_bytes) T edge[MR * NR]; // a partial tile added to C (a later block of k), or one of C^T
     for (std::size_t i = 0; i < MR; ++i)
         for (std::size_t v = 0; v < NV; ++v) store(edge + i * NR + v * W, acc[i][v]);
-    gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate);
+    gemm_store_edge<T>(edge, c, rsc, csc, mr, nr, accumulate, bias);
 }
 
-/// C (m x n, element (i, j) at c[i * rsc + j * csc]) = op(A) . op(B), overwriting C. See the top
-/// of this file.
+/// C (m x n, element (i, j) at c[i * rsc + j * csc]) = op(A) . op(B), overwriting C; then, given a
+/// bias (n elements), C(i, j) += bias[j], in the stores of the last block of k (a layer's sums and
+/// its bias in one pass over C, with the bits of the two passes). See the top of this file.
 template <Real T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
-          std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc) {
+          std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc, const T* bias = nullptr) {
     using S = GemmShape<T>;
     constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC, NV = S::NV, W = S::lanes;
+    NN_ASSERT(!bias || csc == 1, "gemm adds a bias to rows of C");
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
-            for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] = T(0);
+            for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] = T(0) + (bias ? bias[j] : T(0));
         return;
     }
     // C^T = op(B)^T . op(A)^T has the same sums in the same order (a * b == b * a). For a long sum
     // (a weight gradient, where k is the batch) the work is the number of tiles times k: when the
     // transpose takes half the tiles or fewer, compute it, and write C through the strides.
     const auto tiles = [](std::size_t rows, std::size_t cols) { return (rows + MR - 1) / MR * ((cols + NR - 1) / NR); };
-    if (k >= m && k >= n && 2 * tiles(n, m) <= tiles(m, n))
-        return gemm<T>(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc);
-    static thread_local PackBuffer<T> a_buffer, b_buffer;
+    if (k >= m && k >= n && 2 * tiles(n, m) <= tiles(m, n)) {
+        gemm<T>(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc);
+        if (bias) // into columns of C^T: a pass of its own
+            for (std::size_t i = 0; i < m; ++i)
+                for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] += bias[j];
+        return;
+    }
+    static thread_local PackBuffer<T> a_buffer, b_buffer, bias_buffer;
+    // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
+    const T* padded_bias = nullptr;
+    if (bias) {
+        T* to = bias_buffer.get((n + NR - 1) / NR * NR);
+        for (std::size_t j = 0; j < (n + NR - 1) / NR * NR; ++j) to[j] = j < n ? bias[j] : T(0);
+        padded_bias = to;
+    }
     const bool threaded = m * n * k >= (std::size_t(1) << 22);
     // Blocks of even size (at most KC deep, MC high, MC a multiple of MR): k = 784 makes two
     // blocks of 392, not 384 + 384 + 16, whose thin last block would cost a pass over C for little.
@@ -317,18 +342,19 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
                         const T* pb = packed_b + jp * NR * kc;
+                        const T* bias_here = padded_bias && pc + kc == k ? padded_bias + j0 : nullptr; // last block
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
                             T* tile = c + i0 * rsc + j0 * csc;
                             if (direct && h == MR && w <= W) // C one vector wide: half the multiply-adds
                                 gemm_micro_kernel<T, true, 1>(kc, a + i0 * rsa + pc * csa, rsa, csa, pb, tile, rsc, csc,
-                                                              h, w, pc > 0);
+                                                              h, w, pc > 0, bias_here);
                             else if (direct && h == MR)
                                 gemm_micro_kernel<T, true>(kc, a + i0 * rsa + pc * csa, rsa, csa, pb, tile, rsc, csc, h,
-                                                           w, pc > 0);
+                                                           w, pc > 0, bias_here);
                             else
                                 gemm_micro_kernel<T, false>(kc, packed_a + (direct ? 0 : ip * MR * kc), 0, 0, pb, tile,
-                                                            rsc, csc, h, w, pc > 0);
+                                                            rsc, csc, h, w, pc > 0, bias_here);
                         }
                     }
                 });

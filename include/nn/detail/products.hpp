@@ -13,11 +13,12 @@
 /// goes to the GEMM when it is large: its one-vector kernel beats dot products one at a time.
 inline bool use_gemm(std::size_t m, std::size_t n, std::size_t k) { return m * n * k >= 4096 && m >= 4; }
 
-/// C (m x n) = op(A) . op(B) for the large products: the library's GEMM, or with NN_USE_CBLAS
-/// the user's BLAS. A is m x k (k x m when a_transposed), B is k x n (n x k when b_transposed).
+/// C (m x n) = op(A) . op(B), then plus bias[j] in each row given a bias, for the large products:
+/// the library's GEMM, or with NN_USE_CBLAS the user's BLAS. A is m x k (k x m when a_transposed),
+/// B is k x n (n x k when b_transposed).
 template <Real T>
 void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool a_transposed, const T* b,
-                   bool b_transposed, T* c) {
+                   bool b_transposed, T* c, const T* bias = nullptr) {
 #if defined(NN_USE_CBLAS)
     const auto ta = a_transposed ? CblasTrans : CblasNoTrans, tb = b_transposed ? CblasTrans : CblasNoTrans;
     const int M = int(m), N = int(n), K = int(k), lda = a_transposed ? M : K, ldb = b_transposed ? K : N;
@@ -25,9 +26,12 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
         cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, a, lda, b, ldb, 0.0f, c, N);
     else
         cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, a, lda, b, ldb, 0.0, c, N);
+    if (bias)
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) c[i * n + j] += bias[j];
 #else
     gemm<T>(m, n, k, a, a_transposed ? 1 : k, a_transposed ? m : 1, b, b_transposed ? 1 : n, b_transposed ? k : 1, c, n,
-            1);
+            1, bias);
 #endif
 }
 
@@ -92,15 +96,16 @@ struct Products {
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
             return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
+        if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
+            return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
         products(A, B, C);
         if (!b.empty()) Elementwise<T>::add_bias(C, b);
     }
 
 private:
-    /// C = A . B, but for a narrow C.
+    /// C = A . B, for a small product whose C is not narrow.
     NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data());
         constexpr std::size_t W = Lanes<T>::count;
         for (std::size_t i = 0; i < m; ++i) {
             const T* a = A.data() + i * k;
