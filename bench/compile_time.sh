@@ -96,8 +96,11 @@ int main() {
 }
 CPP
 
+# Every compiler run on one core (NN_COMPARE_CPU, the last by default), as bench/compare/run.sh:
+# the cores of a shared host can differ (on the 2-core EPYC of 2026-12-07 by 1.2x for the compiler).
+core=${NN_COMPARE_CPU:-$(($(nproc) - 1))}
 seconds() { # wall seconds to run the compiler command given
-    /usr/bin/time -f "%e" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
+    /usr/bin/time -f "%e" taskset -c "$core" "$@" -o "$work/a.out" 2>&1 >/dev/null | tail -1
 }
 
 include=-I"$root/include"
@@ -154,7 +157,7 @@ for round in 1 2 3 4 5 6 7; do
     done
 done
 median() { sort -n "$1" | sed -n 4p; }
-echo "$cxx -O2, $(lscpu | sed -n 's/^Model name: *//p' | head -1); medians of 7 rounds"
+echo "$cxx -O2, $(lscpu | sed -n 's/^Model name: *//p' | head -1), cpu$core; medians of 7 rounds"
 [ -d "$eigen" ] || echo "Eigen is not installed (apt-get install libeigen3-dev): no reference"
 for i in "${!names[@]}"; do
     ratio=
