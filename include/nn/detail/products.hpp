@@ -41,30 +41,14 @@ inline constexpr std::size_t narrow_columns = 8;
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. GCC's code for a
-/// tiny network's sums (k of 1 to 4 terms, n of 1 to 3 columns) is much shorter with k and n
-/// constants: such a product calls the copy for its k and n, through a table (the loops'
-/// bookkeeping and the calls were a third of the instructions of a XOR step); Clang's is not.
+/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. K and N, when not
+/// 0, are the k and n it is called with, constants for GCC (narrow_copy).
 template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
                                                T* __restrict c, const T* bias = nullptr) {
-#if !defined(__clang__)
-    using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
-                          std::size_t, std::size_t, T*, const T*);
-    if constexpr (K == 0) {
-        if (k >= 1 && k <= 4) {
-            static constexpr Copy fixed[4][4] = {
-                {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
-                {narrow_product<T, 2, 0>, narrow_product<T, 2, 1>, narrow_product<T, 2, 2>, narrow_product<T, 2, 3>},
-                {narrow_product<T, 3, 0>, narrow_product<T, 3, 1>, narrow_product<T, 3, 2>, narrow_product<T, 3, 3>},
-                {narrow_product<T, 4, 0>, narrow_product<T, 4, 1>, narrow_product<T, 4, 2>, narrow_product<T, 4, 3>}};
-            return fixed[k - 1][n <= 3 ? n : 0](m, n, k, a, rsa, csa, b, rsb, csb, c, bias);
-        }
-    }
     if constexpr (K != 0) k = K;
     if constexpr (N != 0) n = N;
-#endif
     NN_DETAIL_SCALAR_LOOP
     for (std::size_t i = 0; i < m; ++i) {
         NN_DETAIL_SCALAR_LOOP
@@ -77,6 +61,25 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             c[i * n + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
+}
+
+/// The copy of narrow_product to call for these k and n. GCC's code for a tiny network's sums (k
+/// of 1 to 4 terms, n of 1 to 3 columns) is much shorter with k and n constants: such a product
+/// calls the copy for its k and n, from a table (the loops' bookkeeping and the calls were a third
+/// of the instructions of a XOR step), and the caller calls it directly; Clang's is not.
+template <Real T>
+NN_DETAIL_ALWAYS_INLINE inline auto narrow_copy([[maybe_unused]] std::size_t k, [[maybe_unused]] std::size_t n) {
+    using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
+                          std::size_t, std::size_t, T*, const T*);
+#if !defined(__clang__)
+    static constexpr Copy fixed[4][4] = {
+        {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
+        {narrow_product<T, 2, 0>, narrow_product<T, 2, 1>, narrow_product<T, 2, 2>, narrow_product<T, 2, 3>},
+        {narrow_product<T, 3, 0>, narrow_product<T, 3, 1>, narrow_product<T, 3, 2>, narrow_product<T, 3, 3>},
+        {narrow_product<T, 4, 0>, narrow_product<T, 4, 1>, narrow_product<T, 4, 2>, narrow_product<T, 4, 3>}};
+    if (k >= 1 && k <= 4) return fixed[k - 1][n <= 3 ? n : 0];
+#endif
+    return Copy(narrow_product<T>);
 }
 
 /// The products of forward and backprop: a large one through the GEMM, a small one by the loops
@@ -95,7 +98,7 @@ struct Products {
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
         if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
-            return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
+            return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
         if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
             return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
         products(A, B, C);
@@ -135,7 +138,7 @@ public:
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
         if (n < narrow_columns && n * sizeof(T) < 16)
-            return narrow_product<T>(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data());
+            return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
         T* const c_data = C.data();
@@ -164,7 +167,7 @@ public:
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
         constexpr std::size_t lanes = 8;
-        if (k < lanes) return narrow_product<T>(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data());
+        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
