@@ -249,7 +249,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
           std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc, const T* bias = nullptr) {
     using S = GemmShape<T>;
     constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC, NV = S::NV, W = S::lanes;
-    NN_ASSERT(!bias || csc == 1, "gemm adds a bias to rows of C");
+    NN_ASSERT(!bias || (csc == 1 && rsc == n), "gemm adds a bias to the rows of a whole C");
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
             for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] = T(0) + (bias ? bias[j] : T(0));
@@ -262,8 +262,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
     if (k >= m && k >= n && 2 * tiles(n, m) <= tiles(m, n)) {
         gemm<T>(n, m, k, b, csb, rsb, a, csa, rsa, c, csc, rsc);
         if (bias) // into columns of C^T: a pass of its own
-            for (std::size_t i = 0; i < m; ++i)
-                for (std::size_t j = 0; j < n; ++j) c[i * rsc + j * csc] += bias[j];
+            Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
     static thread_local PackBuffer<T> a_buffer, b_buffer, bias_buffer;
