@@ -9387,6 +9387,7 @@ NN_DETAIL_OUT_OF_LINE(std::uint64_t nn::detail::checksum<void>(const nn::detail:
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // ---- begin nn/data.hpp ----
@@ -9704,6 +9705,12 @@ struct CsvOptions {
 ///     auto sklearn = nn::read_csv<float>("wine_data.csv", {.skip_rows = 1}); // a line of counts first
 template <Real T>
 Dataset<T> read_csv(const std::string& path, const CsvOptions& options = {});
+
+namespace detail {
+/// read_csv on a file's bytes in memory; `file` names it in errors.
+template <Real T>
+Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& options);
+} // namespace detail
 
 } // namespace nn
 
@@ -10187,7 +10194,6 @@ Dataset<T> read_csv_source(CsvSource& source, const char* file, const CsvOptions
     return data;
 }
 
-/// read_csv on a file's bytes in memory; `file` names it in errors.
 template <Real T>
 Dataset<T> parse_csv(std::string_view text, const char* file, const CsvOptions& options) {
     CsvSource source(text);
@@ -10207,6 +10213,8 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options) {
 
 NN_DETAIL_OUT_OF_LINE(nn::Dataset<float> nn::read_csv<float>(const std::string&, const nn::CsvOptions&));
 NN_DETAIL_OUT_OF_LINE(nn::Dataset<double> nn::read_csv<double>(const std::string&, const nn::CsvOptions&));
+NN_DETAIL_OUT_OF_LINE(nn::Dataset<float> nn::detail::parse_csv<float>(std::string_view, const char*, const nn::CsvOptions&));
+NN_DETAIL_OUT_OF_LINE(nn::Dataset<double> nn::detail::parse_csv<double>(std::string_view, const char*, const nn::CsvOptions&));
 // ---- end nn/csv.hpp ----
 // ---- begin nn/export.hpp ----
 // nn/export.hpp: a trained network as one self-contained C99 header, for programs without this
