@@ -307,14 +307,15 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                 const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
                 // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i]; or let
                 // the micro-kernel read the full panels where they lie ("direct"), and pack only a
-                // last, partial one. Direct saves the copy (a transpose, when the rows of op(A) are
+                // last, partial one, on this thread (a parallel region of its own cost two threads
+                // more than the copy). Direct saves the copy (a transpose, when the rows of op(A) are
                 // contiguous) where A is read once (C one panel wide), or where its stride is not a
                 // multiple of 4 KiB: at such a stride, the MR rows or the kc columns of a panel all
                 // fall in one set of the L1 cache, which holds 8 lines, and evict each other.
                 const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
                 constexpr std::size_t NA = (MR + W - 1) / W; // vectors across a column of a packed panel
                 T* packed_a = a_buffer.get((direct ? 1 : m_panels) * MR * kc + NA * W);
-                parallel_for(m_panels, threaded, [&](std::size_t first, std::size_t last) {
+                parallel_for(m_panels, threaded && !direct, [&](std::size_t first, std::size_t last) {
                     for (std::size_t ip = first; ip < last; ++ip) {
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
                         if (direct && h == MR) continue;
