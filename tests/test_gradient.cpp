@@ -488,3 +488,39 @@ TEST_CASE("backprop over the parts of a batch, each told the batch's size, adds 
                              "backprop was told the batch has 10 rows, fewer than the 11 of X", nn::Error);
     }
 }
+
+TEST_CASE("one sample's backprop (narrow networks take their own path) is a batch's, bit for bit") {
+    // The sample twice, as a batch of two, has the same gradient exactly: each row's terms are
+    // halved (a power of two, so with the same roundings) and added to an equal one. So the
+    // one-sample path must sum in the batch kernels' order, with their arithmetic.
+    nn::Rng rng(43);
+    int t = 0;
+    for (const Combination& k : combinations())
+        for (int r = 0; r < 3; ++r, ++t) {
+            Case c = random_case(rng, k, true);
+            if (r == 2) { // one layer wider than 32 for the batch path in both
+                std::vector<std::size_t> arch = c.net.arch();
+                arch[1] = 40;
+                c.net = nn::NN<double>(arch, c.net.activations(), k.loss);
+                c.net.randomize(rng, -1.0, 1.0);
+            }
+            const nn::Matrix<double> x(c.X.rows(0, 1)), y(c.Y.rows(0, 1));
+            nn::Matrix<double> x2(2, x.cols()), y2(2, y.cols());
+            for (std::size_t i = 0; i < 2; ++i) {
+                std::copy(x.data(), x.data() + x.cols(), x2.row(i).begin());
+                std::copy(y.data(), y.data() + y.cols(), y2.row(i).begin());
+            }
+            CAPTURE(t);
+            nn::Gradient<double> one, two;
+            c.net.backprop(x, y, one);
+            c.net.backprop(x2, y2, two);
+            CHECK(test::flatten(one) == test::flatten(two));
+            const nn::NN<float> net = test::convert<float>(c.net);
+            const auto xf = test::convert<float>(x), yf = test::convert<float>(y);
+            const auto x2f = test::convert<float>(x2), y2f = test::convert<float>(y2);
+            nn::Gradient<float> onef, twof;
+            net.backprop(xf, yf, onef);
+            net.backprop(x2f, y2f, twof);
+            CHECK(test::flatten(onef) == test::flatten(twof));
+        }
+}

@@ -4709,9 +4709,12 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
 #endif
 }
 
-/// Rows of C narrower than this are too short to vectorise along: the small products compute each
-/// element as a dot product in a register instead.
-inline constexpr std::size_t narrow_columns = 8;
+/// True when rows of C of n columns are too short to vectorise along (narrower than a 16-byte
+/// vector): the small products compute each element as a dot product in a register instead.
+template <Real T>
+constexpr bool narrow(std::size_t n) {
+    return n * sizeof(T) < 16;
+}
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
@@ -4771,7 +4774,7 @@ struct Products {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+        if (narrow<T>(n) && !use_gemm(m, n, k))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
         if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
             return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
@@ -4811,7 +4814,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
+        if (narrow<T>(n))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
@@ -5020,6 +5023,8 @@ struct Passes {
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
     static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                          std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        if (X.rows() == 1 && fits_sample_path(net))
+            return backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
@@ -5036,6 +5041,79 @@ struct Passes {
             Matrix<T>& below = deltas[(l - 1) % 2];
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
+            Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+private:
+    /// Layers at most this wide take backprop_sample for one sample.
+    static constexpr std::size_t sample_width = 32;
+
+    static bool fits_sample_path(const Layers<T>& net) {
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] > sample_width) return false;
+        return true;
+    }
+
+    /// m as a 1 x cols matrix, keeping its storage when it already is one.
+    static void one_row(Matrix<T>& m, std::size_t cols) {
+        if (m.rows() != 1 || m.cols() != cols) m.resize_for_overwrite(1, cols);
+    }
+
+    /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
+    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
+    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                                Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        using V = typename Lanes<T>::Vector;
+        const std::size_t L = net.layers;
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            const T* in = l == 0 ? x : outs[l - 1].data();
+            const bool pre = l + 1 == L && net.keep;
+            one_row(outs[l], cols);
+            if (pre) one_row(z_out, cols);
+            T* __restrict z = pre ? z_out.data() : outs[l].data();
+            if (narrow<T>(cols)) { // matmul's narrow product and its bits
+                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
+            } else {
+                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    U sum{};
+                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
+                    store(z + j, sum + load<U>(w + rows * cols + j));
+                });
+            }
+            if (pre)
+                Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
+            else
+                Elementwise<T>::activate(outs[l], net.act[l]);
+            w += rows * cols + cols;
+        }
+        const MatrixView<const T> top = outs[L - 1].view();
+        one_row(deltas[(L - 1) % 2], top.cols());
+        output_delta<T>(net.loss, net.act[L - 1], top, MatrixView<const T>(y, 1, top.cols()), deltas[(L - 1) % 2],
+                        batch_rows);
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            w -= rows * cols + cols;
+            T* __restrict g = grad + (w - net.params);
+            const T* __restrict d = deltas[l % 2].data();
+            const T* in = l == 0 ? x : outs[l - 1].data();
+            for (std::size_t p = 0; p < rows; ++p) { // dC/dW = in^T . delta, one term a sum
+                const T a = in[p];
+                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    store(g + p * cols + j, U{} + a * load<U>(d + j));
+                });
+            }
+            by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                store(g + rows * cols + j, load<U>(d + j) + U{});
+            });
+            if (l == 0) break;
+            Matrix<T>& below = deltas[(l - 1) % 2];
+            one_row(below, rows);
+            Products<T>::matmul_a_bt(deltas[l % 2], MatrixView<const T>(w, rows, cols), below); // delta . W^T
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
         }
     }
@@ -5968,9 +6046,12 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
 #endif
 }
 
-/// Rows of C narrower than this are too short to vectorise along: the small products compute each
-/// element as a dot product in a register instead.
-inline constexpr std::size_t narrow_columns = 8;
+/// True when rows of C of n columns are too short to vectorise along (narrower than a 16-byte
+/// vector): the small products compute each element as a dot product in a register instead.
+template <Real T>
+constexpr bool narrow(std::size_t n) {
+    return n * sizeof(T) < 16;
+}
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
@@ -6030,7 +6111,7 @@ struct Products {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+        if (narrow<T>(n) && !use_gemm(m, n, k))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
         if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
             return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
@@ -6070,7 +6151,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
+        if (narrow<T>(n))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
@@ -6279,6 +6360,8 @@ struct Passes {
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
     static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                          std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        if (X.rows() == 1 && fits_sample_path(net))
+            return backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
@@ -6295,6 +6378,79 @@ struct Passes {
             Matrix<T>& below = deltas[(l - 1) % 2];
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
+            Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+private:
+    /// Layers at most this wide take backprop_sample for one sample.
+    static constexpr std::size_t sample_width = 32;
+
+    static bool fits_sample_path(const Layers<T>& net) {
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] > sample_width) return false;
+        return true;
+    }
+
+    /// m as a 1 x cols matrix, keeping its storage when it already is one.
+    static void one_row(Matrix<T>& m, std::size_t cols) {
+        if (m.rows() != 1 || m.cols() != cols) m.resize_for_overwrite(1, cols);
+    }
+
+    /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
+    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
+    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                                Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        using V = typename Lanes<T>::Vector;
+        const std::size_t L = net.layers;
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            const T* in = l == 0 ? x : outs[l - 1].data();
+            const bool pre = l + 1 == L && net.keep;
+            one_row(outs[l], cols);
+            if (pre) one_row(z_out, cols);
+            T* __restrict z = pre ? z_out.data() : outs[l].data();
+            if (narrow<T>(cols)) { // matmul's narrow product and its bits
+                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
+            } else {
+                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    U sum{};
+                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
+                    store(z + j, sum + load<U>(w + rows * cols + j));
+                });
+            }
+            if (pre)
+                Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
+            else
+                Elementwise<T>::activate(outs[l], net.act[l]);
+            w += rows * cols + cols;
+        }
+        const MatrixView<const T> top = outs[L - 1].view();
+        one_row(deltas[(L - 1) % 2], top.cols());
+        output_delta<T>(net.loss, net.act[L - 1], top, MatrixView<const T>(y, 1, top.cols()), deltas[(L - 1) % 2],
+                        batch_rows);
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            w -= rows * cols + cols;
+            T* __restrict g = grad + (w - net.params);
+            const T* __restrict d = deltas[l % 2].data();
+            const T* in = l == 0 ? x : outs[l - 1].data();
+            for (std::size_t p = 0; p < rows; ++p) { // dC/dW = in^T . delta, one term a sum
+                const T a = in[p];
+                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    store(g + p * cols + j, U{} + a * load<U>(d + j));
+                });
+            }
+            by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                store(g + rows * cols + j, load<U>(d + j) + U{});
+            });
+            if (l == 0) break;
+            Matrix<T>& below = deltas[(l - 1) % 2];
+            one_row(below, rows);
+            Products<T>::matmul_a_bt(deltas[l % 2], MatrixView<const T>(w, rows, cols), below); // delta . W^T
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
         }
     }
@@ -7227,9 +7383,12 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
 #endif
 }
 
-/// Rows of C narrower than this are too short to vectorise along: the small products compute each
-/// element as a dot product in a register instead.
-inline constexpr std::size_t narrow_columns = 8;
+/// True when rows of C of n columns are too short to vectorise along (narrower than a 16-byte
+/// vector): the small products compute each element as a dot product in a register instead.
+template <Real T>
+constexpr bool narrow(std::size_t n) {
+    return n * sizeof(T) < 16;
+}
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
@@ -7289,7 +7448,7 @@ struct Products {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+        if (narrow<T>(n) && !use_gemm(m, n, k))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
         if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
             return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
@@ -7329,7 +7488,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
+        if (narrow<T>(n))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
@@ -7538,6 +7697,8 @@ struct Passes {
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
     static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                          std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        if (X.rows() == 1 && fits_sample_path(net))
+            return backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
@@ -7554,6 +7715,79 @@ struct Passes {
             Matrix<T>& below = deltas[(l - 1) % 2];
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
+            Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+private:
+    /// Layers at most this wide take backprop_sample for one sample.
+    static constexpr std::size_t sample_width = 32;
+
+    static bool fits_sample_path(const Layers<T>& net) {
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] > sample_width) return false;
+        return true;
+    }
+
+    /// m as a 1 x cols matrix, keeping its storage when it already is one.
+    static void one_row(Matrix<T>& m, std::size_t cols) {
+        if (m.rows() != 1 || m.cols() != cols) m.resize_for_overwrite(1, cols);
+    }
+
+    /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
+    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
+    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                                Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+        using V = typename Lanes<T>::Vector;
+        const std::size_t L = net.layers;
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            const T* in = l == 0 ? x : outs[l - 1].data();
+            const bool pre = l + 1 == L && net.keep;
+            one_row(outs[l], cols);
+            if (pre) one_row(z_out, cols);
+            T* __restrict z = pre ? z_out.data() : outs[l].data();
+            if (narrow<T>(cols)) { // matmul's narrow product and its bits
+                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
+            } else {
+                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    U sum{};
+                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
+                    store(z + j, sum + load<U>(w + rows * cols + j));
+                });
+            }
+            if (pre)
+                Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
+            else
+                Elementwise<T>::activate(outs[l], net.act[l]);
+            w += rows * cols + cols;
+        }
+        const MatrixView<const T> top = outs[L - 1].view();
+        one_row(deltas[(L - 1) % 2], top.cols());
+        output_delta<T>(net.loss, net.act[L - 1], top, MatrixView<const T>(y, 1, top.cols()), deltas[(L - 1) % 2],
+                        batch_rows);
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            w -= rows * cols + cols;
+            T* __restrict g = grad + (w - net.params);
+            const T* __restrict d = deltas[l % 2].data();
+            const T* in = l == 0 ? x : outs[l - 1].data();
+            for (std::size_t p = 0; p < rows; ++p) { // dC/dW = in^T . delta, one term a sum
+                const T a = in[p];
+                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                    store(g + p * cols + j, U{} + a * load<U>(d + j));
+                });
+            }
+            by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
+                store(g + rows * cols + j, load<U>(d + j) + U{});
+            });
+            if (l == 0) break;
+            Matrix<T>& below = deltas[(l - 1) % 2];
+            one_row(below, rows);
+            Products<T>::matmul_a_bt(deltas[l % 2], MatrixView<const T>(w, rows, cols), below); // delta . W^T
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
         }
     }

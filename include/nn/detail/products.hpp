@@ -33,9 +33,12 @@ void large_product(std::size_t m, std::size_t n, std::size_t k, const T* a, bool
 #endif
 }
 
-/// Rows of C narrower than this are too short to vectorise along: the small products compute each
-/// element as a dot product in a register instead.
-inline constexpr std::size_t narrow_columns = 8;
+/// True when rows of C of n columns are too short to vectorise along (narrower than a 16-byte
+/// vector): the small products compute each element as a dot product in a register instead.
+template <Real T>
+constexpr bool narrow(std::size_t n) {
+    return n * sizeof(T) < 16;
+}
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
@@ -95,7 +98,7 @@ struct Products {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
         const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (n < narrow_columns && n * sizeof(T) < 16 && !use_gemm(m, n, k))
+        if (narrow<T>(n) && !use_gemm(m, n, k))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
         if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
             return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
@@ -135,7 +138,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (n < narrow_columns && n * sizeof(T) < 16)
+        if (narrow<T>(n))
             return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
