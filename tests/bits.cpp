@@ -50,16 +50,6 @@ void stages() {
     nn::train(xor_net, Xx, Yx, sgd, {.epochs = 200, .progress = nn::Progress::Quiet});
     line("train xor sgd", xor_net.parameters().data(), xor_net.parameter_count());
 
-    // Per-sample SGD on a 4-4-3 sigmoid network (genann's recipe): the one-sample path.
-    nn::Matrix<T> Xs(16, 4), Ys(16, 3);
-    for (T& x : Xs) x = rng.uniform(T(-1), T(1));
-    for (std::size_t i = 0; i < Ys.rows(); ++i) Ys(i, i % 3) = T(1);
-    nn::NN<T> sample_net({4, 4, 3});
-    nn::SGD<T> per_sample(T(0.5));
-    nn::train(sample_net, Xs, Ys, per_sample,
-              {.epochs = 20, .batch_size = 1, .seed = 3, .progress = nn::Progress::Quiet});
-    line("train 4-4-3 per sample", sample_net.parameters().data(), sample_net.parameter_count());
-
     // Training a wider network with Adam on minibatches: the blocked matrix products (GEMM).
     nn::Matrix<T> Xw(256, 96), Yw(256, 10);
     for (T& x : Xw) x = rng.uniform(T(0), T(1));
