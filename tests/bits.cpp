@@ -1,28 +1,31 @@
 // The bits of each stage of a run, as one digest a line ("float init 5d0c..."), so that two builds
 // can be compared line by line: CI runs it on x86-64 (NN_SIMD=baseline) and on aarch64 under
-// qemu, and the README's determinism section says which lines agree (tests/bits.sh).
+// qemu, and the README's determinism section says which lines agree (tests/bits.sh); the tests
+// compare -O2 builds with -O3 ones (tests/CMakeLists.txt).
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <nn/detail/digest.hpp>
 #include <nn/nn.hpp>
 
 namespace {
 
-template <class T>
-void line(const char* stage, const T* data, std::size_t count) {
+/// A stage of the run in T (its data may be of another type: the costs are doubles).
+template <class T, class Data>
+void line(const char* stage, const Data* data, std::size_t count) {
     std::printf("%s %-22s %016llx\n", sizeof(T) == 4 ? "float " : "double", stage,
-                static_cast<unsigned long long>(nn::detail::digest(data, count * sizeof(T))));
+                static_cast<unsigned long long>(nn::detail::digest(data, count * sizeof(Data))));
 }
 
 template <class T>
-void stages() {
+void stages(bool same_target) {
     using nn::Activation;
     nn::Rng rng(11);
     // The starting network: nn::Rng and the initial weights.
     nn::NN<T> small({8, 16, 4}, Activation::Tanh, Activation::Sigmoid);
-    line("init", small.parameters().data(), small.parameter_count());
+    line<T>("init", small.parameters().data(), small.parameter_count());
 
     // Each activation, element by element, on 4,096 inputs from -20 to 20 (exp, tanh, softmax).
     nn::Matrix<T> column(4096, 1);
@@ -32,23 +35,40 @@ void stages() {
         unit.weights(0)(0, 0) = T(1);
         unit.biases(0)(0, 0) = T(0);
         const nn::Matrix<T> out = unit.forward(column);
-        line((std::string("activation ") + nn::name(a)).c_str(), out.data(), out.size());
+        line<T>((std::string("activation ") + nn::name(a)).c_str(), out.data(), out.size());
     }
 
     // A forward pass of a small network (the small products), and one sample's predict.
     nn::Matrix<T> X(64, 8);
     for (T& x : X) x = rng.uniform(T(-2), T(2));
     const nn::Matrix<T> out = small.forward(X);
-    line("forward 8-16-4", out.data(), out.size());
+    line<T>("forward 8-16-4", out.data(), out.size());
     const std::vector<T> one = small.predict(std::span<const T>(X.data(), 8));
-    line("predict 8-16-4", one.data(), one.size());
+    line<T>("predict 8-16-4", one.data(), one.size());
 
     // Training: XOR with SGD, full batch (small products, backprop, the update).
     const nn::Matrix<T> Xx{{0, 0}, {0, 1}, {1, 0}, {1, 1}}, Yx{{0}, {1}, {1}, {0}};
     nn::NN<T> xor_net({2, 3, 1});
     nn::SGD<T> sgd(T(1));
     nn::train(xor_net, Xx, Yx, sgd, {.epochs = 200, .progress = nn::Progress::Quiet});
-    line("train xor sgd", xor_net.parameters().data(), xor_net.parameter_count());
+    line<T>("train xor sgd", xor_net.parameters().data(), xor_net.parameter_count());
+
+    // Per-sample SGD on a 4-4-3 sigmoid network (genann's recipe): the one-sample path.
+    nn::Matrix<T> Xs(16, 4), Ys(16, 3);
+    for (T& x : Xs) x = rng.uniform(T(-1), T(1));
+    for (std::size_t i = 0; i < Ys.rows(); ++i) Ys(i, i % 3) = T(1);
+    nn::NN<T> sample_net({4, 4, 3});
+    nn::SGD<T> per_sample(T(0.5));
+    nn::train(sample_net, Xs, Ys, per_sample,
+              {.epochs = 20, .batch_size = 1, .seed = 3, .progress = nn::Progress::Quiet});
+    line<T>("train 4-4-3 per sample", sample_net.parameters().data(), sample_net.parameter_count());
+
+    // Batches of 3 through two hidden layers: a delta of 11 passed down (the small products' dot
+    // products with terms left after eight).
+    nn::NN<T> deep({4, 9, 11, 3}, Activation::Tanh, Activation::Sigmoid);
+    nn::SGD<T> by_three(T(0.3));
+    nn::train(deep, Xs, Ys, by_three, {.epochs = 10, .batch_size = 3, .seed = 4, .progress = nn::Progress::Quiet});
+    line<T>("train 4-9-11-3 batch 3", deep.parameters().data(), deep.parameter_count());
 
     // Training a wider network with Adam on minibatches: the blocked matrix products (GEMM).
     nn::Matrix<T> Xw(256, 96), Yw(256, 10);
@@ -57,13 +77,34 @@ void stages() {
     nn::NN<T> wide({96, 128, 10}, {Activation::ReLU, Activation::Softmax}, nn::Loss::CrossEntropy);
     nn::Adam<T> adam(T(1e-3));
     nn::train(wide, Xw, Yw, adam, {.epochs = 3, .batch_size = 64, .seed = 5, .progress = nn::Progress::Quiet});
-    line("train 96-128-10 adam", wide.parameters().data(), wide.parameter_count());
+    line<T>("train 96-128-10 adam", wide.parameters().data(), wide.parameter_count());
+    if (!same_target) return;
+
+    // What two builds for one target share (-O2 and -O3, say), not aarch64 and x86-64: sums outside
+    // the kernels, which fuse multiply-adds where the build's instruction set has them. The costs
+    // nn::train reports, and Softmax trained on the mean squared error (its Jacobian's dot product).
+    const auto costs = [](const nn::History& history) {
+        std::vector<double> each;
+        for (const nn::EpochStats& epoch : history.epochs) each.push_back(epoch.train_cost);
+        return each;
+    };
+    nn::NN<T> soft({4, 9, 11, 3}, {Activation::Tanh, Activation::Tanh, Activation::Softmax}, nn::Loss::MSE);
+    const nn::History trained =
+        nn::train(soft, Xs, Ys, by_three, {.epochs = 10, .batch_size = 3, .seed = 4, .progress = nn::Progress::Quiet});
+    line<T>("train softmax mse", soft.parameters().data(), soft.parameter_count());
+    const std::vector<double> mse = costs(trained);
+    line<T>("costs softmax mse", mse.data(), mse.size());
+    const std::vector<double> cross_entropy = costs(
+        nn::train(wide, Xw, Yw, adam, {.epochs = 2, .batch_size = 64, .seed = 6, .progress = nn::Progress::Quiet}));
+    line<T>("costs cross-entropy", cross_entropy.data(), cross_entropy.size());
 }
 
 } // namespace
 
-int main() {
+// With --same-target, also the stages only builds for the same instruction set share.
+int main(int argc, char** argv) {
+    const bool same_target = argc > 1 && std::strcmp(argv[1], "--same-target") == 0;
     std::printf("kernels %s\n", nn::simd_path());
-    stages<float>();
-    stages<double>();
+    stages<float>(same_target);
+    stages<double>(same_target);
 }

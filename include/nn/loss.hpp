@@ -62,6 +62,22 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
                  double(Y.data()[i]), nn::name(loss));
 }
 
+/// output_delta's MSE through Softmax, for n rows of out: D = a_j (g_j - sum_k a_k g_k), with
+/// g = (2/n)(a - y). Built without loop vectorisation, as loss_sum below: GCC's
+/// -O3 makes such a loop an in-order reduction that no longer fuses the multiply-adds -O2 fuses
+/// where the target has them (different bits at -O2 and -O3 in a -march=native build).
+template <Real T>
+NN_DETAIL_SCALAR_ATTRIBUTE void softmax_mse_delta(std::size_t n, std::size_t out, const T* a, const T* y, T* d,
+                                                  T inv_n) {
+    NN_DETAIL_SCALAR_LOOP
+    for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+        T dot = 0;
+        NN_DETAIL_SCALAR_LOOP
+        for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
+        for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
+    }
+}
+
 /// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out),
 /// with n the rows of the batch they are part of (A's own rows unless told otherwise). Each is the
 /// exact derivative of the loss's cost:
@@ -87,11 +103,7 @@ void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const
         };
         act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
     } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
-        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
-            T dot = 0;
-            for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
-            for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
-        }
+        softmax_mse_delta(n, out, a, y, d, inv_n);
     } else if (loss == Loss::CrossEntropy) {
         for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
             T s = 0;
@@ -107,8 +119,10 @@ void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const
 /// The cross-entropies use the pre-activation Z, so that no log of a rounded-off 0 appears:
 ///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
 ///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
+/// (Sums of products, built without loop vectorisation: see softmax_mse_delta.)
 template <Real T>
-double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A, const MatrixView<const T>& Y) {
+NN_DETAIL_SCALAR_ATTRIBUTE double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A,
+                                           const MatrixView<const T>& Y) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
               "loss_sum shapes");
     double sum = 0;

@@ -2460,6 +2460,22 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
                  double(Y.data()[i]), nn::name(loss));
 }
 
+/// output_delta's MSE through Softmax, for n rows of out: D = a_j (g_j - sum_k a_k g_k), with
+/// g = (2/n)(a - y). Built without loop vectorisation, as loss_sum below: GCC's
+/// -O3 makes such a loop an in-order reduction that no longer fuses the multiply-adds -O2 fuses
+/// where the target has them (different bits at -O2 and -O3 in a -march=native build).
+template <Real T>
+NN_DETAIL_SCALAR_ATTRIBUTE void softmax_mse_delta(std::size_t n, std::size_t out, const T* a, const T* y, T* d,
+                                                  T inv_n) {
+    NN_DETAIL_SCALAR_LOOP
+    for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+        T dot = 0;
+        NN_DETAIL_SCALAR_LOOP
+        for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
+        for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
+    }
+}
+
 /// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out),
 /// with n the rows of the batch they are part of (A's own rows unless told otherwise). Each is the
 /// exact derivative of the loss's cost:
@@ -2485,11 +2501,7 @@ void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const
         };
         act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
     } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
-        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
-            T dot = 0;
-            for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
-            for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
-        }
+        softmax_mse_delta(n, out, a, y, d, inv_n);
     } else if (loss == Loss::CrossEntropy) {
         for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
             T s = 0;
@@ -2505,8 +2517,10 @@ void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const
 /// The cross-entropies use the pre-activation Z, so that no log of a rounded-off 0 appears:
 ///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
 ///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
+/// (Sums of products, built without loop vectorisation: see softmax_mse_delta.)
 template <Real T>
-double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A, const MatrixView<const T>& Y) {
+NN_DETAIL_SCALAR_ATTRIBUTE double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A,
+                                           const MatrixView<const T>& Y) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
               "loss_sum shapes");
     double sum = 0;
@@ -4718,12 +4732,15 @@ constexpr bool narrow(std::size_t n) {
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. K and N, when not
-/// 0, are the k and n it is called with, constants for GCC (narrow_copy).
+/// b[p * rsb + j * csb], C(i, j) is c[i * ldc + j]; then bias[j] added to each sum, when there is
+/// a bias. K and N, when not 0, are the k and n it is called with, constants for GCC (narrow_copy).
+/// Built without loop vectorisation: GCC's -O3 would otherwise make the sum over p an in-order
+/// reduction, its products in a vector and its adds one by one, unfusing the multiply-adds that
+/// -O2 and the vector loops fuse (different bits for the same source at -O2 and -O3).
 template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c, const T* bias = nullptr) {
+                                               T* __restrict c, std::size_t ldc, const T* bias = nullptr) {
     if constexpr (K != 0) k = K;
     if constexpr (N != 0) n = N;
     NN_DETAIL_SCALAR_LOOP
@@ -4735,7 +4752,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
+            c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -4747,7 +4764,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline auto narrow_copy([[maybe_unused]] std::size_t k, [[maybe_unused]] std::size_t n) {
     using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
-                          std::size_t, std::size_t, T*, const T*);
+                          std::size_t, std::size_t, T*, std::size_t, const T*);
 #if !defined(__clang__)
     static constexpr Copy fixed[4][4] = {
         {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
@@ -4766,47 +4783,51 @@ template <Real T>
 struct Products {
     /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
     /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
-    /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
-    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
     NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
                                        const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
-        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (narrow<T>(n) && !use_gemm(m, n, k))
-            return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
-        if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
-            return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
-        products(A, B, C);
-        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+        const T* bias = b.empty() ? nullptr : b.data();
+        if (use_gemm(A.rows(), B.cols(), A.cols())) // the bias added in the GEMM's stores
+            return large_product<T>(A.rows(), B.cols(), A.cols(), A.data(), false, B.data(), false, C.data(), bias);
+        small_matmul(A, B, C, bias);
     }
 
-private:
-    /// C = A . B, for a small product whose C is not narrow.
-    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
-        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+    /// matmul's product too small for the GEMM (and one sample's layer in Passes): a row of C is
+    /// the sum over p of A(i, p) * row p of B, in order, eight vectors of the row at a time (then
+    /// four, two, one, and narrower vectors down to 16 bytes); the last columns, fewer than a
+    /// 16-byte vector holds (all of a narrow C), by narrow_product's dot products, summed in the
+    /// same order. Then each element's bias is added to its whole sum.
+    NN_DETAIL_ALWAYS_INLINE static void small_matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                                     const T* bias) {
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols(), vectors = n - n % (16 / sizeof(T));
         constexpr std::size_t W = Lanes<T>::count;
-        for (std::size_t i = 0; i < m; ++i) {
+        for (std::size_t i = 0; i < m && vectors > 0; ++i) {
             const T* a = A.data() + i * k;
             T* __restrict c = C.data() + i * n;
             std::size_t j = 0;
             const auto store_at = [&](std::size_t at) {
-                return [c, at]<class U>(std::size_t jj, U z) NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, z); };
+                return [c, at, bias]<class U>(std::size_t jj, U z)
+                           NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, bias ? U(z + load<U>(bias + at + jj)) : z); };
             };
             for (; j + 8 * W <= n; j += 8 * W) dense_row<8, 0, 1>(a, B.data() + j, k, n, store_at(j));
             if (j + 4 * W <= n) dense_row<4, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 4 * W;
             if (j + 2 * W <= n) dense_row<2, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 2 * W;
             if (j + W <= n) dense_row<1, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += W;
-            by_vectors<typename Lanes<T>::Vector, T>(j, n, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
-                U sum{}; // the rest in narrower vectors, then elements
-                for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
-                store(c + jj, sum);
-            });
+            by_vectors<typename Lanes<T>::Vector, T>(
+                j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
+                    if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
+                        U sum{};
+                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        store_at(0)(jj, sum);
+                    }
+                });
         }
+        if (vectors < n)
+            narrow_copy<T>(k, n - vectors)(m, n - vectors, k, A.data(), k, 1, B.data() + vectors, n, 1,
+                                           C.data() + vectors, n, bias ? bias + vectors : nullptr);
     }
 
-public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
@@ -4814,8 +4835,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (narrow<T>(n))
-            return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
+        if (narrow<T>(n)) return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), n, nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
         T* const c_data = C.data();
@@ -4837,14 +4857,16 @@ public:
 
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
-    /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
+    /// partial sums, the last k mod 8 terms into the first of them, then the eight in order (a fixed
+    /// order, so results do not depend on the compiler; no sum of products over p left for GCC's
+    /// -O3 to turn into an in-order reduction, which unfuses); under eight terms, by narrow_product.
     NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
                                             const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
         constexpr std::size_t lanes = 8;
-        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), nullptr);
+        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
@@ -4853,9 +4875,9 @@ public:
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
                     for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
+                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
                 T sum = 0;
                 for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
-                for (; p < k; ++p) sum += a[p] * b[p];
                 C.data()[i * n + j] = sum;
             }
         }
@@ -5061,30 +5083,23 @@ private:
     }
 
     /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
-    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
-    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
-    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits): matmul's
+    /// small product inlined for each layer's sums, dW and db written in place, without the entry
+    /// calls and checks per product and per layer, which were most of a per-sample step (genann's
+    /// recipe). The bias gradient is delta + 0, as column_sums gives it for one row.
     static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
                                 Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         using V = typename Lanes<T>::Vector;
         const std::size_t L = net.layers;
         const T* w = net.params;
-        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), matmul's sums
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
             const T* in = l == 0 ? x : outs[l - 1].data();
             const bool pre = l + 1 == L && net.keep;
             one_row(outs[l], cols);
             if (pre) one_row(z_out, cols);
-            T* __restrict z = pre ? z_out.data() : outs[l].data();
-            if (narrow<T>(cols)) { // matmul's narrow product and its bits
-                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
-            } else {
-                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
-                    U sum{};
-                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
-                    store(z + j, sum + load<U>(w + rows * cols + j));
-                });
-            }
+            Products<T>::small_matmul(MatrixView<const T>(in, 1, rows), MatrixView<const T>(w, rows, cols),
+                                      pre ? z_out.view() : outs[l].view(), w + rows * cols);
             if (pre)
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             else
@@ -6055,12 +6070,15 @@ constexpr bool narrow(std::size_t n) {
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. K and N, when not
-/// 0, are the k and n it is called with, constants for GCC (narrow_copy).
+/// b[p * rsb + j * csb], C(i, j) is c[i * ldc + j]; then bias[j] added to each sum, when there is
+/// a bias. K and N, when not 0, are the k and n it is called with, constants for GCC (narrow_copy).
+/// Built without loop vectorisation: GCC's -O3 would otherwise make the sum over p an in-order
+/// reduction, its products in a vector and its adds one by one, unfusing the multiply-adds that
+/// -O2 and the vector loops fuse (different bits for the same source at -O2 and -O3).
 template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c, const T* bias = nullptr) {
+                                               T* __restrict c, std::size_t ldc, const T* bias = nullptr) {
     if constexpr (K != 0) k = K;
     if constexpr (N != 0) n = N;
     NN_DETAIL_SCALAR_LOOP
@@ -6072,7 +6090,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
+            c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -6084,7 +6102,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline auto narrow_copy([[maybe_unused]] std::size_t k, [[maybe_unused]] std::size_t n) {
     using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
-                          std::size_t, std::size_t, T*, const T*);
+                          std::size_t, std::size_t, T*, std::size_t, const T*);
 #if !defined(__clang__)
     static constexpr Copy fixed[4][4] = {
         {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
@@ -6103,47 +6121,51 @@ template <Real T>
 struct Products {
     /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
     /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
-    /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
-    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
     NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
                                        const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
-        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (narrow<T>(n) && !use_gemm(m, n, k))
-            return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
-        if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
-            return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
-        products(A, B, C);
-        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+        const T* bias = b.empty() ? nullptr : b.data();
+        if (use_gemm(A.rows(), B.cols(), A.cols())) // the bias added in the GEMM's stores
+            return large_product<T>(A.rows(), B.cols(), A.cols(), A.data(), false, B.data(), false, C.data(), bias);
+        small_matmul(A, B, C, bias);
     }
 
-private:
-    /// C = A . B, for a small product whose C is not narrow.
-    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
-        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+    /// matmul's product too small for the GEMM (and one sample's layer in Passes): a row of C is
+    /// the sum over p of A(i, p) * row p of B, in order, eight vectors of the row at a time (then
+    /// four, two, one, and narrower vectors down to 16 bytes); the last columns, fewer than a
+    /// 16-byte vector holds (all of a narrow C), by narrow_product's dot products, summed in the
+    /// same order. Then each element's bias is added to its whole sum.
+    NN_DETAIL_ALWAYS_INLINE static void small_matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                                     const T* bias) {
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols(), vectors = n - n % (16 / sizeof(T));
         constexpr std::size_t W = Lanes<T>::count;
-        for (std::size_t i = 0; i < m; ++i) {
+        for (std::size_t i = 0; i < m && vectors > 0; ++i) {
             const T* a = A.data() + i * k;
             T* __restrict c = C.data() + i * n;
             std::size_t j = 0;
             const auto store_at = [&](std::size_t at) {
-                return [c, at]<class U>(std::size_t jj, U z) NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, z); };
+                return [c, at, bias]<class U>(std::size_t jj, U z)
+                           NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, bias ? U(z + load<U>(bias + at + jj)) : z); };
             };
             for (; j + 8 * W <= n; j += 8 * W) dense_row<8, 0, 1>(a, B.data() + j, k, n, store_at(j));
             if (j + 4 * W <= n) dense_row<4, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 4 * W;
             if (j + 2 * W <= n) dense_row<2, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 2 * W;
             if (j + W <= n) dense_row<1, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += W;
-            by_vectors<typename Lanes<T>::Vector, T>(j, n, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
-                U sum{}; // the rest in narrower vectors, then elements
-                for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
-                store(c + jj, sum);
-            });
+            by_vectors<typename Lanes<T>::Vector, T>(
+                j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
+                    if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
+                        U sum{};
+                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        store_at(0)(jj, sum);
+                    }
+                });
         }
+        if (vectors < n)
+            narrow_copy<T>(k, n - vectors)(m, n - vectors, k, A.data(), k, 1, B.data() + vectors, n, 1,
+                                           C.data() + vectors, n, bias ? bias + vectors : nullptr);
     }
 
-public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
@@ -6151,8 +6173,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (narrow<T>(n))
-            return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
+        if (narrow<T>(n)) return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), n, nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
         T* const c_data = C.data();
@@ -6174,14 +6195,16 @@ public:
 
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
-    /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
+    /// partial sums, the last k mod 8 terms into the first of them, then the eight in order (a fixed
+    /// order, so results do not depend on the compiler; no sum of products over p left for GCC's
+    /// -O3 to turn into an in-order reduction, which unfuses); under eight terms, by narrow_product.
     NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
                                             const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
         constexpr std::size_t lanes = 8;
-        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), nullptr);
+        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
@@ -6190,9 +6213,9 @@ public:
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
                     for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
+                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
                 T sum = 0;
                 for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
-                for (; p < k; ++p) sum += a[p] * b[p];
                 C.data()[i * n + j] = sum;
             }
         }
@@ -6398,30 +6421,23 @@ private:
     }
 
     /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
-    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
-    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
-    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits): matmul's
+    /// small product inlined for each layer's sums, dW and db written in place, without the entry
+    /// calls and checks per product and per layer, which were most of a per-sample step (genann's
+    /// recipe). The bias gradient is delta + 0, as column_sums gives it for one row.
     static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
                                 Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         using V = typename Lanes<T>::Vector;
         const std::size_t L = net.layers;
         const T* w = net.params;
-        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), matmul's sums
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
             const T* in = l == 0 ? x : outs[l - 1].data();
             const bool pre = l + 1 == L && net.keep;
             one_row(outs[l], cols);
             if (pre) one_row(z_out, cols);
-            T* __restrict z = pre ? z_out.data() : outs[l].data();
-            if (narrow<T>(cols)) { // matmul's narrow product and its bits
-                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
-            } else {
-                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
-                    U sum{};
-                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
-                    store(z + j, sum + load<U>(w + rows * cols + j));
-                });
-            }
+            Products<T>::small_matmul(MatrixView<const T>(in, 1, rows), MatrixView<const T>(w, rows, cols),
+                                      pre ? z_out.view() : outs[l].view(), w + rows * cols);
             if (pre)
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             else
@@ -7392,12 +7408,15 @@ constexpr bool narrow(std::size_t n) {
 
 /// C (m x n) = op(A) . op(B) for a small product with a narrow C, one dot product per element,
 /// summed over p in order: element (i, p) of op(A) is a[i * rsa + p * csa], (p, j) of op(B) is
-/// b[p * rsb + j * csb]; then bias[j] added to each sum, when there is a bias. K and N, when not
-/// 0, are the k and n it is called with, constants for GCC (narrow_copy).
+/// b[p * rsb + j * csb], C(i, j) is c[i * ldc + j]; then bias[j] added to each sum, when there is
+/// a bias. K and N, when not 0, are the k and n it is called with, constants for GCC (narrow_copy).
+/// Built without loop vectorisation: GCC's -O3 would otherwise make the sum over p an in-order
+/// reduction, its products in a vector and its adds one by one, unfusing the multiply-adds that
+/// -O2 and the vector loops fuse (different bits for the same source at -O2 and -O3).
 template <Real T, std::size_t K = 0, std::size_t N = 0>
 NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa,
                                                std::size_t csa, const T* b, std::size_t rsb, std::size_t csb,
-                                               T* __restrict c, const T* bias = nullptr) {
+                                               T* __restrict c, std::size_t ldc, const T* bias = nullptr) {
     if constexpr (K != 0) k = K;
     if constexpr (N != 0) n = N;
     NN_DETAIL_SCALAR_LOOP
@@ -7409,7 +7428,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             T sum = 0;
 #pragma GCC unroll 4
             for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
-            c[i * n + j] = bias ? T(sum + bias[j]) : sum;
+            c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
 }
@@ -7421,7 +7440,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline auto narrow_copy([[maybe_unused]] std::size_t k, [[maybe_unused]] std::size_t n) {
     using Copy = void (*)(std::size_t, std::size_t, std::size_t, const T*, std::size_t, std::size_t, const T*,
-                          std::size_t, std::size_t, T*, const T*);
+                          std::size_t, std::size_t, T*, std::size_t, const T*);
 #if !defined(__clang__)
     static constexpr Copy fixed[4][4] = {
         {narrow_product<T, 1, 0>, narrow_product<T, 1, 1>, narrow_product<T, 1, 2>, narrow_product<T, 1, 3>},
@@ -7440,47 +7459,51 @@ template <Real T>
 struct Products {
     /// C = A . B, then, given a bias row b, C(i, :) += b: a layer's weighted sums.
     /// A: m x k, B: k x n, b: 1 x n or empty -> C: m x n
-    /// Small: a row of C is the sum over p of A(i, p) * row p of B, in order, eight vectors of the
-    /// row at a time (then four, two, one, and the last elements one by one); a narrow C by dot
-    /// products, its bias added in the same loop. Each element's bias is added to its whole sum.
     NN_DETAIL_ENTRY static void matmul(const MatrixView<const T>& A, const MatrixView<const T>& B,
                                        const MatrixView<T>& C, const MatrixView<const T>& b = {}) {
         NN_ASSERT(A.cols() == B.rows() && C.rows() == A.rows() && C.cols() == B.cols(), "matmul shapes");
         NN_ASSERT(b.empty() || (b.rows() == 1 && b.cols() == C.cols()), "bias shape");
-        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
-        if (narrow<T>(n) && !use_gemm(m, n, k))
-            return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), n, 1, C.data(), b.empty() ? nullptr : b.data());
-        if (use_gemm(m, n, k)) // the bias added in the GEMM's stores
-            return large_product<T>(m, n, k, A.data(), false, B.data(), false, C.data(), b.empty() ? nullptr : b.data());
-        products(A, B, C);
-        if (!b.empty()) Elementwise<T>::add_bias(C, b);
+        const T* bias = b.empty() ? nullptr : b.data();
+        if (use_gemm(A.rows(), B.cols(), A.cols())) // the bias added in the GEMM's stores
+            return large_product<T>(A.rows(), B.cols(), A.cols(), A.data(), false, B.data(), false, C.data(), bias);
+        small_matmul(A, B, C, bias);
     }
 
-private:
-    /// C = A . B, for a small product whose C is not narrow.
-    NN_DETAIL_ALWAYS_INLINE static void products(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C) {
-        const std::size_t m = A.rows(), k = A.cols(), n = B.cols();
+    /// matmul's product too small for the GEMM (and one sample's layer in Passes): a row of C is
+    /// the sum over p of A(i, p) * row p of B, in order, eight vectors of the row at a time (then
+    /// four, two, one, and narrower vectors down to 16 bytes); the last columns, fewer than a
+    /// 16-byte vector holds (all of a narrow C), by narrow_product's dot products, summed in the
+    /// same order. Then each element's bias is added to its whole sum.
+    NN_DETAIL_ALWAYS_INLINE static void small_matmul(MatrixView<const T> A, MatrixView<const T> B, MatrixView<T> C,
+                                                     const T* bias) {
+        const std::size_t m = A.rows(), k = A.cols(), n = B.cols(), vectors = n - n % (16 / sizeof(T));
         constexpr std::size_t W = Lanes<T>::count;
-        for (std::size_t i = 0; i < m; ++i) {
+        for (std::size_t i = 0; i < m && vectors > 0; ++i) {
             const T* a = A.data() + i * k;
             T* __restrict c = C.data() + i * n;
             std::size_t j = 0;
             const auto store_at = [&](std::size_t at) {
-                return [c, at]<class U>(std::size_t jj, U z) NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, z); };
+                return [c, at, bias]<class U>(std::size_t jj, U z)
+                           NN_DETAIL_ALWAYS_INLINE { store(c + at + jj, bias ? U(z + load<U>(bias + at + jj)) : z); };
             };
             for (; j + 8 * W <= n; j += 8 * W) dense_row<8, 0, 1>(a, B.data() + j, k, n, store_at(j));
             if (j + 4 * W <= n) dense_row<4, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 4 * W;
             if (j + 2 * W <= n) dense_row<2, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += 2 * W;
             if (j + W <= n) dense_row<1, 0, 1>(a, B.data() + j, k, n, store_at(j)), j += W;
-            by_vectors<typename Lanes<T>::Vector, T>(j, n, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
-                U sum{}; // the rest in narrower vectors, then elements
-                for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
-                store(c + jj, sum);
-            });
+            by_vectors<typename Lanes<T>::Vector, T>(
+                j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
+                    if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
+                        U sum{};
+                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        store_at(0)(jj, sum);
+                    }
+                });
         }
+        if (vectors < n)
+            narrow_copy<T>(k, n - vectors)(m, n - vectors, k, A.data(), k, 1, B.data() + vectors, n, 1,
+                                           C.data() + vectors, n, bias ? bias + vectors : nullptr);
     }
 
-public:
     /// C = A^T . B        A: k x m, B: k x n -> C: m x n
     /// Small: summed over p in order, one rank-1 update a time; a narrow C by dot products.
     NN_DETAIL_ENTRY static void matmul_at_b(const MatrixView<const T>& A, const MatrixView<const T>& B,
@@ -7488,8 +7511,7 @@ public:
         NN_ASSERT(A.rows() == B.rows() && C.rows() == A.cols() && C.cols() == B.cols(), "matmul_at_b shapes");
         const std::size_t k = A.rows(), m = A.cols(), n = B.cols();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), true, B.data(), false, C.data());
-        if (narrow<T>(n))
-            return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), nullptr);
+        if (narrow<T>(n)) return narrow_copy<T>(k, n)(m, n, k, A.data(), 1, m, B.data(), n, 1, C.data(), n, nullptr);
         const T* const a_data = A.data(); // (the stores below may alias the views, not these)
         const T* const b_data = B.data();
         T* const c_data = C.data();
@@ -7511,14 +7533,16 @@ public:
 
     /// C = A . B^T        A: m x k, B: n x k -> C: m x n
     /// Small: each C(i, j) is a dot product of two contiguous rows, summed in eight interleaved
-    /// partial sums (a fixed order, so results do not depend on the compiler); under eight, in order.
+    /// partial sums, the last k mod 8 terms into the first of them, then the eight in order (a fixed
+    /// order, so results do not depend on the compiler; no sum of products over p left for GCC's
+    /// -O3 to turn into an in-order reduction, which unfuses); under eight terms, by narrow_product.
     NN_DETAIL_ENTRY static void matmul_a_bt(const MatrixView<const T>& A, const MatrixView<const T>& B,
                                             const MatrixView<T>& C) {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
         constexpr std::size_t lanes = 8;
-        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), nullptr);
+        if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
@@ -7527,9 +7551,9 @@ public:
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
                     for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
+                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
                 T sum = 0;
                 for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
-                for (; p < k; ++p) sum += a[p] * b[p];
                 C.data()[i * n + j] = sum;
             }
         }
@@ -7735,30 +7759,23 @@ private:
     }
 
     /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
-    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
-    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
-    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits): matmul's
+    /// small product inlined for each layer's sums, dW and db written in place, without the entry
+    /// calls and checks per product and per layer, which were most of a per-sample step (genann's
+    /// recipe). The bias gradient is delta + 0, as column_sums gives it for one row.
     static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
                                 Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         using V = typename Lanes<T>::Vector;
         const std::size_t L = net.layers;
         const T* w = net.params;
-        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), matmul's sums
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
             const T* in = l == 0 ? x : outs[l - 1].data();
             const bool pre = l + 1 == L && net.keep;
             one_row(outs[l], cols);
             if (pre) one_row(z_out, cols);
-            T* __restrict z = pre ? z_out.data() : outs[l].data();
-            if (narrow<T>(cols)) { // matmul's narrow product and its bits
-                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
-            } else {
-                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
-                    U sum{};
-                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
-                    store(z + j, sum + load<U>(w + rows * cols + j));
-                });
-            }
+            Products<T>::small_matmul(MatrixView<const T>(in, 1, rows), MatrixView<const T>(w, rows, cols),
+                                      pre ? z_out.view() : outs[l].view(), w + rows * cols);
             if (pre)
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             else

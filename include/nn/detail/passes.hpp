@@ -76,30 +76,23 @@ private:
     }
 
     /// backprop for one sample x (and its targets y) of a narrow network, in one function: the
-    /// batch loops' sums, in their order and with their arithmetic (so the same bits), without a
-    /// call per product and per layer, which were most of a per-sample step (genann's recipe). The
-    /// bias gradient is delta + 0, as column_sums gives it for one row.
+    /// batch loops' sums, in their order and with their arithmetic (so the same bits): matmul's
+    /// small product inlined for each layer's sums, dW and db written in place, without the entry
+    /// calls and checks per product and per layer, which were most of a per-sample step (genann's
+    /// recipe). The bias gradient is delta + 0, as column_sums gives it for one row.
     static void backprop_sample(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
                                 Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         using V = typename Lanes<T>::Vector;
         const std::size_t L = net.layers;
         const T* w = net.params;
-        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), each sum in order over the inputs
+        for (std::size_t l = 0; l < L; ++l) { // forward: a = act(x . W + b), matmul's sums
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
             const T* in = l == 0 ? x : outs[l - 1].data();
             const bool pre = l + 1 == L && net.keep;
             one_row(outs[l], cols);
             if (pre) one_row(z_out, cols);
-            T* __restrict z = pre ? z_out.data() : outs[l].data();
-            if (narrow<T>(cols)) { // matmul's narrow product and its bits
-                narrow_copy<T>(rows, cols)(1, cols, rows, in, rows, 1, w, cols, 1, z, w + rows * cols);
-            } else {
-                by_vectors<V, T>(0, cols, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
-                    U sum{};
-                    for (std::size_t p = 0; p < rows; ++p) sum += in[p] * load<U>(w + p * cols + j);
-                    store(z + j, sum + load<U>(w + rows * cols + j));
-                });
-            }
+            Products<T>::small_matmul(MatrixView<const T>(in, 1, rows), MatrixView<const T>(w, rows, cols),
+                                      pre ? z_out.view() : outs[l].view(), w + rows * cols);
             if (pre)
                 Elementwise<T>::activate_rows(z_out, net.act[l], outs[l]);
             else
