@@ -219,6 +219,11 @@ TEST_CASE_TEMPLATE("the element-wise kernels on hand-computed values", T, float,
               doctest::Approx(std::log(2.0)).epsilon(1e-12));
         const nn::Matrix<T> zfar{{-200}}, afar{{0}};
         CHECK(nn::detail::loss_sum<T>(nn::Loss::BinaryCrossEntropy, zfar, afar, y1) == doctest::Approx(200.0));
+        for_each_copy<T>([&](auto k) { // each copy of the kernels, through which nn::NN computes it
+            CHECK(k.loss_sum(nn::Loss::MSE, A, A, Y) == 5.0);
+            CHECK(k.loss_sum(nn::Loss::CrossEntropy, Z, S, onehot) == doctest::Approx(-std::log(0.75)).epsilon(1e-7));
+            CHECK(k.loss_sum(nn::Loss::BinaryCrossEntropy, zfar, afar, y1) == doctest::Approx(200.0));
+        });
     }
     SUBCASE("mul_derivative") {
         nn::Matrix<T> D{{2, 2}};
@@ -315,8 +320,7 @@ TEST_CASE_TEMPLATE("all_finite finds a NaN or an infinity wherever it is", T, fl
     const T extremes[] = {lim::max(), lim::lowest(), lim::denorm_min(), -lim::denorm_min(), T(-0.0), lim::min()};
     const auto all_finite = [](const T* x, std::size_t n) { // the helper, and every copy, and the naive one
         bool copies = true;
-        for_each_copy<T>(
-            [&](auto k) { copies = copies && k.all_finite(x, n) == Naive<T>::all_finite(x, n); });
+        for_each_copy<T>([&](auto k) { copies = copies && k.all_finite(x, n) == Naive<T>::all_finite(x, n); });
         REQUIRE(copies);
         return nn::detail::all_finite(x, n);
     };

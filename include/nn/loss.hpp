@@ -62,22 +62,6 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
                  double(Y.data()[i]), nn::name(loss));
 }
 
-/// output_delta's MSE through Softmax, for n rows of out: D = a_j (g_j - sum_k a_k g_k), with
-/// g = (2/n)(a - y). Built without loop vectorisation, as loss_sum below: GCC's
-/// -O3 makes such a loop an in-order reduction that no longer fuses the multiply-adds -O2 fuses
-/// where the target has them (different bits at -O2 and -O3 in a -march=native build).
-template <Real T>
-NN_DETAIL_SCALAR_ATTRIBUTE void softmax_mse_delta(std::size_t n, std::size_t out, const T* a, const T* y, T* d,
-                                                  T inv_n) {
-    NN_DETAIL_SCALAR_LOOP
-    for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
-        T dot = 0;
-        NN_DETAIL_SCALAR_LOOP
-        for (std::size_t j = 0; j < out; ++j) dot += a[j] * T(2) * inv_n * (a[j] - y[j]);
-        for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
-    }
-}
-
 /// The output layer's delta D = dC/dZ for the loss, from the outputs A and targets Y (n x out),
 /// with n the rows of the batch they are part of (A's own rows unless told otherwise). Each is the
 /// exact derivative of the loss's cost:
@@ -85,9 +69,15 @@ NN_DETAIL_SCALAR_ATTRIBUTE void softmax_mse_delta(std::size_t n, std::size_t out
 ///   MSE, Softmax:           with g = (2/n)(a - y) per row: a_j (g_j - sum_k a_k g_k)
 ///   CrossEntropy, Softmax:  (a s - y) / n, with s = sum_k y_k of the row (1 for one-hot rows)
 ///   BinaryCrossEntropy, Sigmoid: (a - y) / n
+/// Always inlined, so that each copy of the kernels (Passes) computes it with its own instructions:
+/// its multiply-adds fused where the target fuses the hidden layers' (x86-64's AVX2 and AVX-512
+/// as aarch64, for the same bits). The Softmax row's dot product in eight partial sums (term j in
+/// sum j mod 8), then the eight in order: no sum of products for GCC's -O3 to make an in-order
+/// reduction, which would not fuse them as -O2 does.
 template <Real T>
-void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const MatrixView<const T>& Y,
-                  const MatrixView<T>& D, std::size_t batch_rows = 0) {
+NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, const MatrixView<const T>& A,
+                                                 const MatrixView<const T>& Y, const MatrixView<T>& D,
+                                                 std::size_t batch_rows = 0) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && D.rows() == A.rows() && D.cols() == A.cols(),
               "output delta shapes");
     const std::size_t n = A.rows(), out = A.cols();
@@ -98,12 +88,24 @@ void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const
     if (loss == Loss::MSE && is_elementwise(act)) {
         const auto loop = [&](Activation f) NN_DETAIL_ALWAYS_INLINE { // as in mul_derivative
             T* __restrict delta = d;
-            for (std::size_t i = 0; i < A.size(); ++i)
-                delta[i] = T(2) * inv_n * (a[i] - y[i]) * derivative_from_output(f, a[i]);
+            for (std::size_t i = 0; i < A.size(); ++i) {
+                T g = T(2) * inv_n * (a[i] - y[i]);
+                mul_derivative_lanes<T>(f, g, a[i]);
+                delta[i] = g;
+            }
         };
         act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
     } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
-        softmax_mse_delta(n, out, a, y, d, inv_n);
+        constexpr std::size_t lanes = 8;
+        for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
+            T part[lanes] = {};
+            for (std::size_t j = 0; j < out; j += lanes)
+                for (std::size_t l = 0; l < lanes && j + l < out; ++l)
+                    part[l] += a[j + l] * T(2) * inv_n * (a[j + l] - y[j + l]);
+            T dot = 0;
+            for (std::size_t l = 0; l < lanes; ++l) dot += part[l];
+            for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
+        }
     } else if (loss == Loss::CrossEntropy) {
         for (std::size_t i = 0; i < n; ++i, a += out, y += out, d += out) {
             T s = 0;
@@ -115,21 +117,47 @@ void output_delta(Loss loss, Activation act, const MatrixView<const T>& A, const
     }
 }
 
-/// n times the cost of a batch: the loss summed over samples and outputs, accumulated in double.
-/// The cross-entropies use the pre-activation Z, so that no log of a rounded-off 0 appears:
+/// A sum of many terms in eight partial sums, term k into sum k mod 8, then the eight in order: a
+/// fixed order, which leaves GCC's -O3 no single sum of products to make an in-order reduction
+/// (such a reduction does not fuse the multiply-adds -O2 fuses where the target has them).
+struct PartialSums {
+    double part[8] = {};
+    unsigned next = 0;
+
+    NN_DETAIL_ALWAYS_INLINE void add(double term) {
+        part[next] += term;
+        next = (next + 1) % 8;
+    }
+    /// Adds a * b, in one expression: a multiply-add that Clang (which contracts within an
+    /// expression only) fuses where GCC does.
+    NN_DETAIL_ALWAYS_INLINE void add(double a, double b) {
+        part[next] += a * b;
+        next = (next + 1) % 8;
+    }
+    NN_DETAIL_ALWAYS_INLINE double total() const {
+        double sum = 0;
+        for (const double p : part) sum += p;
+        return sum;
+    }
+};
+
+/// n times the cost of a batch: the loss summed over samples and outputs, accumulated in double
+/// (PartialSums). The cross-entropies use the pre-activation Z, so that no log of a rounded-off 0
+/// appears:
 ///   -y log a_j = y (logsumexp(z) - z_j) for Softmax, and
 ///   -[y log a + (1 - y) log(1 - a)] = softplus(z) - y z for Sigmoid, softplus(z) = log(1 + e^z).
-/// (Sums of products, built without loop vectorisation: see softmax_mse_delta.)
+/// Always inlined, as output_delta: nn::NN calls it through the kernels (Elementwise::loss_sum),
+/// so that x86-64's AVX2 and AVX-512 copies fuse its multiply-adds as aarch64 does.
 template <Real T>
-NN_DETAIL_SCALAR_ATTRIBUTE double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A,
-                                           const MatrixView<const T>& Y) {
+NN_DETAIL_ALWAYS_INLINE inline double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A,
+                                               const MatrixView<const T>& Y) {
     NN_ASSERT(A.rows() == Y.rows() && A.cols() == Y.cols() && Z.rows() == A.rows() && Z.cols() == A.cols(),
               "loss_sum shapes");
-    double sum = 0;
+    PartialSums sum;
     if (loss == Loss::MSE) {
         for (std::size_t i = 0; i < A.size(); ++i) {
             const double d = static_cast<double>(A.data()[i]) - static_cast<double>(Y.data()[i]);
-            sum += d * d;
+            sum.add(d, d);
         }
     } else if (loss == Loss::CrossEntropy) {
         const std::size_t out = Z.cols();
@@ -141,15 +169,15 @@ NN_DETAIL_SCALAR_ATTRIBUTE double loss_sum(Loss loss, const MatrixView<const T>&
             double total = 0;
             for (std::size_t j = 0; j < out; ++j) total += std::exp(static_cast<double>(z[j]) - top);
             const double lse = top + std::log(total);
-            for (std::size_t j = 0; j < out; ++j) sum += static_cast<double>(y[j]) * (lse - static_cast<double>(z[j]));
+            for (std::size_t j = 0; j < out; ++j) sum.add(static_cast<double>(y[j]), lse - static_cast<double>(z[j]));
         }
     } else {
         for (std::size_t i = 0; i < Z.size(); ++i) {
             const double z = Z.data()[i], y = Y.data()[i];
-            sum += (z > 0 ? z : 0) + std::log1p(std::exp(-std::abs(z))) - y * z;
+            sum.add((z > 0 ? z : 0) + std::log1p(std::exp(-std::abs(z))) - y * z);
         }
     }
-    return sum;
+    return sum.total();
 }
 
 } // namespace detail

@@ -196,7 +196,7 @@ public:
     T cost(MatrixView<const T> X, MatrixView<const T> Y, Workspace<T>& ws) const {
         check_data(X, Y);
         const MatrixView<const T> A = checked_forward(X, ws, "cost");
-        return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), A, Y) / static_cast<double>(X.rows()));
+        return static_cast<T>(loss_sum(pre_activation(ws), A, Y) / static_cast<double>(X.rows()));
     }
 
     /// The exact gradient of cost(X, Y), by backpropagation over the whole batch.
@@ -323,7 +323,7 @@ private:
 
     double unchecked_cost(MatrixView<const T> X, MatrixView<const T> Y, Workspace<T>& ws) const {
         const MatrixView<const T> A = run_forward(X, ws);
-        return detail::loss_sum<T>(loss_, pre_activation(ws), A, Y) / static_cast<double>(X.rows());
+        return loss_sum(pre_activation(ws), A, Y) / static_cast<double>(X.rows());
     }
 
     /// Only the cross-entropies' cost reads the output layer's pre-activation (and softmax acts on
@@ -335,6 +335,10 @@ private:
     MatrixView<const T> pre_activation(const Workspace<T>& ws) const {
         return keeps_pre_activation() ? ws.z_out_.view() : ws.outputs_.back().view();
     }
+
+    /// n times the cost of outputs A (pre-activation Z) against targets Y: detail::loss_sum, run by
+    /// the CPU's copy of the kernels, as the passes are.
+    double loss_sum(MatrixView<const T> Z, MatrixView<const T> A, MatrixView<const T> Y) const;
 
     std::vector<Activation> activations_; // activations_[l] for layer l; the last is the output's
     Loss loss_;
@@ -446,15 +450,19 @@ std::vector<std::size_t> NN<T>::predict_classes(MatrixView<const T> X) const {
 }
 
 template <Real T>
+double NN<T>::loss_sum(MatrixView<const T> Z, MatrixView<const T> A, MatrixView<const T> Y) const {
+    return detail::with_kernels<T>([&](auto k) { return k.loss_sum(loss_, Z, A, Y); });
+}
+
+template <Real T>
 T NN<T>::run_backprop(MatrixView<const T> X, MatrixView<const T> Y, Gradient<T>& g, std::size_t batch_rows) const {
     if (!g.matches(arch())) g.resize(arch());
     Workspace<T>& ws = g.workspace_;
     ws.outputs_.resize(layers());
-    detail::with_kernels<T>([&](auto k) {
-        k.backprop(passes(), X, Y, batch_rows, ws.outputs_.data(), ws.z_out_, ws.deltas_, g.values().data());
+    const double sum = detail::with_kernels<T>([&](auto k) {
+        return k.backprop(passes(), X, Y, batch_rows, ws.outputs_.data(), ws.z_out_, ws.deltas_, g.values().data());
     });
-    return static_cast<T>(detail::loss_sum<T>(loss_, pre_activation(ws), ws.outputs_.back(), Y) /
-                          static_cast<double>(batch_rows));
+    return static_cast<T>(sum / static_cast<double>(batch_rows));
 }
 
 template <Real T>

@@ -562,7 +562,9 @@ History train(NN<T>& net, MatrixView<const T> X, MatrixView<const T> Y, Optimize
                 } catch (const Error& e) { // a gradient that overflowed: say where
                     failed(e.what());
                 }
-                run.cost_sum += votes.cost * double(count);
+                // One rounding on every target: the compiler fuses a * b + c on aarch64, not in x86-64's
+                // baseline code (glibc's fma is the instruction where the CPU has one).
+                run.cost_sum = std::fma(votes.cost, double(count), run.cost_sum);
                 run.batch = b + 1;
                 progress.batch(epoch, b, batches, run.cost_sum / double(first + count), started);
             }

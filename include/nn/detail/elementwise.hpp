@@ -116,6 +116,12 @@ struct Elementwise {
         });
     }
 
+    /// n times the cost of a batch, detail::loss_sum, computed with this target's instructions.
+    NN_DETAIL_ENTRY static double loss_sum(Loss loss, const MatrixView<const T>& Z, const MatrixView<const T>& A,
+                                           const MatrixView<const T>& Y) {
+        return nn::detail::loss_sum<T>(loss, Z, A, Y);
+    }
+
     /// g(0, j) = sum over i of D(i, j): the bias gradient.     D: n x out -> g: 1 x out
     /// A vector of columns at a time (the last vector overlapping the one before it, when out is
     /// not a multiple of its width), each summed in four partial sums over the rows i mod 4. Every

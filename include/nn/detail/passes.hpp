@@ -36,10 +36,21 @@ struct Passes {
     /// of detail/arch.hpp), after forward into outs and z_out, with deltas[2] as scratch:
     ///     delta(L-1) = output_delta(a(L), Y),   dC/dW(l) = a(l)^T . delta(l),   dC/db(l) = column sums,
     ///     delta(l-1) = (delta(l) . W(l)^T) * act_{l-1}'(a(l))
-    static void backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
-                         std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
+    /// Returns the batch's loss_sum (its cost times its rows), with this target's instructions.
+    static double backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
+                           std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         if (X.rows() == 1 && fits_sample_path(net))
-            return backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
+            backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
+        else
+            backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        const Matrix<T>& top = outs[net.layers - 1];
+        return loss_sum<T>(net.loss, net.keep ? z_out.view() : top.view(), top.view(), Y);
+    }
+
+private:
+    /// backprop for a batch, layer by layer, with the products' and element-wise kernels.
+    static void backprop_batch(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
+                               std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
         forward(net, X, outs, z_out);
         const std::size_t n = X.rows(), L = net.layers;
         deltas[(L - 1) % 2].resize_for_overwrite(n, net.arch[L]);
@@ -60,7 +71,6 @@ struct Passes {
         }
     }
 
-private:
     /// Layers at most this wide take backprop_sample for one sample.
     static constexpr std::size_t sample_width = 32;
 
