@@ -85,7 +85,7 @@ measure $only
 for ((r = 1; r < rounds; ++r)); do
     for w in xor adder; do [ -z "$only" ] || [ "$only" = "$w" ] && measure $w; done
 done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | { grep . || true; } | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 for key in "${!runs[@]}"; do
     read -r runner name <<<"$key"
     declare -n into=$runner
