@@ -492,17 +492,29 @@ TEST_CASE("backprop over the parts of a batch, each told the batch's size, adds 
 TEST_CASE("one sample's backprop (narrow networks take their own path) is a batch's, bit for bit") {
     // The sample twice, as a batch of two, has the same gradient exactly: each row's terms are
     // halved (a power of two, so with the same roundings) and added to an equal one. So the
-    // one-sample path must sum in the batch kernels' order, with their arithmetic.
+    // one-sample paths must sum in the batch kernels' order, with their arithmetic: the narrow
+    // networks' (layers up to 32 wide) and the tiny ones' (up to 8, and a vector's lanes, wide).
     nn::Rng rng(43);
     int t = 0;
     for (const Combination& k : combinations())
-        for (int r = 0; r < 3; ++r, ++t) {
+        for (int r = 0; r < 5; ++r, ++t) {
             Case c = random_case(rng, k, true);
-            if (r == 2) { // one layer wider than 32 for the batch path in both
+            if (r >= 2) {
                 std::vector<std::size_t> arch = c.net.arch();
-                arch[1] = 40;
+                if (r == 2) arch[1] = 40; // one layer wider than 32 for the batch path in both
+                if (r == 3)               // tiny: 1 to 4 wide (2 to 4 for a Softmax output)
+                    for (std::size_t& width : arch) width = 1 + (width - 1) % 4;
+                if (r == 4) { // tiny, up to 8 wide, with a layer of 8 outputs below another layer
+                    for (std::size_t& width : arch) width = 1 + (width - 1) % 8;
+                    arch[2] = 8;
+                }
+                if (k.output == Activation::Softmax && arch.back() < 2) arch.back() = 2;
                 c.net = nn::NN<double>(arch, c.net.activations(), k.loss);
                 c.net.randomize(rng, -1.0, 1.0);
+                c.X = test::random_matrix(rng, 1, arch.front(), -1.0, 1.0);
+                c.Y = test::random_matrix(rng, 1, arch.back(), 0.0, 1.0);
+                if (k.loss == Loss::CrossEntropy)
+                    for (std::size_t j = 0; j < arch.back(); ++j) c.Y(0, j) = j == 0 ? 1.0 : 0.0;
             }
             const nn::Matrix<double> x(c.X.rows(0, 1)), y(c.Y.rows(0, 1));
             nn::Matrix<double> x2(2, x.cols()), y2(2, y.cols());

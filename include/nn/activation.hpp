@@ -135,13 +135,14 @@ NN_DETAIL_ALWAYS_INLINE inline void taylor_exp(const V& r, V& p) {
 
 /// x = e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp): e^r by its
 /// Taylor polynomial after reduce_ln2, times 2^n built in the exponent bits in two halves, so that
-/// subnormal and infinite results come out right.
-template <Real T, class V, class I>
+/// subnormal and infinite results come out right. `nonpositive`: the caller's x is never above 0
+/// (or NaN), so the clamp against overflow, a no-op for it, is left out of the latency.
+template <Real T, class V, class I, bool nonpositive = false>
 NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
     constexpr int mantissa = std::numeric_limits<T>::digits - 1;
     constexpr bool single = sizeof(T) == 4;
     const V hi = V{} + T(single ? 89 : 710), lo = V{} + T(single ? -104 : -746); // past over- and underflow
-    x = x > hi ? hi : x;
+    if constexpr (!nonpositive) x = x > hi ? hi : x;
     x = x < lo ? lo : x;
     V t, p;
     reduce_ln2<T>(x, t); // x is r now
@@ -156,12 +157,13 @@ NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
 }
 
 /// z = sigmoid(z) = 1 / (1 + e^-z), computed as s = 1 / (1 + e^-|z|) and, for z < 0,
-/// e^-|z| s = 1 - s without cancellation: no exponential ever overflows.
+/// e^-|z| s = 1 - s without cancellation: no exponential ever overflows. -|z| is z with its sign
+/// bit set (one operation where a compare and a select take two, in a sigmoid's latency).
 template <Real T, class V, class I>
 NN_DETAIL_ALWAYS_INLINE inline void sigmoid_lanes(V& z) {
     const V zero = V{};
-    V e = z < zero ? z : -z;
-    exp_lanes<T, V, I>(e);
+    V e = NN_DETAIL_BIT_CAST(V, NN_DETAIL_BIT_CAST(I, z) | std::numeric_limits<SameSizeInt<T>>::min());
+    exp_lanes<T, V, I, true>(e);
     const V s = T(1) / (T(1) + e);
     z = z >= zero ? s : e * s;
 }

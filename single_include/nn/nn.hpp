@@ -881,13 +881,14 @@ NN_DETAIL_ALWAYS_INLINE inline void taylor_exp(const V& r, V& p) {
 
 /// x = e^x within 1 ulp (gradual underflow to 0, overflow to infinity, as std::exp): e^r by its
 /// Taylor polynomial after reduce_ln2, times 2^n built in the exponent bits in two halves, so that
-/// subnormal and infinite results come out right.
-template <Real T, class V, class I>
+/// subnormal and infinite results come out right. `nonpositive`: the caller's x is never above 0
+/// (or NaN), so the clamp against overflow, a no-op for it, is left out of the latency.
+template <Real T, class V, class I, bool nonpositive = false>
 NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
     constexpr int mantissa = std::numeric_limits<T>::digits - 1;
     constexpr bool single = sizeof(T) == 4;
     const V hi = V{} + T(single ? 89 : 710), lo = V{} + T(single ? -104 : -746); // past over- and underflow
-    x = x > hi ? hi : x;
+    if constexpr (!nonpositive) x = x > hi ? hi : x;
     x = x < lo ? lo : x;
     V t, p;
     reduce_ln2<T>(x, t); // x is r now
@@ -902,12 +903,13 @@ NN_DETAIL_ALWAYS_INLINE inline void exp_lanes(V& x) {
 }
 
 /// z = sigmoid(z) = 1 / (1 + e^-z), computed as s = 1 / (1 + e^-|z|) and, for z < 0,
-/// e^-|z| s = 1 - s without cancellation: no exponential ever overflows.
+/// e^-|z| s = 1 - s without cancellation: no exponential ever overflows. -|z| is z with its sign
+/// bit set (one operation where a compare and a select take two, in a sigmoid's latency).
 template <Real T, class V, class I>
 NN_DETAIL_ALWAYS_INLINE inline void sigmoid_lanes(V& z) {
     const V zero = V{};
-    V e = z < zero ? z : -z;
-    exp_lanes<T, V, I>(e);
+    V e = NN_DETAIL_BIT_CAST(V, NN_DETAIL_BIT_CAST(I, z) | std::numeric_limits<SameSizeInt<T>>::min());
+    exp_lanes<T, V, I, true>(e);
     const V s = T(1) / (T(1) + e);
     z = z >= zero ? s : e * s;
 }
@@ -3494,7 +3496,7 @@ NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n)
     for (std::size_t j = 1; j < n; ++j) top = z[j] > top ? z[j] : top;
     by_vectors<V, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
         U x = load<U>(z + j) - top;
-        exp_lanes<T, U, IntLanes<U, T>>(x);
+        exp_lanes<T, U, IntLanes<U, T>, true>(x); // (z_j - max z <= 0)
         store(a + j, x);
     });
     T sum = 0;
@@ -4243,24 +4245,53 @@ NN_DETAIL_ALWAYS_INLINE inline void activate_in_place(T* __restrict z, std::size
     });
 }
 
+/// The lanes of v or-ed together, in halves: the low half or the high half, down to one lane
+/// (lane by lane where the compiler has no __builtin_shufflevector, as GCC before 12).
+template <class Int, class U>
+NN_DETAIL_ALWAYS_INLINE inline Int or_halves(const U& v) {
+    constexpr std::size_t n = sizeof(U) / sizeof(Int);
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+    if constexpr (n > 2) {
+        const auto fold = [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            return or_halves<Int>(__builtin_shufflevector(v, v, i...) | __builtin_shufflevector(v, v, (i + n / 2)...));
+        };
+        return fold(std::make_index_sequence<n / 2>{});
+    }
+#endif
+#endif
+    Int all = 0;
+    for (std::size_t l = 0; l < n; ++l) all |= v[l];
+    return all;
+}
+
 /// The element-wise loops, each a vector of lanes at a time with the arithmetic of nn::activate
 /// and nn::derivative_from_output, so that the bits depend on neither the vector width nor where
 /// an element falls in a vector.
 template <Real T>
 struct Elementwise {
-    /// True when none of the count elements at x is NaN or infinite: x * 0 is 0 for every finite x
-    /// and NaN otherwise, and a NaN survives a sum, so the scan is one branch-free pass.
+    /// True when none of the count elements at x is NaN or infinite, that is has an exponent of all
+    /// ones: one branch-free pass, the lanes' tests or-ed (the last vector overlapping the one
+    /// before it, no element loop), then the lanes or-ed in halves: a short chain of one-cycle
+    /// operations, which a step waits for before its update.
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
+        using I = typename Lanes<T>::Mask;
+        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        const std::size_t full = count / W * W;
-        V sum{};
-        for (std::size_t i = 0; i < full; i += W) sum += load<V>(x + i) * T(0);
-        T total = 0;
-        if (full > 0)
-            for (std::size_t l = 0; l < W; ++l) total += sum[l];
-        for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
-        return total == T(0);
+        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
+        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
+            return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
+        };
+        if (count < W) {
+            bool finite = true;
+            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
+            return finite;
+        }
+        I any = bad(count - W);
+        for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
+        return or_halves<Int>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -5080,10 +5111,13 @@ struct Passes {
     /// Returns the batch's loss_sum (its cost times its rows), with this target's instructions.
     static double backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                            std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
-        if (X.rows() == 1 && fits_sample_path(net))
-            backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
-        else
-            backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        const bool one = X.rows() == 1;
+        if (!one || !tiny_path(net, X.data(), Y.data(), batch_rows, outs, z_out, grad)) {
+            if (one && fits_sample_path(net))
+                backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
+            else
+                backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        }
         const Matrix<T>& top = outs[net.layers - 1];
         return loss_sum<T>(net.loss, net.keep ? z_out.view() : top.view(), top.view(), Y);
     }
@@ -5109,6 +5143,150 @@ private:
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+public:
+    /// A network of at most tiny_layers layers, none wider than 32 bytes (8 floats, 4 doubles) nor
+    /// than a vector, the output's activation element-wise, takes backprop_tiny for one sample:
+    /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
+    /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
+    /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
+    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
+    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
+    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
+    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
+    /// that one sample still gets the batch path's bits.
+    static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
+#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
+    defined(__tune_znver5__)
+    static constexpr bool tiny_sums_as_batch = false;
+#else
+    static constexpr bool tiny_sums_as_batch = true;
+#endif
+
+    __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
+                                                    std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
+                                                    T* grad) {
+#if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
+        return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
+#else
+        if constexpr (!tiny_sums_as_batch) {
+            return false;
+        } else {
+            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+            for (std::size_t l = 0; l <= net.layers; ++l)
+                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+            return true;
+        }
+#endif
+    }
+
+private:
+    /// f(i) for i = 0, 1, .. while i < n (n <= count), unrolled: i is a constant in each call, so
+    /// a lane of a vector is read from its register.
+    template <std::size_t count, class F>
+    NN_DETAIL_ALWAYS_INLINE static void each(std::size_t n, const F& f) {
+        [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            (void)((i < n ? (f(std::integral_constant<std::size_t, i>{}), true) : false) && ...);
+        }
+        (std::make_index_sequence<count>{});
+    }
+
+    /// Lanes j < n of p, the others 0 (a read of n elements only).
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U first(const T* p, std::size_t n) {
+        U v{};
+        each<sizeof(U) / sizeof(T)>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { v[j.value] = p[j]; });
+        return v;
+    }
+
+    /// Lanes p < rows of a column of a matrix of rows x cols from its first element w: w[p * cols].
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U column(const T* w, std::size_t rows, std::size_t cols) {
+        U c{};
+        each<sizeof(U) / sizeof(T)>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE { c[p.value] = w[p * cols]; });
+        return c;
+    }
+
+    /// The vector of lane i of v in every lane.
+    template <class U, std::size_t i>
+    NN_DETAIL_ALWAYS_INLINE static U broadcast(const U& v, std::integral_constant<std::size_t, i>) {
+        return U{} + v[i];
+    }
+
+    /// backprop_sample for a tiny network (tiny_path), each layer's values one vector U of
+    /// which the first arch[l] lanes count (the others are never stored), with the same arithmetic
+    /// in each lane as the batch kernels' for that element: the sums in order from 0, the bias added
+    /// to the whole sum, the activation and the output delta element-wise, dW = 0 + a * delta, db =
+    /// delta + 0, delta . W^T summed over the columns in order from 0 (matmul_a_bt's narrow product;
+    /// for 8 columns its eight partial sums, added in order). The loops over lanes are unrolled, so
+    /// that the values stay in registers; the rows of W are read whole where the parameters go on
+    /// past them, and the gradient's rows written whole where the layer's own gradient goes on past
+    /// them (the rows in order, the bias last).
+    template <class U>
+    static void backprop_tiny(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                              Matrix<T>& z_out, T* __restrict grad) {
+        constexpr std::size_t lanes = sizeof(U) / sizeof(T);
+        const std::size_t L = net.layers, total = layer_offset({net.arch, L + 1}, L);
+        const T* const end = net.params + total;
+        const auto row = [&](const T* p, std::size_t n) NN_DETAIL_ALWAYS_INLINE { // whole when it can be
+            return std::size_t(end - p) >= lanes ? load<U>(p) : first<U>(p, n);
+        };
+        const auto put = [](T* p, const U& v, std::size_t n, std::size_t room) NN_DETAIL_ALWAYS_INLINE {
+            if (room >= lanes) return store(p, v);
+            each<lanes>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { p[j] = v[j.value]; });
+        };
+        U a[tiny_layers + 1]; // a[l]: the input of layer l, a[L] the output
+        a[0] = first<U>(x, net.arch[0]);
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward, as small_matmul and activate
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            U z{};
+            each<lanes>(rows,
+                        [&](auto p) NN_DETAIL_ALWAYS_INLINE { z += broadcast(a[l], p) * row(w + p * cols, cols); });
+            z = z + row(w + rows * cols, cols);
+            if (l + 1 == L && net.keep) {
+                one_row(z_out, cols);
+                put(z_out.data(), z, cols, 0);
+            }
+            activate_lanes<T, U, IntLanes<U, T>>(net.act[l], z);
+            a[l + 1] = z;
+            w += rows * cols + cols;
+        }
+        const std::size_t out = net.arch[L];
+        one_row(outs[L - 1], out);
+        put(outs[L - 1].data(), a[L], out, 0);
+        const T inv_n = T(1) / static_cast<T>(batch_rows);
+        const U target = first<U>(y, out);
+        U d; // output_delta's, element-wise
+        if (net.loss == Loss::MSE) {
+            d = T(2) * inv_n * (a[L] - target);
+            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
+        } else {
+            d = (a[L] - target) * inv_n;
+        }
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
+            w -= size;
+            T* g = grad + (w - net.params);
+            each<lanes>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE {
+                put(g + p * cols, U{} + broadcast(a[l], p) * d, cols, size - p * cols);
+            });
+            put(g + rows * cols, d + U{}, cols, cols);
+            if (l == 0) break;
+            U below{};
+            if (cols < 8)
+                each<lanes>(cols, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            else // 8 columns: matmul_a_bt's eight partial sums, then their sum in order
+                each<lanes>(8, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += U{} + broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            mul_derivative_lanes<T, U>(net.act[l - 1], below, a[l]);
+            d = below;
         }
     }
 
@@ -5539,7 +5717,7 @@ NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n)
     for (std::size_t j = 1; j < n; ++j) top = z[j] > top ? z[j] : top;
     by_vectors<V, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
         U x = load<U>(z + j) - top;
-        exp_lanes<T, U, IntLanes<U, T>>(x);
+        exp_lanes<T, U, IntLanes<U, T>, true>(x); // (z_j - max z <= 0)
         store(a + j, x);
     });
     T sum = 0;
@@ -5597,24 +5775,53 @@ NN_DETAIL_ALWAYS_INLINE inline void activate_in_place(T* __restrict z, std::size
     });
 }
 
+/// The lanes of v or-ed together, in halves: the low half or the high half, down to one lane
+/// (lane by lane where the compiler has no __builtin_shufflevector, as GCC before 12).
+template <class Int, class U>
+NN_DETAIL_ALWAYS_INLINE inline Int or_halves(const U& v) {
+    constexpr std::size_t n = sizeof(U) / sizeof(Int);
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+    if constexpr (n > 2) {
+        const auto fold = [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            return or_halves<Int>(__builtin_shufflevector(v, v, i...) | __builtin_shufflevector(v, v, (i + n / 2)...));
+        };
+        return fold(std::make_index_sequence<n / 2>{});
+    }
+#endif
+#endif
+    Int all = 0;
+    for (std::size_t l = 0; l < n; ++l) all |= v[l];
+    return all;
+}
+
 /// The element-wise loops, each a vector of lanes at a time with the arithmetic of nn::activate
 /// and nn::derivative_from_output, so that the bits depend on neither the vector width nor where
 /// an element falls in a vector.
 template <Real T>
 struct Elementwise {
-    /// True when none of the count elements at x is NaN or infinite: x * 0 is 0 for every finite x
-    /// and NaN otherwise, and a NaN survives a sum, so the scan is one branch-free pass.
+    /// True when none of the count elements at x is NaN or infinite, that is has an exponent of all
+    /// ones: one branch-free pass, the lanes' tests or-ed (the last vector overlapping the one
+    /// before it, no element loop), then the lanes or-ed in halves: a short chain of one-cycle
+    /// operations, which a step waits for before its update.
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
+        using I = typename Lanes<T>::Mask;
+        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        const std::size_t full = count / W * W;
-        V sum{};
-        for (std::size_t i = 0; i < full; i += W) sum += load<V>(x + i) * T(0);
-        T total = 0;
-        if (full > 0)
-            for (std::size_t l = 0; l < W; ++l) total += sum[l];
-        for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
-        return total == T(0);
+        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
+        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
+            return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
+        };
+        if (count < W) {
+            bool finite = true;
+            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
+            return finite;
+        }
+        I any = bad(count - W);
+        for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
+        return or_halves<Int>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -6434,10 +6641,13 @@ struct Passes {
     /// Returns the batch's loss_sum (its cost times its rows), with this target's instructions.
     static double backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                            std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
-        if (X.rows() == 1 && fits_sample_path(net))
-            backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
-        else
-            backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        const bool one = X.rows() == 1;
+        if (!one || !tiny_path(net, X.data(), Y.data(), batch_rows, outs, z_out, grad)) {
+            if (one && fits_sample_path(net))
+                backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
+            else
+                backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        }
         const Matrix<T>& top = outs[net.layers - 1];
         return loss_sum<T>(net.loss, net.keep ? z_out.view() : top.view(), top.view(), Y);
     }
@@ -6463,6 +6673,150 @@ private:
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+public:
+    /// A network of at most tiny_layers layers, none wider than 32 bytes (8 floats, 4 doubles) nor
+    /// than a vector, the output's activation element-wise, takes backprop_tiny for one sample:
+    /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
+    /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
+    /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
+    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
+    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
+    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
+    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
+    /// that one sample still gets the batch path's bits.
+    static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
+#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
+    defined(__tune_znver5__)
+    static constexpr bool tiny_sums_as_batch = false;
+#else
+    static constexpr bool tiny_sums_as_batch = true;
+#endif
+
+    __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
+                                                    std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
+                                                    T* grad) {
+#if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
+        return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
+#else
+        if constexpr (!tiny_sums_as_batch) {
+            return false;
+        } else {
+            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+            for (std::size_t l = 0; l <= net.layers; ++l)
+                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+            return true;
+        }
+#endif
+    }
+
+private:
+    /// f(i) for i = 0, 1, .. while i < n (n <= count), unrolled: i is a constant in each call, so
+    /// a lane of a vector is read from its register.
+    template <std::size_t count, class F>
+    NN_DETAIL_ALWAYS_INLINE static void each(std::size_t n, const F& f) {
+        [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            (void)((i < n ? (f(std::integral_constant<std::size_t, i>{}), true) : false) && ...);
+        }
+        (std::make_index_sequence<count>{});
+    }
+
+    /// Lanes j < n of p, the others 0 (a read of n elements only).
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U first(const T* p, std::size_t n) {
+        U v{};
+        each<sizeof(U) / sizeof(T)>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { v[j.value] = p[j]; });
+        return v;
+    }
+
+    /// Lanes p < rows of a column of a matrix of rows x cols from its first element w: w[p * cols].
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U column(const T* w, std::size_t rows, std::size_t cols) {
+        U c{};
+        each<sizeof(U) / sizeof(T)>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE { c[p.value] = w[p * cols]; });
+        return c;
+    }
+
+    /// The vector of lane i of v in every lane.
+    template <class U, std::size_t i>
+    NN_DETAIL_ALWAYS_INLINE static U broadcast(const U& v, std::integral_constant<std::size_t, i>) {
+        return U{} + v[i];
+    }
+
+    /// backprop_sample for a tiny network (tiny_path), each layer's values one vector U of
+    /// which the first arch[l] lanes count (the others are never stored), with the same arithmetic
+    /// in each lane as the batch kernels' for that element: the sums in order from 0, the bias added
+    /// to the whole sum, the activation and the output delta element-wise, dW = 0 + a * delta, db =
+    /// delta + 0, delta . W^T summed over the columns in order from 0 (matmul_a_bt's narrow product;
+    /// for 8 columns its eight partial sums, added in order). The loops over lanes are unrolled, so
+    /// that the values stay in registers; the rows of W are read whole where the parameters go on
+    /// past them, and the gradient's rows written whole where the layer's own gradient goes on past
+    /// them (the rows in order, the bias last).
+    template <class U>
+    static void backprop_tiny(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                              Matrix<T>& z_out, T* __restrict grad) {
+        constexpr std::size_t lanes = sizeof(U) / sizeof(T);
+        const std::size_t L = net.layers, total = layer_offset({net.arch, L + 1}, L);
+        const T* const end = net.params + total;
+        const auto row = [&](const T* p, std::size_t n) NN_DETAIL_ALWAYS_INLINE { // whole when it can be
+            return std::size_t(end - p) >= lanes ? load<U>(p) : first<U>(p, n);
+        };
+        const auto put = [](T* p, const U& v, std::size_t n, std::size_t room) NN_DETAIL_ALWAYS_INLINE {
+            if (room >= lanes) return store(p, v);
+            each<lanes>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { p[j] = v[j.value]; });
+        };
+        U a[tiny_layers + 1]; // a[l]: the input of layer l, a[L] the output
+        a[0] = first<U>(x, net.arch[0]);
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward, as small_matmul and activate
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            U z{};
+            each<lanes>(rows,
+                        [&](auto p) NN_DETAIL_ALWAYS_INLINE { z += broadcast(a[l], p) * row(w + p * cols, cols); });
+            z = z + row(w + rows * cols, cols);
+            if (l + 1 == L && net.keep) {
+                one_row(z_out, cols);
+                put(z_out.data(), z, cols, 0);
+            }
+            activate_lanes<T, U, IntLanes<U, T>>(net.act[l], z);
+            a[l + 1] = z;
+            w += rows * cols + cols;
+        }
+        const std::size_t out = net.arch[L];
+        one_row(outs[L - 1], out);
+        put(outs[L - 1].data(), a[L], out, 0);
+        const T inv_n = T(1) / static_cast<T>(batch_rows);
+        const U target = first<U>(y, out);
+        U d; // output_delta's, element-wise
+        if (net.loss == Loss::MSE) {
+            d = T(2) * inv_n * (a[L] - target);
+            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
+        } else {
+            d = (a[L] - target) * inv_n;
+        }
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
+            w -= size;
+            T* g = grad + (w - net.params);
+            each<lanes>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE {
+                put(g + p * cols, U{} + broadcast(a[l], p) * d, cols, size - p * cols);
+            });
+            put(g + rows * cols, d + U{}, cols, cols);
+            if (l == 0) break;
+            U below{};
+            if (cols < 8)
+                each<lanes>(cols, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            else // 8 columns: matmul_a_bt's eight partial sums, then their sum in order
+                each<lanes>(8, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += U{} + broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            mul_derivative_lanes<T, U>(net.act[l - 1], below, a[l]);
+            d = below;
         }
     }
 
@@ -6893,7 +7247,7 @@ NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n)
     for (std::size_t j = 1; j < n; ++j) top = z[j] > top ? z[j] : top;
     by_vectors<V, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
         U x = load<U>(z + j) - top;
-        exp_lanes<T, U, IntLanes<U, T>>(x);
+        exp_lanes<T, U, IntLanes<U, T>, true>(x); // (z_j - max z <= 0)
         store(a + j, x);
     });
     T sum = 0;
@@ -6951,24 +7305,53 @@ NN_DETAIL_ALWAYS_INLINE inline void activate_in_place(T* __restrict z, std::size
     });
 }
 
+/// The lanes of v or-ed together, in halves: the low half or the high half, down to one lane
+/// (lane by lane where the compiler has no __builtin_shufflevector, as GCC before 12).
+template <class Int, class U>
+NN_DETAIL_ALWAYS_INLINE inline Int or_halves(const U& v) {
+    constexpr std::size_t n = sizeof(U) / sizeof(Int);
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+    if constexpr (n > 2) {
+        const auto fold = [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            return or_halves<Int>(__builtin_shufflevector(v, v, i...) | __builtin_shufflevector(v, v, (i + n / 2)...));
+        };
+        return fold(std::make_index_sequence<n / 2>{});
+    }
+#endif
+#endif
+    Int all = 0;
+    for (std::size_t l = 0; l < n; ++l) all |= v[l];
+    return all;
+}
+
 /// The element-wise loops, each a vector of lanes at a time with the arithmetic of nn::activate
 /// and nn::derivative_from_output, so that the bits depend on neither the vector width nor where
 /// an element falls in a vector.
 template <Real T>
 struct Elementwise {
-    /// True when none of the count elements at x is NaN or infinite: x * 0 is 0 for every finite x
-    /// and NaN otherwise, and a NaN survives a sum, so the scan is one branch-free pass.
+    /// True when none of the count elements at x is NaN or infinite, that is has an exponent of all
+    /// ones: one branch-free pass, the lanes' tests or-ed (the last vector overlapping the one
+    /// before it, no element loop), then the lanes or-ed in halves: a short chain of one-cycle
+    /// operations, which a step waits for before its update.
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
+        using I = typename Lanes<T>::Mask;
+        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        const std::size_t full = count / W * W;
-        V sum{};
-        for (std::size_t i = 0; i < full; i += W) sum += load<V>(x + i) * T(0);
-        T total = 0;
-        if (full > 0)
-            for (std::size_t l = 0; l < W; ++l) total += sum[l];
-        for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
-        return total == T(0);
+        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
+        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
+            return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
+        };
+        if (count < W) {
+            bool finite = true;
+            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
+            return finite;
+        }
+        I any = bad(count - W);
+        for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
+        return or_halves<Int>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -7788,10 +8171,13 @@ struct Passes {
     /// Returns the batch's loss_sum (its cost times its rows), with this target's instructions.
     static double backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                            std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
-        if (X.rows() == 1 && fits_sample_path(net))
-            backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
-        else
-            backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        const bool one = X.rows() == 1;
+        if (!one || !tiny_path(net, X.data(), Y.data(), batch_rows, outs, z_out, grad)) {
+            if (one && fits_sample_path(net))
+                backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
+            else
+                backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        }
         const Matrix<T>& top = outs[net.layers - 1];
         return loss_sum<T>(net.loss, net.keep ? z_out.view() : top.view(), top.view(), Y);
     }
@@ -7817,6 +8203,150 @@ private:
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+public:
+    /// A network of at most tiny_layers layers, none wider than 32 bytes (8 floats, 4 doubles) nor
+    /// than a vector, the output's activation element-wise, takes backprop_tiny for one sample:
+    /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
+    /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
+    /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
+    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
+    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
+    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
+    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
+    /// that one sample still gets the batch path's bits.
+    static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
+#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
+    defined(__tune_znver5__)
+    static constexpr bool tiny_sums_as_batch = false;
+#else
+    static constexpr bool tiny_sums_as_batch = true;
+#endif
+
+    __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
+                                                    std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
+                                                    T* grad) {
+#if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
+        return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
+#else
+        if constexpr (!tiny_sums_as_batch) {
+            return false;
+        } else {
+            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+            for (std::size_t l = 0; l <= net.layers; ++l)
+                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+            return true;
+        }
+#endif
+    }
+
+private:
+    /// f(i) for i = 0, 1, .. while i < n (n <= count), unrolled: i is a constant in each call, so
+    /// a lane of a vector is read from its register.
+    template <std::size_t count, class F>
+    NN_DETAIL_ALWAYS_INLINE static void each(std::size_t n, const F& f) {
+        [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            (void)((i < n ? (f(std::integral_constant<std::size_t, i>{}), true) : false) && ...);
+        }
+        (std::make_index_sequence<count>{});
+    }
+
+    /// Lanes j < n of p, the others 0 (a read of n elements only).
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U first(const T* p, std::size_t n) {
+        U v{};
+        each<sizeof(U) / sizeof(T)>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { v[j.value] = p[j]; });
+        return v;
+    }
+
+    /// Lanes p < rows of a column of a matrix of rows x cols from its first element w: w[p * cols].
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U column(const T* w, std::size_t rows, std::size_t cols) {
+        U c{};
+        each<sizeof(U) / sizeof(T)>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE { c[p.value] = w[p * cols]; });
+        return c;
+    }
+
+    /// The vector of lane i of v in every lane.
+    template <class U, std::size_t i>
+    NN_DETAIL_ALWAYS_INLINE static U broadcast(const U& v, std::integral_constant<std::size_t, i>) {
+        return U{} + v[i];
+    }
+
+    /// backprop_sample for a tiny network (tiny_path), each layer's values one vector U of
+    /// which the first arch[l] lanes count (the others are never stored), with the same arithmetic
+    /// in each lane as the batch kernels' for that element: the sums in order from 0, the bias added
+    /// to the whole sum, the activation and the output delta element-wise, dW = 0 + a * delta, db =
+    /// delta + 0, delta . W^T summed over the columns in order from 0 (matmul_a_bt's narrow product;
+    /// for 8 columns its eight partial sums, added in order). The loops over lanes are unrolled, so
+    /// that the values stay in registers; the rows of W are read whole where the parameters go on
+    /// past them, and the gradient's rows written whole where the layer's own gradient goes on past
+    /// them (the rows in order, the bias last).
+    template <class U>
+    static void backprop_tiny(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                              Matrix<T>& z_out, T* __restrict grad) {
+        constexpr std::size_t lanes = sizeof(U) / sizeof(T);
+        const std::size_t L = net.layers, total = layer_offset({net.arch, L + 1}, L);
+        const T* const end = net.params + total;
+        const auto row = [&](const T* p, std::size_t n) NN_DETAIL_ALWAYS_INLINE { // whole when it can be
+            return std::size_t(end - p) >= lanes ? load<U>(p) : first<U>(p, n);
+        };
+        const auto put = [](T* p, const U& v, std::size_t n, std::size_t room) NN_DETAIL_ALWAYS_INLINE {
+            if (room >= lanes) return store(p, v);
+            each<lanes>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { p[j] = v[j.value]; });
+        };
+        U a[tiny_layers + 1]; // a[l]: the input of layer l, a[L] the output
+        a[0] = first<U>(x, net.arch[0]);
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward, as small_matmul and activate
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            U z{};
+            each<lanes>(rows,
+                        [&](auto p) NN_DETAIL_ALWAYS_INLINE { z += broadcast(a[l], p) * row(w + p * cols, cols); });
+            z = z + row(w + rows * cols, cols);
+            if (l + 1 == L && net.keep) {
+                one_row(z_out, cols);
+                put(z_out.data(), z, cols, 0);
+            }
+            activate_lanes<T, U, IntLanes<U, T>>(net.act[l], z);
+            a[l + 1] = z;
+            w += rows * cols + cols;
+        }
+        const std::size_t out = net.arch[L];
+        one_row(outs[L - 1], out);
+        put(outs[L - 1].data(), a[L], out, 0);
+        const T inv_n = T(1) / static_cast<T>(batch_rows);
+        const U target = first<U>(y, out);
+        U d; // output_delta's, element-wise
+        if (net.loss == Loss::MSE) {
+            d = T(2) * inv_n * (a[L] - target);
+            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
+        } else {
+            d = (a[L] - target) * inv_n;
+        }
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
+            w -= size;
+            T* g = grad + (w - net.params);
+            each<lanes>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE {
+                put(g + p * cols, U{} + broadcast(a[l], p) * d, cols, size - p * cols);
+            });
+            put(g + rows * cols, d + U{}, cols, cols);
+            if (l == 0) break;
+            U below{};
+            if (cols < 8)
+                each<lanes>(cols, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            else // 8 columns: matmul_a_bt's eight partial sums, then their sum in order
+                each<lanes>(8, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += U{} + broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            mul_derivative_lanes<T, U>(net.act[l - 1], below, a[l]);
+            d = below;
         }
     }
 
@@ -8225,9 +8755,11 @@ template <Real T>
     fail("%s is not finite; %s must be finite", name, whole); // std::isfinite folded away (-ffast-math)
 }
 
-/// Throws nn::Error, as report_not_finite, unless every element of M is finite.
+/// Throws nn::Error, as report_not_finite, unless every element of M is finite. M by reference: a
+/// view passed by value is stored in parts and read back whole, which the core cannot forward
+/// (backprop's checks of one sample's X and Y took 7% of a 4-4-3 step by value, 3% by reference).
 template <Real T>
-void check_finite(MatrixView<const T> M, const char* name, const char* whole, std::size_t layer = no_layer) {
+void check_finite(const MatrixView<const T>& M, const char* name, const char* whole, std::size_t layer = no_layer) {
     if (!all_finite<T>(M.data(), M.size())) report_not_finite(M, name, whole, layer);
 }
 

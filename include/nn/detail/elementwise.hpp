@@ -45,24 +45,53 @@ NN_DETAIL_ALWAYS_INLINE inline void activate_in_place(T* __restrict z, std::size
     });
 }
 
+/// The lanes of v or-ed together, in halves: the low half or the high half, down to one lane
+/// (lane by lane where the compiler has no __builtin_shufflevector, as GCC before 12).
+template <class Int, class U>
+NN_DETAIL_ALWAYS_INLINE inline Int or_halves(const U& v) {
+    constexpr std::size_t n = sizeof(U) / sizeof(Int);
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector)
+    if constexpr (n > 2) {
+        const auto fold = [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            return or_halves<Int>(__builtin_shufflevector(v, v, i...) | __builtin_shufflevector(v, v, (i + n / 2)...));
+        };
+        return fold(std::make_index_sequence<n / 2>{});
+    }
+#endif
+#endif
+    Int all = 0;
+    for (std::size_t l = 0; l < n; ++l) all |= v[l];
+    return all;
+}
+
 /// The element-wise loops, each a vector of lanes at a time with the arithmetic of nn::activate
 /// and nn::derivative_from_output, so that the bits depend on neither the vector width nor where
 /// an element falls in a vector.
 template <Real T>
 struct Elementwise {
-    /// True when none of the count elements at x is NaN or infinite: x * 0 is 0 for every finite x
-    /// and NaN otherwise, and a NaN survives a sum, so the scan is one branch-free pass.
+    /// True when none of the count elements at x is NaN or infinite, that is has an exponent of all
+    /// ones: one branch-free pass, the lanes' tests or-ed (the last vector overlapping the one
+    /// before it, no element loop), then the lanes or-ed in halves: a short chain of one-cycle
+    /// operations, which a step waits for before its update.
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
+        using I = typename Lanes<T>::Mask;
+        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        const std::size_t full = count / W * W;
-        V sum{};
-        for (std::size_t i = 0; i < full; i += W) sum += load<V>(x + i) * T(0);
-        T total = 0;
-        if (full > 0)
-            for (std::size_t l = 0; l < W; ++l) total += sum[l];
-        for (std::size_t i = full; i < count; ++i) total += x[i] * T(0);
-        return total == T(0);
+        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
+        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
+            return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
+        };
+        if (count < W) {
+            bool finite = true;
+            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
+            return finite;
+        }
+        I any = bad(count - W);
+        for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
+        return or_halves<Int>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out

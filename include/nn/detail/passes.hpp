@@ -39,10 +39,13 @@ struct Passes {
     /// Returns the batch's loss_sum (its cost times its rows), with this target's instructions.
     static double backprop(const Layers<T>& net, const MatrixView<const T>& X, const MatrixView<const T>& Y,
                            std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out, Matrix<T>* deltas, T* grad) {
-        if (X.rows() == 1 && fits_sample_path(net))
-            backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
-        else
-            backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        const bool one = X.rows() == 1;
+        if (!one || !tiny_path(net, X.data(), Y.data(), batch_rows, outs, z_out, grad)) {
+            if (one && fits_sample_path(net))
+                backprop_sample(net, X.data(), Y.data(), batch_rows, outs, z_out, deltas, grad);
+            else
+                backprop_batch(net, X, Y, batch_rows, outs, z_out, deltas, grad);
+        }
         const Matrix<T>& top = outs[net.layers - 1];
         return loss_sum<T>(net.loss, net.keep ? z_out.view() : top.view(), top.view(), Y);
     }
@@ -68,6 +71,150 @@ private:
             below.resize_for_overwrite(n, rows);
             Products<T>::matmul_a_bt(delta, MatrixView<const T>(net.params + at, rows, cols), below); // n x arch[l]
             Elementwise<T>::mul_derivative(below, outs[l - 1], net.act[l - 1]);
+        }
+    }
+
+public:
+    /// A network of at most tiny_layers layers, none wider than 32 bytes (8 floats, 4 doubles) nor
+    /// than a vector, the output's activation element-wise, takes backprop_tiny for one sample:
+    /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
+    /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
+    /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
+    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
+    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
+    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
+    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
+    /// that one sample still gets the batch path's bits.
+    static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
+#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
+    defined(__tune_znver5__)
+    static constexpr bool tiny_sums_as_batch = false;
+#else
+    static constexpr bool tiny_sums_as_batch = true;
+#endif
+
+    __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
+                                                    std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
+                                                    T* grad) {
+#if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
+        return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
+#else
+        if constexpr (!tiny_sums_as_batch) {
+            return false;
+        } else {
+            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+            for (std::size_t l = 0; l <= net.layers; ++l)
+                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+            return true;
+        }
+#endif
+    }
+
+private:
+    /// f(i) for i = 0, 1, .. while i < n (n <= count), unrolled: i is a constant in each call, so
+    /// a lane of a vector is read from its register.
+    template <std::size_t count, class F>
+    NN_DETAIL_ALWAYS_INLINE static void each(std::size_t n, const F& f) {
+        [&]<std::size_t... i>(std::index_sequence<i...>) NN_DETAIL_ALWAYS_INLINE {
+            (void)((i < n ? (f(std::integral_constant<std::size_t, i>{}), true) : false) && ...);
+        }
+        (std::make_index_sequence<count>{});
+    }
+
+    /// Lanes j < n of p, the others 0 (a read of n elements only).
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U first(const T* p, std::size_t n) {
+        U v{};
+        each<sizeof(U) / sizeof(T)>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { v[j.value] = p[j]; });
+        return v;
+    }
+
+    /// Lanes p < rows of a column of a matrix of rows x cols from its first element w: w[p * cols].
+    template <class U>
+    NN_DETAIL_ALWAYS_INLINE static U column(const T* w, std::size_t rows, std::size_t cols) {
+        U c{};
+        each<sizeof(U) / sizeof(T)>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE { c[p.value] = w[p * cols]; });
+        return c;
+    }
+
+    /// The vector of lane i of v in every lane.
+    template <class U, std::size_t i>
+    NN_DETAIL_ALWAYS_INLINE static U broadcast(const U& v, std::integral_constant<std::size_t, i>) {
+        return U{} + v[i];
+    }
+
+    /// backprop_sample for a tiny network (tiny_path), each layer's values one vector U of
+    /// which the first arch[l] lanes count (the others are never stored), with the same arithmetic
+    /// in each lane as the batch kernels' for that element: the sums in order from 0, the bias added
+    /// to the whole sum, the activation and the output delta element-wise, dW = 0 + a * delta, db =
+    /// delta + 0, delta . W^T summed over the columns in order from 0 (matmul_a_bt's narrow product;
+    /// for 8 columns its eight partial sums, added in order). The loops over lanes are unrolled, so
+    /// that the values stay in registers; the rows of W are read whole where the parameters go on
+    /// past them, and the gradient's rows written whole where the layer's own gradient goes on past
+    /// them (the rows in order, the bias last).
+    template <class U>
+    static void backprop_tiny(const Layers<T>& net, const T* x, const T* y, std::size_t batch_rows, Matrix<T>* outs,
+                              Matrix<T>& z_out, T* __restrict grad) {
+        constexpr std::size_t lanes = sizeof(U) / sizeof(T);
+        const std::size_t L = net.layers, total = layer_offset({net.arch, L + 1}, L);
+        const T* const end = net.params + total;
+        const auto row = [&](const T* p, std::size_t n) NN_DETAIL_ALWAYS_INLINE { // whole when it can be
+            return std::size_t(end - p) >= lanes ? load<U>(p) : first<U>(p, n);
+        };
+        const auto put = [](T* p, const U& v, std::size_t n, std::size_t room) NN_DETAIL_ALWAYS_INLINE {
+            if (room >= lanes) return store(p, v);
+            each<lanes>(n, [&](auto j) NN_DETAIL_ALWAYS_INLINE { p[j] = v[j.value]; });
+        };
+        U a[tiny_layers + 1]; // a[l]: the input of layer l, a[L] the output
+        a[0] = first<U>(x, net.arch[0]);
+        const T* w = net.params;
+        for (std::size_t l = 0; l < L; ++l) { // forward, as small_matmul and activate
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1];
+            U z{};
+            each<lanes>(rows,
+                        [&](auto p) NN_DETAIL_ALWAYS_INLINE { z += broadcast(a[l], p) * row(w + p * cols, cols); });
+            z = z + row(w + rows * cols, cols);
+            if (l + 1 == L && net.keep) {
+                one_row(z_out, cols);
+                put(z_out.data(), z, cols, 0);
+            }
+            activate_lanes<T, U, IntLanes<U, T>>(net.act[l], z);
+            a[l + 1] = z;
+            w += rows * cols + cols;
+        }
+        const std::size_t out = net.arch[L];
+        one_row(outs[L - 1], out);
+        put(outs[L - 1].data(), a[L], out, 0);
+        const T inv_n = T(1) / static_cast<T>(batch_rows);
+        const U target = first<U>(y, out);
+        U d; // output_delta's, element-wise
+        if (net.loss == Loss::MSE) {
+            d = T(2) * inv_n * (a[L] - target);
+            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
+        } else {
+            d = (a[L] - target) * inv_n;
+        }
+        for (std::size_t l = L; l-- > 0;) { // backward
+            const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
+            w -= size;
+            T* g = grad + (w - net.params);
+            each<lanes>(rows, [&](auto p) NN_DETAIL_ALWAYS_INLINE {
+                put(g + p * cols, U{} + broadcast(a[l], p) * d, cols, size - p * cols);
+            });
+            put(g + rows * cols, d + U{}, cols, cols);
+            if (l == 0) break;
+            U below{};
+            if (cols < 8)
+                each<lanes>(cols, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            else // 8 columns: matmul_a_bt's eight partial sums, then their sum in order
+                each<lanes>(8, [&](auto j) NN_DETAIL_ALWAYS_INLINE {
+                    below += U{} + broadcast(d, j) * column<U>(w + j, rows, cols);
+                });
+            mul_derivative_lanes<T, U>(net.act[l - 1], below, a[l]);
+            d = below;
         }
     }
 

@@ -56,7 +56,7 @@ NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n)
     for (std::size_t j = 1; j < n; ++j) top = z[j] > top ? z[j] : top;
     by_vectors<V, T>(0, n, [&]<class U>(std::size_t j, U) NN_DETAIL_ALWAYS_INLINE {
         U x = load<U>(z + j) - top;
-        exp_lanes<T, U, IntLanes<U, T>>(x);
+        exp_lanes<T, U, IntLanes<U, T>, true>(x); // (z_j - max z <= 0)
         store(a + j, x);
     });
     T sum = 0;
