@@ -493,7 +493,7 @@ TEST_CASE("one sample's backprop (narrow networks take their own path) is a batc
     // The sample twice, as a batch of two, has the same gradient exactly: each row's terms are
     // halved (a power of two, so with the same roundings) and added to an equal one. So the
     // one-sample paths must sum in the batch kernels' order, with their arithmetic: the narrow
-    // networks' (layers up to 32 wide) and the tiny ones' (up to 8, and a vector's lanes, wide).
+    // networks' (layers up to 32 wide) and the tiny ones' (up to 32 bytes: 4 doubles, 8 floats).
     nn::Rng rng(43);
     int t = 0;
     for (const Combination& k : combinations())
@@ -504,7 +504,7 @@ TEST_CASE("one sample's backprop (narrow networks take their own path) is a batc
                 if (r == 2) arch[1] = 40; // one layer wider than 32 for the batch path in both
                 if (r == 3)               // tiny: 1 to 4 wide (2 to 4 for a Softmax output)
                     for (std::size_t& width : arch) width = 1 + (width - 1) % 4;
-                if (r == 4) { // tiny, up to 8 wide, with a layer of 8 outputs below another layer
+                if (r == 4) { // up to 8 wide, a layer of 8 outputs below another (tiny in float)
                     for (std::size_t& width : arch) width = 1 + (width - 1) % 8;
                     arch[2] = 8;
                 }
