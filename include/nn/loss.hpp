@@ -74,6 +74,20 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
 /// as aarch64, for the same bits). The Softmax row's dot product in eight partial sums (term j in
 /// sum j mod 8), then the eight in order: no sum of products for GCC's -O3 to make an in-order
 /// reduction, which would not fuse them as -O2 does.
+/// d = the output delta of an element-wise output for lanes of outputs a and targets y, MSE's or
+/// (any other loss, as the only one such an output takes) binary cross-entropy's: output_delta's
+/// formulas, for a scalar or a vector of lanes (the one-sample paths' output layer).
+template <Real T, class U>
+NN_DETAIL_ALWAYS_INLINE inline void elementwise_delta(Loss loss, Activation act, const U& a, const U& y, T inv_n,
+                                                      U& d) {
+    if (loss == Loss::MSE) {
+        d = T(2) * inv_n * (a - y);
+        mul_derivative_lanes<T, U>(act, d, a);
+    } else {
+        d = (a - y) * inv_n;
+    }
+}
+
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, const MatrixView<const T>& A,
                                                  const MatrixView<const T>& Y, const MatrixView<T>& D,
@@ -88,11 +102,7 @@ NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, cons
     if (loss == Loss::MSE && is_elementwise(act)) {
         const auto loop = [&](Activation f) NN_DETAIL_ALWAYS_INLINE { // as in mul_derivative
             T* __restrict delta = d;
-            for (std::size_t i = 0; i < A.size(); ++i) {
-                T g = T(2) * inv_n * (a[i] - y[i]);
-                mul_derivative_lanes<T>(f, g, a[i]);
-                delta[i] = g;
-            }
+            for (std::size_t i = 0; i < A.size(); ++i) elementwise_delta<T>(Loss::MSE, f, a[i], y[i], inv_n, delta[i]);
         };
         act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
     } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
@@ -112,8 +122,8 @@ NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, cons
             for (std::size_t j = 0; j < out; ++j) s += y[j];
             for (std::size_t j = 0; j < out; ++j) d[j] = (a[j] * s - y[j]) * inv_n;
         }
-    } else {
-        for (std::size_t i = 0; i < A.size(); ++i) d[i] = (a[i] - y[i]) * inv_n;
+    } else { // binary cross-entropy
+        for (std::size_t i = 0; i < A.size(); ++i) elementwise_delta<T>(loss, act, a[i], y[i], inv_n, d[i]);
     }
 }
 

@@ -2474,6 +2474,20 @@ void check_targets(Loss loss, MatrixView<const T> Y, const char* name) {
 /// as aarch64, for the same bits). The Softmax row's dot product in eight partial sums (term j in
 /// sum j mod 8), then the eight in order: no sum of products for GCC's -O3 to make an in-order
 /// reduction, which would not fuse them as -O2 does.
+/// d = the output delta of an element-wise output for lanes of outputs a and targets y, MSE's or
+/// (any other loss, as the only one such an output takes) binary cross-entropy's: output_delta's
+/// formulas, for a scalar or a vector of lanes (the one-sample paths' output layer).
+template <Real T, class U>
+NN_DETAIL_ALWAYS_INLINE inline void elementwise_delta(Loss loss, Activation act, const U& a, const U& y, T inv_n,
+                                                      U& d) {
+    if (loss == Loss::MSE) {
+        d = T(2) * inv_n * (a - y);
+        mul_derivative_lanes<T, U>(act, d, a);
+    } else {
+        d = (a - y) * inv_n;
+    }
+}
+
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, const MatrixView<const T>& A,
                                                  const MatrixView<const T>& Y, const MatrixView<T>& D,
@@ -2488,11 +2502,7 @@ NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, cons
     if (loss == Loss::MSE && is_elementwise(act)) {
         const auto loop = [&](Activation f) NN_DETAIL_ALWAYS_INLINE { // as in mul_derivative
             T* __restrict delta = d;
-            for (std::size_t i = 0; i < A.size(); ++i) {
-                T g = T(2) * inv_n * (a[i] - y[i]);
-                mul_derivative_lanes<T>(f, g, a[i]);
-                delta[i] = g;
-            }
+            for (std::size_t i = 0; i < A.size(); ++i) elementwise_delta<T>(Loss::MSE, f, a[i], y[i], inv_n, delta[i]);
         };
         act == Activation::Sigmoid ? loop(Activation::Sigmoid) : loop(act);
     } else if (loss == Loss::MSE) { // Softmax: the Jacobian diag(a) - a a^T, applied row by row
@@ -2512,8 +2522,8 @@ NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, cons
             for (std::size_t j = 0; j < out; ++j) s += y[j];
             for (std::size_t j = 0; j < out; ++j) d[j] = (a[j] * s - y[j]) * inv_n;
         }
-    } else {
-        for (std::size_t i = 0; i < A.size(); ++i) d[i] = (a[i] - y[i]) * inv_n;
+    } else { // binary cross-entropy
+        for (std::size_t i = 0; i < A.size(); ++i) elementwise_delta<T>(loss, act, a[i], y[i], inv_n, d[i]);
     }
 }
 
@@ -4049,6 +4059,21 @@ struct Layers {
     bool keep;
 };
 
+/// A float's or double's exponent bits, as its same-size integer: all ones for inf and NaN.
+template <Real T>
+inline constexpr SameSizeInt<T> exponent_bits = std::numeric_limits<SameSizeInt<T>>::max() ^
+                                                ((SameSizeInt<T>(1) << (std::numeric_limits<T>::digits - 1)) - 1);
+
+/// True when none of the count elements at x is NaN or infinite, element by element: what
+/// all_finite does for arrays shorter than a vector.
+template <Real T>
+NN_DETAIL_ALWAYS_INLINE inline bool finite_elements(const T* x, std::size_t count) {
+    bool finite = true;
+    for (std::size_t i = 0; i < count; ++i)
+        finite &= (NN_DETAIL_BIT_CAST(SameSizeInt<T>, x[i]) & exponent_bits<T>) != exponent_bits<T>;
+    return finite;
+}
+
 } // namespace nn::detail
 
 namespace nn::detail::naive {
@@ -4277,21 +4302,15 @@ struct Elementwise {
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
         using I = typename Lanes<T>::Mask;
-        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        constexpr auto exponent = exponent_bits<T>;
         const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
             return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
         };
-        if (count < W) {
-            bool finite = true;
-            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
-            return finite;
-        }
+        if (count < W) return finite_elements(x, count);
         I any = bad(count - W);
         for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
-        return or_halves<Int>(any) == 0;
+        return or_halves<typename Lanes<T>::Lane>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -5259,14 +5278,8 @@ private:
         one_row(outs[L - 1], out);
         put(outs[L - 1].data(), a[L], out, 0);
         const T inv_n = T(1) / static_cast<T>(batch_rows);
-        const U target = first<U>(y, out);
-        U d; // output_delta's, element-wise
-        if (net.loss == Loss::MSE) {
-            d = T(2) * inv_n * (a[L] - target);
-            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
-        } else {
-            d = (a[L] - target) * inv_n;
-        }
+        U d;
+        elementwise_delta<T, U>(net.loss, net.act[L - 1], a[L], first<U>(y, out), inv_n, d);
         for (std::size_t l = L; l-- > 0;) { // backward
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
             w -= size;
@@ -5807,21 +5820,15 @@ struct Elementwise {
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
         using I = typename Lanes<T>::Mask;
-        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        constexpr auto exponent = exponent_bits<T>;
         const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
             return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
         };
-        if (count < W) {
-            bool finite = true;
-            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
-            return finite;
-        }
+        if (count < W) return finite_elements(x, count);
         I any = bad(count - W);
         for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
-        return or_halves<Int>(any) == 0;
+        return or_halves<typename Lanes<T>::Lane>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -6789,14 +6796,8 @@ private:
         one_row(outs[L - 1], out);
         put(outs[L - 1].data(), a[L], out, 0);
         const T inv_n = T(1) / static_cast<T>(batch_rows);
-        const U target = first<U>(y, out);
-        U d; // output_delta's, element-wise
-        if (net.loss == Loss::MSE) {
-            d = T(2) * inv_n * (a[L] - target);
-            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
-        } else {
-            d = (a[L] - target) * inv_n;
-        }
+        U d;
+        elementwise_delta<T, U>(net.loss, net.act[L - 1], a[L], first<U>(y, out), inv_n, d);
         for (std::size_t l = L; l-- > 0;) { // backward
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
             w -= size;
@@ -7337,21 +7338,15 @@ struct Elementwise {
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
         using I = typename Lanes<T>::Mask;
-        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        constexpr auto exponent = exponent_bits<T>;
         const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
             return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
         };
-        if (count < W) {
-            bool finite = true;
-            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
-            return finite;
-        }
+        if (count < W) return finite_elements(x, count);
         I any = bad(count - W);
         for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
-        return or_halves<Int>(any) == 0;
+        return or_halves<typename Lanes<T>::Lane>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out
@@ -8319,14 +8314,8 @@ private:
         one_row(outs[L - 1], out);
         put(outs[L - 1].data(), a[L], out, 0);
         const T inv_n = T(1) / static_cast<T>(batch_rows);
-        const U target = first<U>(y, out);
-        U d; // output_delta's, element-wise
-        if (net.loss == Loss::MSE) {
-            d = T(2) * inv_n * (a[L] - target);
-            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
-        } else {
-            d = (a[L] - target) * inv_n;
-        }
+        U d;
+        elementwise_delta<T, U>(net.loss, net.act[L - 1], a[L], first<U>(y, out), inv_n, d);
         for (std::size_t l = L; l-- > 0;) { // backward
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
             w -= size;
@@ -8446,14 +8435,7 @@ NN_DETAIL_ALWAYS_INLINE inline decltype(auto) with_kernels(F&& f) {
 /// tiny network's every matrix) is tested here, by its exponent bits, without a call.
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline bool all_finite(const T* x, std::size_t count) {
-    if (count <= 8) {
-        using I = SameSizeInt<T>;
-        constexpr I mantissa = (I(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-        constexpr I exponent = std::numeric_limits<I>::max() ^ mantissa; // all ones for inf and NaN
-        bool finite = true;
-        for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(I, x[i]) & exponent) != exponent;
-        return finite;
-    }
+    if (count <= 8) return finite_elements(x, count);
     return with_kernels<T>([&](auto k) { return k.all_finite(x, count); });
 }
 

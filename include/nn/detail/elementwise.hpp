@@ -77,21 +77,15 @@ struct Elementwise {
     static bool all_finite(const T* x, std::size_t count) {
         using V = typename Lanes<T>::Vector;
         using I = typename Lanes<T>::Mask;
-        using Int = typename Lanes<T>::Lane;
         constexpr std::size_t W = Lanes<T>::count;
-        constexpr Int mantissa = (Int(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-        constexpr Int exponent = std::numeric_limits<Int>::max() ^ mantissa; // all ones for inf and NaN
+        constexpr auto exponent = exponent_bits<T>;
         const auto bad = [&](std::size_t i) NN_DETAIL_ALWAYS_INLINE {
             return I((NN_DETAIL_BIT_CAST(I, load<V>(x + i)) & exponent) == exponent);
         };
-        if (count < W) {
-            bool finite = true;
-            for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(Int, x[i]) & exponent) != exponent;
-            return finite;
-        }
+        if (count < W) return finite_elements(x, count);
         I any = bad(count - W);
         for (std::size_t i = 0; i + W <= count; i += W) any |= bad(i);
-        return or_halves<Int>(any) == 0;
+        return or_halves<typename Lanes<T>::Lane>(any) == 0;
     }
 
     /// Z(i, :) += b.     Z: n x out, b: 1 x out

@@ -48,6 +48,21 @@ struct Layers {
     bool keep;
 };
 
+/// A float's or double's exponent bits, as its same-size integer: all ones for inf and NaN.
+template <Real T>
+inline constexpr SameSizeInt<T> exponent_bits = std::numeric_limits<SameSizeInt<T>>::max() ^
+                                                ((SameSizeInt<T>(1) << (std::numeric_limits<T>::digits - 1)) - 1);
+
+/// True when none of the count elements at x is NaN or infinite, element by element: what
+/// all_finite does for arrays shorter than a vector.
+template <Real T>
+NN_DETAIL_ALWAYS_INLINE inline bool finite_elements(const T* x, std::size_t count) {
+    bool finite = true;
+    for (std::size_t i = 0; i < count; ++i)
+        finite &= (NN_DETAIL_BIT_CAST(SameSizeInt<T>, x[i]) & exponent_bits<T>) != exponent_bits<T>;
+    return finite;
+}
+
 } // namespace nn::detail
 
 namespace nn::detail::naive {
@@ -280,14 +295,7 @@ NN_DETAIL_ALWAYS_INLINE inline decltype(auto) with_kernels(F&& f) {
 /// tiny network's every matrix) is tested here, by its exponent bits, without a call.
 template <Real T>
 NN_DETAIL_ALWAYS_INLINE inline bool all_finite(const T* x, std::size_t count) {
-    if (count <= 8) {
-        using I = SameSizeInt<T>;
-        constexpr I mantissa = (I(1) << (std::numeric_limits<T>::digits - 1)) - 1;
-        constexpr I exponent = std::numeric_limits<I>::max() ^ mantissa; // all ones for inf and NaN
-        bool finite = true;
-        for (std::size_t i = 0; i < count; ++i) finite &= (NN_DETAIL_BIT_CAST(I, x[i]) & exponent) != exponent;
-        return finite;
-    }
+    if (count <= 8) return finite_elements(x, count);
     return with_kernels<T>([&](auto k) { return k.all_finite(x, count); });
 }
 

@@ -187,14 +187,8 @@ private:
         one_row(outs[L - 1], out);
         put(outs[L - 1].data(), a[L], out, 0);
         const T inv_n = T(1) / static_cast<T>(batch_rows);
-        const U target = first<U>(y, out);
-        U d; // output_delta's, element-wise
-        if (net.loss == Loss::MSE) {
-            d = T(2) * inv_n * (a[L] - target);
-            mul_derivative_lanes<T, U>(net.act[L - 1], d, a[L]);
-        } else {
-            d = (a[L] - target) * inv_n;
-        }
+        U d;
+        elementwise_delta<T, U>(net.loss, net.act[L - 1], a[L], first<U>(y, out), inv_n, d);
         for (std::size_t l = L; l-- > 0;) { // backward
             const std::size_t rows = net.arch[l], cols = net.arch[l + 1], size = rows * cols + cols;
             w -= size;
