@@ -7,7 +7,8 @@
 # kernels are chosen at run time. A peer that is not installed is skipped with a note (Debian:
 # libfann-dev, python3-torch, libopenblas0-pthread, libeigen3-dev); run as root, the script
 # installs OpenBLAS itself, since PyTorch on the reference BLAS is no fair peer.
-# Then genann's per-sample recipe against FANN's incremental training (sample_nn.cpp, sample_fann.c).
+# Then genann's per-sample recipe against FANN's incremental training (sample_nn.cpp, sample_fann.c)
+# and, with GENANN=/path/to/genann, genann's own (sample_genann.c).
 # Usage: bench/compare/run.sh [workload|sample]      (from anywhere; builds into build-compare/)
 # NN_COMPARE_CPU: the core of the one-thread runners (default: the last); NN_COMPARE_ROUNDS: rounds (5).
 set -euo pipefail
@@ -167,20 +168,42 @@ if [ -n "${nn[wide]:-}" ]; then
 fi
 
 # Per-sample training, genann's iris recipe (4-4-3 sigmoid, double, one sample per step): nn's
-# backprop + learn against FANN's incremental fann_train, and nn::train's fixed cost per epoch.
+# backprop + learn, built as above and as a user's plain -O3 build (kernels chosen at run time),
+# against FANN's incremental fann_train and, with GENANN=/path/to/genann (a clone of
+# github.com/codeplea/genann; not packaged), genann_train built as genann's Makefile builds it
+# (-O3 -march=native) and with -O2, both with -DNDEBUG as nn (genann asserts in its sigmoid); and
+# nn::train's fixed cost per epoch.
 if [ -z "$only" ] || [ "$only" = sample ]; then
     $cxx -std=c++20 $flags -I"$root/include" "$here/sample_nn.cpp" -o "$out/sample_nn"
-    $have_fann && $cc -std=c11 $flags "$here/sample_fann.c" -o "$out/sample_fann" -ldoublefann -lm
+    $cxx -std=c++20 -O3 -DNDEBUG -I"$root/include" "$here/sample_nn.cpp" -o "$out/sample_nn_o3"
+    runners=(nn "$out/sample_nn" nn_o3 "$out/sample_nn_o3")
+    if $have_fann; then
+        $cc -std=c11 $flags "$here/sample_fann.c" -o "$out/sample_fann" -ldoublefann -lm
+        runners+=(fann "$out/sample_fann")
+    fi
+    if [ -n "${GENANN:-}" ]; then
+        for g in "genann:$flags" "genann_o2:-O2 -DNDEBUG"; do
+            $cc -std=c11 ${g#*:} -I"$GENANN" "$here/sample_genann.c" "$GENANN/genann.c" -o "$out/sample_${g%%:*}" -lm
+            runners+=("${g%%:*}" "$out/sample_${g%%:*}")
+        done
+    fi
     declare -A sample
     for ((r = 0; r < rounds; ++r)); do # alternating, as above
-        while read -r name us; do sample[nn $name]+="$us "; done < <("${pin[@]}" "$out/sample_nn")
-        if $have_fann; then while read -r name us; do sample[fann $name]+="$us "; done < <("${pin[@]}" "$out/sample_fann"); fi
+        for ((i = 0; i < ${#runners[@]}; i += 2)); do
+            while read -r name us; do sample[${runners[i]} $name]+="$us "; done < <("${pin[@]}" "${runners[i + 1]}")
+        done
     done
-    s_nn=$(median <<<"${sample[nn sample]}") s_fann=$(median <<<"${sample[fann sample]:-}")
+    figure() { median <<<"${sample[$1 sample]:-}" | awk '{ printf "%.4g us", $1 } END { if (!NR) printf "-" }'; }
     step=$(median <<<"${sample[nn xor_step]}") fixed=$(median <<<"${sample[nn epoch_fixed]}")
     echo
-    echo "per-sample training, 4-4-3 sigmoid, double (genann's iris recipe; genann, not packaged, published 0.07 us here):"
-    printf "  one sample's backprop + learn: nn %.4g us, FANN's fann_train %s us\n" "$s_nn" "${s_fann:--}"
+    echo "per-sample training, 4-4-3 sigmoid, double (genann's iris recipe), medians of $rounds alternating runs:"
+    echo "  one sample's backprop + learn, nn: $(figure nn) (-march=native), $(figure nn_o3) (-O3, kernels chosen at run time)"
+    echo "  FANN's fann_train: $(figure fann)"
+    if [ -n "${GENANN:-}" ]; then
+        echo "  genann's genann_train: $(figure genann) ($flags: its Makefile's, asserts off), $(figure genann_o2) (-O2 -DNDEBUG)"
+    else
+        echo "  genann's genann_train: not measured (GENANN=/path/to/a/clone/of/github.com/codeplea/genann)"
+    fi
     printf "  nn::train's fixed cost per epoch on xor: %.4g us, %.2f of a xor step (%.4g us; target < 0.10)\n" \
         "$fixed" "$(awk -v f="$fixed" -v s="$step" 'BEGIN { print f / s }')" "$step"
 fi

@@ -111,7 +111,7 @@ NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, cons
             T part[lanes] = {};
             for (std::size_t j = 0; j < out; j += lanes)
                 for (std::size_t l = 0; l < lanes && j + l < out; ++l)
-                    part[l] += a[j + l] * T(2) * inv_n * (a[j + l] - y[j + l]);
+                    part[l] = NN_DETAIL_FUSED(part[l] + a[j + l] * T(2) * inv_n * (a[j + l] - y[j + l]));
             T dot = 0;
             for (std::size_t l = 0; l < lanes; ++l) dot += part[l];
             for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);

@@ -186,6 +186,43 @@ concept Real = std::same_as<T, float> || std::same_as<T, double>;
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
@@ -2198,6 +2235,43 @@ struct History {
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
@@ -2511,7 +2585,7 @@ NN_DETAIL_ALWAYS_INLINE inline void output_delta(Loss loss, Activation act, cons
             T part[lanes] = {};
             for (std::size_t j = 0; j < out; j += lanes)
                 for (std::size_t l = 0; l < lanes && j + l < out; ++l)
-                    part[l] += a[j + l] * T(2) * inv_n * (a[j + l] - y[j + l]);
+                    part[l] = NN_DETAIL_FUSED(part[l] + a[j + l] * T(2) * inv_n * (a[j + l] - y[j + l]));
             T dot = 0;
             for (std::size_t l = 0; l < lanes; ++l) dot += part[l];
             for (std::size_t j = 0; j < out; ++j) d[j] = a[j] * (T(2) * inv_n * (a[j] - y[j]) - dot);
@@ -2945,6 +3019,43 @@ NN_DETAIL_OUT_OF_LINE(std::string nn::detail::join_activations<void>(const std::
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
@@ -3235,6 +3346,43 @@ namespace nn::detail::baseline {
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
@@ -3480,8 +3628,8 @@ NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __
     const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
         const T xi = x[i];
         const T* row = w + i * n;
-        for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * load<V>(row + k * W);
-        for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[vectors * W + k];
+        for (std::size_t k = 0; k < vectors; ++k) z[q][k] = NN_DETAIL_FUSED(z[q][k] + xi * load<V>(row + k * W));
+        for (std::size_t k = 0; k < rest; ++k) t[q][k] = NN_DETAIL_FUSED(t[q][k] + xi * row[vectors * W + k]);
     };
     const std::size_t inputs = in, whole_rounds = inputs / parts * parts;
     for (std::size_t i = 0; i < whole_rounds; i += parts)
@@ -3592,6 +3740,43 @@ NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n)
 #else
 #define NN_DETAIL_SCALAR_ATTRIBUTE
 #define NN_DETAIL_SCALAR_LOOP
+#endif
+
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
 #endif
 
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
@@ -4835,7 +5020,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             const T* y = b + j * csb;
             T sum = 0;
 #pragma GCC unroll 4
-            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
+            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum = NN_DETAIL_FUSED(sum + *x * *y);
             c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
@@ -4902,7 +5087,8 @@ struct Products {
                 j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
                     if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
                         U sum{};
-                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        for (std::size_t p = 0; p < k; ++p)
+                            sum = NN_DETAIL_FUSED(sum + a[p] * load<U>(B.data() + p * n + jj));
                         store_at(0)(jj, sum);
                     }
                 });
@@ -4949,19 +5135,27 @@ struct Products {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
-        constexpr std::size_t lanes = 8;
+        // The eight partial sums in vectors no wider than the target's (one of 32 or 64 bytes, or
+        // two or four of 16 or 32): explicit, as NN_DETAIL_FUSED keeps a loop from being vectorised.
+        constexpr std::size_t lanes = 8,
+                              part_bytes = lanes * sizeof(T) < vector_bytes ? lanes * sizeof(T) : vector_bytes;
+        constexpr std::size_t per = part_bytes / sizeof(T), parts = lanes / per;
+        using P = typename VectorOf<T, part_bytes>::type;
         if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
                 const T* __restrict b = B.data() + j * k;
-                T part[lanes] = {};
+                P part[parts] = {};
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
-                    for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
-                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
+                    for (std::size_t q = 0; q < parts; ++q)
+                        part[q] = NN_DETAIL_FUSED(part[q] + load<P>(a + p + q * per) * load<P>(b + p + q * per));
+                T last[lanes];
+                std::memcpy(last, part, sizeof last);
+                for (std::size_t l = 0; p + l < k; ++l) last[l] += a[p + l] * b[p + l];
                 T sum = 0;
-                for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
+                for (std::size_t l = 0; l < lanes; ++l) sum += last[l];
                 C.data()[i * n + j] = sum;
             }
         }
@@ -5171,18 +5365,10 @@ public:
     /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
     /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
     /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
-    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
-    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
-    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
-    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
-    /// that one sample still gets the batch path's bits.
+    /// build). Public for that call. The batch kernels' sums that go round a loop are kept fused
+    /// (NN_DETAIL_FUSED) as the tiny path's unrolled ones are, so that one sample gets the batch
+    /// path's bits under every tuning.
     static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
-#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
-    defined(__tune_znver5__)
-    static constexpr bool tiny_sums_as_batch = false;
-#else
-    static constexpr bool tiny_sums_as_batch = true;
-#endif
 
     __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
                                                     std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
@@ -5190,15 +5376,11 @@ public:
 #if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
         return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
 #else
-        if constexpr (!tiny_sums_as_batch) {
-            return false;
-        } else {
-            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
-            for (std::size_t l = 0; l <= net.layers; ++l)
-                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
-            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
-            return true;
-        }
+        if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+        backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+        return true;
 #endif
     }
 
@@ -5459,6 +5641,43 @@ namespace nn::detail::avx2 {
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
@@ -5704,8 +5923,8 @@ NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __
     const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
         const T xi = x[i];
         const T* row = w + i * n;
-        for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * load<V>(row + k * W);
-        for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[vectors * W + k];
+        for (std::size_t k = 0; k < vectors; ++k) z[q][k] = NN_DETAIL_FUSED(z[q][k] + xi * load<V>(row + k * W));
+        for (std::size_t k = 0; k < rest; ++k) t[q][k] = NN_DETAIL_FUSED(t[q][k] + xi * row[vectors * W + k]);
     };
     const std::size_t inputs = in, whole_rounds = inputs / parts * parts;
     for (std::size_t i = 0; i < whole_rounds; i += parts)
@@ -6353,7 +6572,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             const T* y = b + j * csb;
             T sum = 0;
 #pragma GCC unroll 4
-            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
+            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum = NN_DETAIL_FUSED(sum + *x * *y);
             c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
@@ -6420,7 +6639,8 @@ struct Products {
                 j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
                     if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
                         U sum{};
-                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        for (std::size_t p = 0; p < k; ++p)
+                            sum = NN_DETAIL_FUSED(sum + a[p] * load<U>(B.data() + p * n + jj));
                         store_at(0)(jj, sum);
                     }
                 });
@@ -6467,19 +6687,27 @@ struct Products {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
-        constexpr std::size_t lanes = 8;
+        // The eight partial sums in vectors no wider than the target's (one of 32 or 64 bytes, or
+        // two or four of 16 or 32): explicit, as NN_DETAIL_FUSED keeps a loop from being vectorised.
+        constexpr std::size_t lanes = 8,
+                              part_bytes = lanes * sizeof(T) < vector_bytes ? lanes * sizeof(T) : vector_bytes;
+        constexpr std::size_t per = part_bytes / sizeof(T), parts = lanes / per;
+        using P = typename VectorOf<T, part_bytes>::type;
         if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
                 const T* __restrict b = B.data() + j * k;
-                T part[lanes] = {};
+                P part[parts] = {};
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
-                    for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
-                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
+                    for (std::size_t q = 0; q < parts; ++q)
+                        part[q] = NN_DETAIL_FUSED(part[q] + load<P>(a + p + q * per) * load<P>(b + p + q * per));
+                T last[lanes];
+                std::memcpy(last, part, sizeof last);
+                for (std::size_t l = 0; p + l < k; ++l) last[l] += a[p + l] * b[p + l];
                 T sum = 0;
-                for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
+                for (std::size_t l = 0; l < lanes; ++l) sum += last[l];
                 C.data()[i * n + j] = sum;
             }
         }
@@ -6689,18 +6917,10 @@ public:
     /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
     /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
     /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
-    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
-    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
-    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
-    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
-    /// that one sample still gets the batch path's bits.
+    /// build). Public for that call. The batch kernels' sums that go round a loop are kept fused
+    /// (NN_DETAIL_FUSED) as the tiny path's unrolled ones are, so that one sample gets the batch
+    /// path's bits under every tuning.
     static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
-#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
-    defined(__tune_znver5__)
-    static constexpr bool tiny_sums_as_batch = false;
-#else
-    static constexpr bool tiny_sums_as_batch = true;
-#endif
 
     __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
                                                     std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
@@ -6708,15 +6928,11 @@ public:
 #if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
         return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
 #else
-        if constexpr (!tiny_sums_as_batch) {
-            return false;
-        } else {
-            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
-            for (std::size_t l = 0; l <= net.layers; ++l)
-                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
-            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
-            return true;
-        }
+        if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+        backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+        return true;
 #endif
     }
 
@@ -6977,6 +7193,43 @@ namespace nn::detail::avx512 {
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
@@ -7222,8 +7475,8 @@ NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __
     const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
         const T xi = x[i];
         const T* row = w + i * n;
-        for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * load<V>(row + k * W);
-        for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[vectors * W + k];
+        for (std::size_t k = 0; k < vectors; ++k) z[q][k] = NN_DETAIL_FUSED(z[q][k] + xi * load<V>(row + k * W));
+        for (std::size_t k = 0; k < rest; ++k) t[q][k] = NN_DETAIL_FUSED(t[q][k] + xi * row[vectors * W + k]);
     };
     const std::size_t inputs = in, whole_rounds = inputs / parts * parts;
     for (std::size_t i = 0; i < whole_rounds; i += parts)
@@ -7871,7 +8124,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             const T* y = b + j * csb;
             T sum = 0;
 #pragma GCC unroll 4
-            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
+            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum = NN_DETAIL_FUSED(sum + *x * *y);
             c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
@@ -7938,7 +8191,8 @@ struct Products {
                 j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
                     if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
                         U sum{};
-                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        for (std::size_t p = 0; p < k; ++p)
+                            sum = NN_DETAIL_FUSED(sum + a[p] * load<U>(B.data() + p * n + jj));
                         store_at(0)(jj, sum);
                     }
                 });
@@ -7985,19 +8239,27 @@ struct Products {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
-        constexpr std::size_t lanes = 8;
+        // The eight partial sums in vectors no wider than the target's (one of 32 or 64 bytes, or
+        // two or four of 16 or 32): explicit, as NN_DETAIL_FUSED keeps a loop from being vectorised.
+        constexpr std::size_t lanes = 8,
+                              part_bytes = lanes * sizeof(T) < vector_bytes ? lanes * sizeof(T) : vector_bytes;
+        constexpr std::size_t per = part_bytes / sizeof(T), parts = lanes / per;
+        using P = typename VectorOf<T, part_bytes>::type;
         if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
                 const T* __restrict b = B.data() + j * k;
-                T part[lanes] = {};
+                P part[parts] = {};
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
-                    for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
-                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
+                    for (std::size_t q = 0; q < parts; ++q)
+                        part[q] = NN_DETAIL_FUSED(part[q] + load<P>(a + p + q * per) * load<P>(b + p + q * per));
+                T last[lanes];
+                std::memcpy(last, part, sizeof last);
+                for (std::size_t l = 0; p + l < k; ++l) last[l] += a[p + l] * b[p + l];
                 T sum = 0;
-                for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
+                for (std::size_t l = 0; l < lanes; ++l) sum += last[l];
                 C.data()[i * n + j] = sum;
             }
         }
@@ -8207,18 +8469,10 @@ public:
     /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
     /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
     /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
-    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
-    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
-    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
-    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
-    /// that one sample still gets the batch path's bits.
+    /// build). Public for that call. The batch kernels' sums that go round a loop are kept fused
+    /// (NN_DETAIL_FUSED) as the tiny path's unrolled ones are, so that one sample gets the batch
+    /// path's bits under every tuning.
     static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
-#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
-    defined(__tune_znver5__)
-    static constexpr bool tiny_sums_as_batch = false;
-#else
-    static constexpr bool tiny_sums_as_batch = true;
-#endif
 
     __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
                                                     std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
@@ -8226,15 +8480,11 @@ public:
 #if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
         return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
 #else
-        if constexpr (!tiny_sums_as_batch) {
-            return false;
-        } else {
-            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
-            for (std::size_t l = 0; l <= net.layers; ++l)
-                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
-            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
-            return true;
-        }
+        if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+        backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+        return true;
 #endif
     }
 

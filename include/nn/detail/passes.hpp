@@ -80,18 +80,10 @@ public:
     /// each layer one vector of 32 bytes (16 in the SSE2 baseline). Returns false, having done
     /// nothing, for any other network. The AVX-512 copy runs the AVX2 copy's, which is as fast
     /// (the same 32-byte vectors), rather than compiling a third (0.4 s of every header-only
-    /// build). Public for that call. GCC tuned for AMD Zen (as -march=native is there: GCC 12 for
-    /// Zen 1 to 3, on this Zen 5 too) leaves a multiply-add unfused when its sum goes round a loop
-    /// (`--param avoid-fma-max-bits`), as the batch kernels' sums do and the tiny path's unrolled
-    /// ones do not: such a build keeps to backprop_sample, which runs the batch kernels' loops, so
-    /// that one sample still gets the batch path's bits.
+    /// build). Public for that call. The batch kernels' sums that go round a loop are kept fused
+    /// (NN_DETAIL_FUSED) as the tiny path's unrolled ones are, so that one sample gets the batch
+    /// path's bits under every tuning.
     static constexpr std::size_t tiny_layers = 8, tiny_bytes = vector_bytes < 32 ? vector_bytes : 32;
-#if defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||    \
-    defined(__tune_znver5__)
-    static constexpr bool tiny_sums_as_batch = false;
-#else
-    static constexpr bool tiny_sums_as_batch = true;
-#endif
 
     __attribute__((noinline)) static bool tiny_path(const Layers<T>& net, const T* x, const T* y,
                                                     std::size_t batch_rows, Matrix<T>* outs, Matrix<T>& z_out,
@@ -99,15 +91,11 @@ public:
 #if NN_DETAIL_AVX2 && NN_DETAIL_TARGET_BYTES == 64
         return avx2::Passes<T>::tiny_path(net, x, y, batch_rows, outs, z_out, grad);
 #else
-        if constexpr (!tiny_sums_as_batch) {
-            return false;
-        } else {
-            if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
-            for (std::size_t l = 0; l <= net.layers; ++l)
-                if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
-            backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
-            return true;
-        }
+        if (net.layers > tiny_layers || !is_elementwise(net.act[net.layers - 1])) return false;
+        for (std::size_t l = 0; l <= net.layers; ++l)
+            if (net.arch[l] * sizeof(T) > tiny_bytes) return false;
+        backprop_tiny<typename VectorOf<T, tiny_bytes>::type>(net, x, y, batch_rows, outs, z_out, grad);
+        return true;
 #endif
     }
 

@@ -61,7 +61,7 @@ NN_DETAIL_SCALAR_ATTRIBUTE void narrow_product(std::size_t m, std::size_t n, std
             const T* y = b + j * csb;
             T sum = 0;
 #pragma GCC unroll 4
-            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum += *x * *y;
+            for (std::size_t p = 0; p < k; ++p, x += csa, y += rsb) sum = NN_DETAIL_FUSED(sum + *x * *y);
             c[i * ldc + j] = bias ? T(sum + bias[j]) : sum;
         }
     }
@@ -128,7 +128,8 @@ struct Products {
                 j, vectors, [&]<class U>(std::size_t jj, U) NN_DETAIL_ALWAYS_INLINE {
                     if constexpr (!std::is_same_v<U, T>) { // (vectors ends where elements would begin)
                         U sum{};
-                        for (std::size_t p = 0; p < k; ++p) sum += a[p] * load<U>(B.data() + p * n + jj);
+                        for (std::size_t p = 0; p < k; ++p)
+                            sum = NN_DETAIL_FUSED(sum + a[p] * load<U>(B.data() + p * n + jj));
                         store_at(0)(jj, sum);
                     }
                 });
@@ -175,19 +176,27 @@ struct Products {
         NN_ASSERT(A.cols() == B.cols() && C.rows() == A.rows() && C.cols() == B.rows(), "matmul_a_bt shapes");
         const std::size_t m = A.rows(), k = A.cols(), n = B.rows();
         if (use_gemm(m, n, k)) return large_product<T>(m, n, k, A.data(), false, B.data(), true, C.data());
-        constexpr std::size_t lanes = 8;
+        // The eight partial sums in vectors no wider than the target's (one of 32 or 64 bytes, or
+        // two or four of 16 or 32): explicit, as NN_DETAIL_FUSED keeps a loop from being vectorised.
+        constexpr std::size_t lanes = 8,
+                              part_bytes = lanes * sizeof(T) < vector_bytes ? lanes * sizeof(T) : vector_bytes;
+        constexpr std::size_t per = part_bytes / sizeof(T), parts = lanes / per;
+        using P = typename VectorOf<T, part_bytes>::type;
         if (k < lanes) return narrow_copy<T>(k, n)(m, n, k, A.data(), k, 1, B.data(), 1, k, C.data(), n, nullptr);
         for (std::size_t i = 0; i < m; ++i) {
             const T* __restrict a = A.data() + i * k;
             for (std::size_t j = 0; j < n; ++j) {
                 const T* __restrict b = B.data() + j * k;
-                T part[lanes] = {};
+                P part[parts] = {};
                 std::size_t p = 0;
                 for (; p + lanes <= k; p += lanes)
-                    for (std::size_t l = 0; l < lanes; ++l) part[l] += a[p + l] * b[p + l];
-                for (std::size_t l = 0; p + l < k; ++l) part[l] += a[p + l] * b[p + l];
+                    for (std::size_t q = 0; q < parts; ++q)
+                        part[q] = NN_DETAIL_FUSED(part[q] + load<P>(a + p + q * per) * load<P>(b + p + q * per));
+                T last[lanes];
+                std::memcpy(last, part, sizeof last);
+                for (std::size_t l = 0; p + l < k; ++l) last[l] += a[p + l] * b[p + l];
                 T sum = 0;
-                for (std::size_t l = 0; l < lanes; ++l) sum += part[l];
+                for (std::size_t l = 0; l < lanes; ++l) sum += last[l];
                 C.data()[i * n + j] = sum;
             }
         }

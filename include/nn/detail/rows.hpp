@@ -30,8 +30,8 @@ NN_DETAIL_ALWAYS_INLINE inline void dense_row(const T* __restrict x, const T* __
     const auto add_input = [&](std::size_t q, std::size_t i) NN_DETAIL_ALWAYS_INLINE {
         const T xi = x[i];
         const T* row = w + i * n;
-        for (std::size_t k = 0; k < vectors; ++k) z[q][k] += xi * load<V>(row + k * W);
-        for (std::size_t k = 0; k < rest; ++k) t[q][k] += xi * row[vectors * W + k];
+        for (std::size_t k = 0; k < vectors; ++k) z[q][k] = NN_DETAIL_FUSED(z[q][k] + xi * load<V>(row + k * W));
+        for (std::size_t k = 0; k < rest; ++k) t[q][k] = NN_DETAIL_FUSED(t[q][k] + xi * row[vectors * W + k]);
     };
     const std::size_t inputs = in, whole_rounds = inputs / parts * parts;
     for (std::size_t i = 0; i < whole_rounds; i += parts)

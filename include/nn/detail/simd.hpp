@@ -74,6 +74,43 @@
 #define NN_DETAIL_SCALAR_LOOP
 #endif
 
+// A sum of products carried round a loop, `sum = NN_DETAIL_FUSED(sum + x * y)`, kept one fused
+// multiply-add. GCC tuned for AMD Zen (`-march=znver*`, and `-march=native` on Zen: `--param
+// avoid-fma-max-bits=256`) splits such a multiply-add of vectors up to 256 bits, or of scalars, into
+// a multiply and an add, while the same sum unrolled stays fused: one sample's path and the batch's
+// would round differently, and a native build differently from the kernels chosen at run time.
+// Under those tunings the add feeds a barrier, not the loop, and stays fused; no instruction is
+// added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
+// sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
+// its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
+// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
+// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
+    (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
+     defined(__tune_znver5__))
+#if defined(__tune_znver5__) // (GCC 14 avoids 512-bit chains there too)
+#define NN_DETAIL_FUSED_BYTES 64
+#else
+#define NN_DETAIL_FUSED_BYTES 32
+#endif
+#if __has_builtin(__builtin_assoc_barrier)
+#define NN_DETAIL_SCALAR_BARRIER(x) x = __builtin_assoc_barrier(x)
+#else // (GCC 11: see above)
+#define NN_DETAIL_SCALAR_BARRIER(x) __asm__("" : "+v"(x))
+#endif
+#define NN_DETAIL_FUSED(sum)                                                                                           \
+    __extension__({                                                                                                    \
+        auto nn_detail_fused_ = (sum);                                                                                 \
+        if constexpr (std::is_floating_point_v<decltype(nn_detail_fused_)>)                                            \
+            NN_DETAIL_SCALAR_BARRIER(nn_detail_fused_);                                                                \
+        else if constexpr (sizeof(nn_detail_fused_) <= NN_DETAIL_FUSED_BYTES)                                          \
+            __asm__("" : "+v"(nn_detail_fused_));                                                                      \
+        nn_detail_fused_;                                                                                              \
+    })
+#else
+#define NN_DETAIL_FUSED(sum) (sum)
+#endif
+
 // A bit cast that is no function call: std::bit_cast is a function of the baseline target, which
 // may not return a wider target's vector.
 #if defined(__GNUC__) || defined(_MSC_VER)
