@@ -1,7 +1,8 @@
 /* genann (github.com/codeplea/genann, a single C file; not packaged by Debian): median
  * microseconds of one genann_train call (one forward and backward pass and one weight update) on
- * a 4-4-3 sigmoid network in double, genann's iris recipe, on the data sample_nn.cpp and
- * sample_fann.c train on. Built by run.sh only when GENANN names a checkout of genann. */
+ * a 4-4-3 sigmoid network in double, genann's iris recipe, on data of the shape sample_nn.cpp and
+ * sample_fann.c train on (150 samples of 4 inputs drawn uniformly from [0, 1], 3 one-hot classes;
+ * each draws its own). Built by run.sh only when GENANN names a checkout of genann. */
 #define _POSIX_C_SOURCE 199309L
 #include <genann.h>
 #include <stdio.h>

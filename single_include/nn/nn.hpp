@@ -195,8 +195,9 @@ concept Real = std::same_as<T, float> || std::same_as<T, double>;
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
@@ -2244,8 +2245,9 @@ struct History {
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
@@ -3028,8 +3030,9 @@ NN_DETAIL_OUT_OF_LINE(std::string nn::detail::join_activations<void>(const std::
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
@@ -3355,8 +3358,9 @@ namespace nn::detail::baseline {
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
@@ -3751,8 +3755,9 @@ NN_DETAIL_ALWAYS_INLINE inline void softmax_row(const T* z, T* a, std::size_t n)
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
@@ -5650,8 +5655,9 @@ namespace nn::detail::avx2 {
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
@@ -7202,8 +7208,9 @@ namespace nn::detail::avx512 {
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))

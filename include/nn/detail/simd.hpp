@@ -83,8 +83,9 @@
 // added. A scalar's barrier is __builtin_assoc_barrier (GCC 12), an expression that moves with the
 // sum (an asm does not: a product common to two unswitched copies of a loop was hoisted apart from
 // its add); a vector's is an empty asm, as GCC 12 takes a vector's assoc_barrier apart lane by lane,
-// and only up to the width the tuning splits (wider, the asm cost a one-sample predict 8-18%). The
-// loop's vectors must be the target's (no wider); a loop with the asm is not vectorised.
+// and only up to the width the tuning splits (a wider sum is left fused by it). The loop's vectors
+// must be the target's (no wider); a loop with the asm is not vectorised. Fused chains are longer
+// than the split ones (a native one-sample predict took 8-18% longer), as in the default build.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&                                                 \
     (defined(__tune_znver1__) || defined(__tune_znver2__) || defined(__tune_znver3__) || defined(__tune_znver4__) ||   \
      defined(__tune_znver5__))
