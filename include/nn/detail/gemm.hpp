@@ -14,8 +14,9 @@
 // inside its namespace, by nn/detail/kernels.hpp, and so includes nothing itself.
 //
 // Threads: compiled with OpenMP (-fopenmp), products of at least 2^22 multiply-adds share their
-// packing and their tiles among OMP_NUM_THREADS threads. Each tile of C is still computed by one
-// thread, in the same order, so the results are bit-identical whatever the number of threads.
+// panels of B among OMP_NUM_THREADS threads in one parallel region, each thread packing its own.
+// Each tile of C is still computed by one thread, in the same order, so the results are
+// bit-identical whatever the number of threads.
 #if !defined(NN_DETAIL_TARGET_BYTES)
 #error "nn/detail/gemm.hpp is read by nn/detail/kernels.hpp, once per target: include <nn/detail/kernels.hpp>"
 #endif
@@ -175,10 +176,10 @@ NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_store_edge(const T* __restrict edge, T* _
 /// bias[j] given a bias (NR elements, zeros past nr; rows of C only, csc = 1). A is packed (pa[p * MR + i]) or, with
 /// Direct, read where it lies: element (i, p) at pa[i * rsa + p * csa].
 template <Real T, bool Direct, std::size_t NV = GemmShape<T>::NV>
-NN_DETAIL_CONTRACT_ATTRIBUTE void
-gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa, std::size_t csa, const T* __restrict pb,
-                  T* __restrict c, std::size_t rsc, std::size_t csc, std::size_t mr, std::size_t nr, bool accumulate,
-                  const T* __restrict bias = nullptr) {
+NN_DETAIL_CONTRACT_ATTRIBUTE void gemm_micro_kernel(std::size_t kc, const T* __restrict pa, std::size_t rsa,
+                                                    std::size_t csa, const T* __restrict pb, T* __restrict c,
+                                                    std::size_t rsc, std::size_t csc, std::size_t mr, std::size_t nr,
+                                                    bool accumulate, const T* __restrict bias = nullptr) {
     NN_DETAIL_CONTRACT_PRAGMA
     using S = GemmShape<T>;
     using V = typename S::Vector;
@@ -265,7 +266,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
-    static thread_local PackBuffer<T> a_buffer, b_buffer, bias_buffer;
+    static thread_local PackBuffer<T> a_buffer, bias_buffer;
     // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
     const T* padded_bias = nullptr;
     if (bias) {
@@ -279,15 +280,30 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
     const std::size_t kb = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
     const std::size_t m_blocks = (m + MC - 1) / MC;
     const std::size_t mb = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
+    constexpr std::size_t NA = (MR + W - 1) / W;        // vectors across a column of a packed panel
+    T* const shared_a = a_buffer.get(mb * kb + NA * W); // a block of op(A) packed whole, by the team
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
-        for (std::size_t pc = 0; pc < k; pc += kb) {
-            const std::size_t kc = k - pc < kb ? k - pc : kb;
-            // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
-            T* packed_b = b_buffer.get(n_panels * NR * kc);
-            parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
+        // Direct: the micro-kernel reads the full panels of A where they lie, and only a last,
+        // partial one is packed. That saves the copy (a transpose, when the rows of op(A) are
+        // contiguous) where A is read once (C one panel wide), or where its stride is not a
+        // multiple of 4 KiB: at such a stride, the MR rows or the kc columns of a panel all fall in
+        // one set of the L1 cache, which holds 8 lines, and evict each other.
+        const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
+        const bool team = in_team(n_panels, threaded);
+        // One parallel region for the block: each thread packs the panels of B it computes, for
+        // every block of k and of m; where A is packed whole, the threads pack shares of it
+        // between two barriers, and where it is read directly, each its own last panel, so that
+        // the threads never wait for each other (a region per step cost mnist's products a
+        // tenth of their time on two threads).
+        parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
+            static thread_local PackBuffer<T> b_buffer, edge_buffer;
+            for (std::size_t pc = 0; pc < k; pc += kb) {
+                const std::size_t kc = k - pc < kb ? k - pc : kb;
+                // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
+                T* packed_b = b_buffer.get((last - first) * NR * kc);
                 for (std::size_t jp = first; jp < last; ++jp) {
-                    T* dst = packed_b + jp * NR * kc;
+                    T* dst = packed_b + (jp - first) * NR * kc;
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
                     if (csb == 1) { // rows of op(B) are contiguous; op(B)'s last element is b[(k - 1) * rsb + n - 1]
                         pack_rows<T, NV>(dst, NR, b + pc * rsb + j0, rsb, kc, w, (k - 1 - pc) * rsb + n - j0);
@@ -302,24 +318,11 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                             for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
                     }
                 }
-            });
-            for (std::size_t ic = 0; ic < m; ic += mb) {
-                const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
-                // Pack op(A)[ic.., pc..] into panels of MR rows, zero-padded: pa[p * MR + i]; or let
-                // the micro-kernel read the full panels where they lie ("direct"), and pack only a
-                // last, partial one, on this thread (a parallel region of its own cost two threads
-                // more than the copy). Direct saves the copy (a transpose, when the rows of op(A) are
-                // contiguous) where A is read once (C one panel wide), or where its stride is not a
-                // multiple of 4 KiB: at such a stride, the MR rows or the kc columns of a panel all
-                // fall in one set of the L1 cache, which holds 8 lines, and evict each other.
-                const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
-                constexpr std::size_t NA = (MR + W - 1) / W; // vectors across a column of a packed panel
-                T* packed_a = a_buffer.get((direct ? 1 : m_panels) * MR * kc + NA * W);
-                parallel_for(m_panels, threaded && !direct, [&](std::size_t first, std::size_t last) {
-                    for (std::size_t ip = first; ip < last; ++ip) {
+                for (std::size_t ic = 0; ic < m; ic += mb) {
+                    const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
+                    // Pack panel ip of op(A)[ic.., pc..], MR rows zero-padded, at dst: dst[p * MR + i].
+                    const auto pack_a = [&](T* dst, std::size_t ip) {
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                        if (direct && h == MR) continue;
-                        T* dst = packed_a + (direct ? 0 : ip * MR * kc);
                         if (rsa == 1) {  // columns of op(A) are contiguous (A^T): a copy of h elements per column
                             if (h == MR) // a copy of constant size, which compiles to a few vector moves
                                 for (std::size_t p = 0; p < kc; ++p)
@@ -336,12 +339,21 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                             for (std::size_t i = h; i < MR; ++i)
                                 for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = T(0);
                         }
+                    };
+                    T* packed_a = shared_a;
+                    if (direct) {
+                        packed_a = edge_buffer.get(MR * kc + NA * W);
+                        if (m - (ic + (m_panels - 1) * MR) < MR) pack_a(packed_a, m_panels - 1);
+                    } else {
+                        team_barrier(team); // every thread done with the block before
+                        team_share(m_panels, team, [&](std::size_t from, std::size_t to) {
+                            for (std::size_t ip = from; ip < to; ++ip) pack_a(shared_a + ip * MR * kc, ip);
+                        });
+                        team_barrier(team);
                     }
-                });
-                parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                        const T* pb = packed_b + jp * NR * kc;
+                        const T* pb = packed_b + (jp - first) * NR * kc;
                         const T* bias_here = padded_bias && pc + kc == k ? padded_bias + j0 : nullptr; // last block
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
@@ -357,8 +369,8 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                                                             rsc, csc, h, w, pc > 0, bias_here);
                         }
                     }
-                });
+                }
             }
-        }
+        });
     }
 }

@@ -310,13 +310,46 @@ __attribute__((noinline)) void parallel_region(std::size_t count, const Body& bo
 }
 #endif
 
+/// True when parallel_for(count, threaded, ..) runs its body on a team of OpenMP threads.
+NN_DETAIL_ALWAYS_INLINE inline bool in_team([[maybe_unused]] std::size_t count, [[maybe_unused]] bool threaded) {
+#if defined(_OPENMP)
+    return threaded && count > 1 && omp_get_max_threads() > 1;
+#else
+    return false;
+#endif
+}
+
 /// body(first, last) over [0, count): with OpenMP and `threaded`, split into one contiguous range
 /// per thread; otherwise in one call, with no OpenMP runtime call at all. Callers compute each
 /// index alone, so the split never changes a result.
 template <class Body>
 NN_DETAIL_ALWAYS_INLINE inline void parallel_for(std::size_t count, [[maybe_unused]] bool threaded, const Body& body) {
 #if defined(_OPENMP)
-    if (threaded && count > 1 && omp_get_max_threads() > 1) return parallel_region(count, body);
+    if (in_team(count, threaded)) return parallel_region(count, body);
+#endif
+    body(0, count);
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: waits for the team's other
+/// threads. Without a team, nothing (a barrier there would bind to a caller's own region).
+NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) {
+#pragma omp barrier
+    }
+#endif
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
+/// thread's contiguous share of [0, count), or over all of it without a team.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
 #endif
     body(0, count);
 }
