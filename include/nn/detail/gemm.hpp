@@ -129,6 +129,27 @@ void pack_transposed(T* __restrict dst, const T* __restrict src, std::size_t str
         for (std::size_t i = 0; i < Rows; ++i) dst[p * Rows + i] = i < rows ? src[i * stride + p] : T(0);
 }
 
+/// A panel of width Width: dst[p * Width + j] = x[p * rs + j * cs] for p < kc and j < w, and zeros
+/// for w <= j < Width; with cs == 1, x + extent is one past the last element that may be read. Packs
+/// the panels of op(B) (x at element (pc, j0)) and of op(A) (x = op(A)^T, at element (pc, i0)).
+template <Real T, std::size_t Width>
+void pack_panel(T* __restrict dst, const T* __restrict x, std::size_t rs, std::size_t cs, std::size_t kc, std::size_t w,
+                std::size_t extent) {
+    if (cs == 1) {      // the panel's rows are contiguous
+        if (w == Width) // a copy of constant size, which compiles to a few vector moves
+            for (std::size_t p = 0; p < kc; ++p) std::memcpy(dst + p * Width, x + p * rs, Width * sizeof(T));
+        else
+            pack_rows<T, (Width + Lanes<T>::count - 1) / Lanes<T>::count>(dst, Width, x, rs, kc, w, extent);
+    } else if (rs == 1) { // its columns are: transposed in blocks
+        pack_transposed<T, Width>(dst, x, cs, w, kc);
+    } else {
+        for (std::size_t j = 0; j < w; ++j)
+            for (std::size_t p = 0; p < kc; ++p) dst[p * Width + j] = x[p * rs + j * cs];
+        for (std::size_t j = w; j < Width; ++j)
+            for (std::size_t p = 0; p < kc; ++p) dst[p * Width + j] = T(0);
+    }
+}
+
 /// Lanes Offset, Offset + 1, ... of v as a vector H of fewer lanes.
 template <class H, std::size_t Offset, class V, std::size_t... L>
 NN_DETAIL_ALWAYS_INLINE inline H lanes_of(const V& v, std::index_sequence<L...>) {
@@ -249,7 +270,7 @@ template <Real T>
 void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t rsa, std::size_t csa, const T* b,
           std::size_t rsb, std::size_t csb, T* c, std::size_t rsc, std::size_t csc, const T* bias = nullptr) {
     using S = GemmShape<T>;
-    constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC, NV = S::NV, W = S::lanes;
+    constexpr std::size_t MR = S::MR, NR = S::NR, KC = S::KC, MC = S::MC, NC = S::NC, W = S::lanes;
     NN_ASSERT(!bias || (csc == 1 && rsc == n), "gemm adds a bias to the rows of a whole C");
     if (k == 0) {
         for (std::size_t i = 0; i < m; ++i)
@@ -266,7 +287,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
-    static thread_local PackBuffer<T> a_buffer, bias_buffer;
+    // Scratch, one of each per thread: the caller's a_buffer holds a packed block of A for the team;
+    // inside the region, each thread's b_buffer its panels of B, its edge_buffer a last panel of A.
+    static thread_local PackBuffer<T> a_buffer, b_buffer, edge_buffer, bias_buffer;
     // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
     const T* padded_bias = nullptr;
     if (bias) {
@@ -297,48 +320,21 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // the threads never wait for each other (a region per step cost mnist's products a
         // tenth of their time on two threads).
         parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
-            static thread_local PackBuffer<T> b_buffer, edge_buffer;
             for (std::size_t pc = 0; pc < k; pc += kb) {
                 const std::size_t kc = k - pc < kb ? k - pc : kb;
                 // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
                 T* packed_b = b_buffer.get((last - first) * NR * kc);
                 for (std::size_t jp = first; jp < last; ++jp) {
-                    T* dst = packed_b + (jp - first) * NR * kc;
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    if (csb == 1) { // rows of op(B) are contiguous; op(B)'s last element is b[(k - 1) * rsb + n - 1]
-                        pack_rows<T, NV>(dst, NR, b + pc * rsb + j0, rsb, kc, w, (k - 1 - pc) * rsb + n - j0);
-                    } else if (rsb == 1) { // columns of op(B) are contiguous (B^T): transposed in blocks
-                        pack_transposed<T, NR>(dst, b + pc + j0 * csb, csb, w, kc);
-                    } else {
-                        for (std::size_t j = 0; j < w; ++j) {
-                            const T* src = b + pc * rsb + (j0 + j) * csb;
-                            for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p * rsb];
-                        }
-                        for (std::size_t j = w; j < NR; ++j)
-                            for (std::size_t p = 0; p < kc; ++p) dst[p * NR + j] = T(0);
-                    }
+                    pack_panel<T, NR>(packed_b + (jp - first) * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
+                                      (k - 1 - pc) * rsb + n - j0);
                 }
                 for (std::size_t ic = 0; ic < m; ic += mb) {
                     const std::size_t mc = m - ic < mb ? m - ic : mb, m_panels = (mc + MR - 1) / MR;
-                    // Pack panel ip of op(A)[ic.., pc..], MR rows zero-padded, at dst: dst[p * MR + i].
+                    // Panel ip of op(A)[ic.., pc..], MR rows zero-padded, at dst: dst[p * MR + i].
                     const auto pack_a = [&](T* dst, std::size_t ip) {
                         const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
-                        if (rsa == 1) {  // columns of op(A) are contiguous (A^T): a copy of h elements per column
-                            if (h == MR) // a copy of constant size, which compiles to a few vector moves
-                                for (std::size_t p = 0; p < kc; ++p)
-                                    std::memcpy(dst + p * MR, a + i0 + (pc + p) * csa, MR * sizeof(T));
-                            else // the last panel; op(A)'s last element is a[(k - 1) * csa + m - 1]
-                                pack_rows<T, NA>(dst, MR, a + i0 + pc * csa, csa, kc, h, (k - 1 - pc) * csa + m - i0);
-                        } else if (csa == 1) { // rows of op(A) are contiguous: transposed in blocks
-                            pack_transposed<T, MR>(dst, a + i0 * rsa + pc, rsa, h, kc);
-                        } else {
-                            for (std::size_t i = 0; i < h; ++i) {
-                                const T* src = a + (i0 + i) * rsa + pc * csa;
-                                for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p * csa];
-                            }
-                            for (std::size_t i = h; i < MR; ++i)
-                                for (std::size_t p = 0; p < kc; ++p) dst[p * MR + i] = T(0);
-                        }
+                        pack_panel<T, MR>(dst, a + pc * csa + i0 * rsa, csa, rsa, kc, h, (k - 1 - pc) * csa + m - i0);
                     };
                     T* packed_a = shared_a;
                     if (direct) {
