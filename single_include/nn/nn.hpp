@@ -5066,8 +5066,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
     const std::size_t kb = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
     const std::size_t m_blocks = (m + MC - 1) / MC;
     const std::size_t mb = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
-    constexpr std::size_t NA = (MR + W - 1) / W;        // vectors across a column of a packed panel
-    T* const shared_a = a_buffer.get(mb * kb + NA * W); // a block of op(A) packed whole, by the team
+    constexpr std::size_t NA = (MR + W - 1) / W; // vectors across a column of a packed panel
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
         // Direct: the micro-kernel reads the full panels of A where they lie, and only a last,
@@ -5077,6 +5076,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
@@ -6660,8 +6660,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
     const std::size_t kb = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
     const std::size_t m_blocks = (m + MC - 1) / MC;
     const std::size_t mb = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
-    constexpr std::size_t NA = (MR + W - 1) / W;        // vectors across a column of a packed panel
-    T* const shared_a = a_buffer.get(mb * kb + NA * W); // a block of op(A) packed whole, by the team
+    constexpr std::size_t NA = (MR + W - 1) / W; // vectors across a column of a packed panel
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
         // Direct: the micro-kernel reads the full panels of A where they lie, and only a last,
@@ -6671,6 +6670,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
@@ -8254,8 +8254,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
     const std::size_t kb = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
     const std::size_t m_blocks = (m + MC - 1) / MC;
     const std::size_t mb = ((m + m_blocks - 1) / m_blocks + MR - 1) / MR * MR;
-    constexpr std::size_t NA = (MR + W - 1) / W;        // vectors across a column of a packed panel
-    T* const shared_a = a_buffer.get(mb * kb + NA * W); // a block of op(A) packed whole, by the team
+    constexpr std::size_t NA = (MR + W - 1) / W; // vectors across a column of a packed panel
     for (std::size_t jc = 0; jc < n; jc += NC) {
         const std::size_t nc = n - jc < NC ? n - jc : NC, n_panels = (nc + NR - 1) / NR;
         // Direct: the micro-kernel reads the full panels of A where they lie, and only a last,
@@ -8265,6 +8264,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
