@@ -452,6 +452,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #endif
 }
 
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
+}
+
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
 /// thread's contiguous share of [0, count), or over all of it without a team.
 template <class Body>
@@ -2535,6 +2552,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #endif
 }
 
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
+}
+
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
 /// thread's contiguous share of [0, count), or over all of it without a team.
 template <class Body>
@@ -3353,6 +3387,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #endif
 }
 
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
+}
+
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
 /// thread's contiguous share of [0, count), or over all of it without a team.
 template <class Body>
@@ -3712,6 +3763,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #pragma omp barrier
     }
 #endif
+}
+
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
 }
 
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
@@ -4142,6 +4210,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #pragma omp barrier
     }
 #endif
+}
+
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
 }
 
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
@@ -5050,8 +5135,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
-    // Scratch, one of each per thread: the caller's a_buffer holds a packed block of A for the team;
-    // inside the region, each thread's b_buffer its panels of B, its edge_buffer a last panel of A.
+    // The calling thread's scratch, shared by the team and sized before the region (an allocation
+    // failing inside one could not throw): a packed block of A, the packed panels of B (each
+    // thread writes and reads its own), and a last, partial panel of A for each thread.
     static thread_local PackBuffer<T> a_buffer, b_buffer, edge_buffer, bias_buffer;
     // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
     const T* padded_bias = nullptr;
@@ -5076,7 +5162,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
-        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
+        T* const packed_b = b_buffer.get(n_panels * NR * kb); // pb[p * NR + j] of panel jp at jp * NR * kb
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W);
+        constexpr std::size_t edge = MR * KC + NA * W; // a panel of A, and what pack_rows writes past it
+        T* const edges = direct ? edge_buffer.get(team_size(team) * edge) : nullptr;
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
@@ -5085,11 +5174,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
             for (std::size_t pc = 0; pc < k; pc += kb) {
                 const std::size_t kc = k - pc < kb ? k - pc : kb;
-                // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
-                T* packed_b = b_buffer.get((last - first) * NR * kc);
+                // Pack this thread's panels of op(B)[pc.., jc..], NR columns each, zero-padded.
                 for (std::size_t jp = first; jp < last; ++jp) {
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    pack_panel<T, NR>(packed_b + (jp - first) * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
+                    pack_panel<T, NR>(packed_b + jp * NR * kb, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
                                       (k - 1 - pc) * rsb + n - j0);
                 }
                 for (std::size_t ic = 0; ic < m; ic += mb) {
@@ -5101,7 +5189,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     };
                     T* packed_a = shared_a;
                     if (direct) {
-                        packed_a = edge_buffer.get(MR * kc + NA * W);
+                        packed_a = edges + team_rank(team) * edge;
                         if (m - (ic + (m_panels - 1) * MR) < MR) pack_a(packed_a, m_panels - 1);
                     } else {
                         team_barrier(team); // every thread done with the block before
@@ -5112,7 +5200,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     }
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                        const T* pb = packed_b + (jp - first) * NR * kc;
+                        const T* pb = packed_b + jp * NR * kb;
                         const T* bias_here = padded_bias && pc + kc == k ? padded_bias + j0 : nullptr; // last block
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
@@ -6085,6 +6173,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #endif
 }
 
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
+}
+
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
 /// thread's contiguous share of [0, count), or over all of it without a team.
 template <class Body>
@@ -6644,8 +6749,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
-    // Scratch, one of each per thread: the caller's a_buffer holds a packed block of A for the team;
-    // inside the region, each thread's b_buffer its panels of B, its edge_buffer a last panel of A.
+    // The calling thread's scratch, shared by the team and sized before the region (an allocation
+    // failing inside one could not throw): a packed block of A, the packed panels of B (each
+    // thread writes and reads its own), and a last, partial panel of A for each thread.
     static thread_local PackBuffer<T> a_buffer, b_buffer, edge_buffer, bias_buffer;
     // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
     const T* padded_bias = nullptr;
@@ -6670,7 +6776,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
-        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
+        T* const packed_b = b_buffer.get(n_panels * NR * kb); // pb[p * NR + j] of panel jp at jp * NR * kb
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W);
+        constexpr std::size_t edge = MR * KC + NA * W; // a panel of A, and what pack_rows writes past it
+        T* const edges = direct ? edge_buffer.get(team_size(team) * edge) : nullptr;
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
@@ -6679,11 +6788,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
             for (std::size_t pc = 0; pc < k; pc += kb) {
                 const std::size_t kc = k - pc < kb ? k - pc : kb;
-                // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
-                T* packed_b = b_buffer.get((last - first) * NR * kc);
+                // Pack this thread's panels of op(B)[pc.., jc..], NR columns each, zero-padded.
                 for (std::size_t jp = first; jp < last; ++jp) {
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    pack_panel<T, NR>(packed_b + (jp - first) * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
+                    pack_panel<T, NR>(packed_b + jp * NR * kb, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
                                       (k - 1 - pc) * rsb + n - j0);
                 }
                 for (std::size_t ic = 0; ic < m; ic += mb) {
@@ -6695,7 +6803,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     };
                     T* packed_a = shared_a;
                     if (direct) {
-                        packed_a = edge_buffer.get(MR * kc + NA * W);
+                        packed_a = edges + team_rank(team) * edge;
                         if (m - (ic + (m_panels - 1) * MR) < MR) pack_a(packed_a, m_panels - 1);
                     } else {
                         team_barrier(team); // every thread done with the block before
@@ -6706,7 +6814,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     }
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                        const T* pb = packed_b + (jp - first) * NR * kc;
+                        const T* pb = packed_b + jp * NR * kb;
                         const T* bias_here = padded_bias && pc + kc == k ? padded_bias + j0 : nullptr; // last block
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;
@@ -7679,6 +7787,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #endif
 }
 
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
+}
+
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
 /// thread's contiguous share of [0, count), or over all of it without a team.
 template <class Body>
@@ -8238,8 +8363,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
-    // Scratch, one of each per thread: the caller's a_buffer holds a packed block of A for the team;
-    // inside the region, each thread's b_buffer its panels of B, its edge_buffer a last panel of A.
+    // The calling thread's scratch, shared by the team and sized before the region (an allocation
+    // failing inside one could not throw): a packed block of A, the packed panels of B (each
+    // thread writes and reads its own), and a last, partial panel of A for each thread.
     static thread_local PackBuffer<T> a_buffer, b_buffer, edge_buffer, bias_buffer;
     // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
     const T* padded_bias = nullptr;
@@ -8264,7 +8390,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
-        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
+        T* const packed_b = b_buffer.get(n_panels * NR * kb); // pb[p * NR + j] of panel jp at jp * NR * kb
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W);
+        constexpr std::size_t edge = MR * KC + NA * W; // a panel of A, and what pack_rows writes past it
+        T* const edges = direct ? edge_buffer.get(team_size(team) * edge) : nullptr;
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
@@ -8273,11 +8402,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
             for (std::size_t pc = 0; pc < k; pc += kb) {
                 const std::size_t kc = k - pc < kb ? k - pc : kb;
-                // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
-                T* packed_b = b_buffer.get((last - first) * NR * kc);
+                // Pack this thread's panels of op(B)[pc.., jc..], NR columns each, zero-padded.
                 for (std::size_t jp = first; jp < last; ++jp) {
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    pack_panel<T, NR>(packed_b + (jp - first) * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
+                    pack_panel<T, NR>(packed_b + jp * NR * kb, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
                                       (k - 1 - pc) * rsb + n - j0);
                 }
                 for (std::size_t ic = 0; ic < m; ic += mb) {
@@ -8289,7 +8417,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     };
                     T* packed_a = shared_a;
                     if (direct) {
-                        packed_a = edge_buffer.get(MR * kc + NA * W);
+                        packed_a = edges + team_rank(team) * edge;
                         if (m - (ic + (m_panels - 1) * MR) < MR) pack_a(packed_a, m_panels - 1);
                     } else {
                         team_barrier(team); // every thread done with the block before
@@ -8300,7 +8428,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     }
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                        const T* pb = packed_b + (jp - first) * NR * kc;
+                        const T* pb = packed_b + jp * NR * kb;
                         const T* bias_here = padded_bias && pc + kc == k ? padded_bias + j0 : nullptr; // last block
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;

@@ -287,8 +287,9 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
             Elementwise<T>::add_bias(MatrixView<T>(c, m, n), MatrixView<const T>(bias, 1, n));
         return;
     }
-    // Scratch, one of each per thread: the caller's a_buffer holds a packed block of A for the team;
-    // inside the region, each thread's b_buffer its panels of B, its edge_buffer a last panel of A.
+    // The calling thread's scratch, shared by the team and sized before the region (an allocation
+    // failing inside one could not throw): a packed block of A, the packed panels of B (each
+    // thread writes and reads its own), and a last, partial panel of A for each thread.
     static thread_local PackBuffer<T> a_buffer, b_buffer, edge_buffer, bias_buffer;
     // The bias zero-padded to whole tiles, so that the micro-kernels read whole vectors of it.
     const T* padded_bias = nullptr;
@@ -313,7 +314,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         // one set of the L1 cache, which holds 8 lines, and evict each other.
         const bool direct = n_panels == 1 || ((rsa > csa ? rsa : csa) * sizeof(T)) % 4096 != 0;
         const bool team = in_team(n_panels, threaded);
-        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W); // op(A)'s block, packed by the team
+        T* const packed_b = b_buffer.get(n_panels * NR * kb); // pb[p * NR + j] of panel jp at jp * NR * kb
+        T* const shared_a = direct ? nullptr : a_buffer.get(mb * kb + NA * W);
+        constexpr std::size_t edge = MR * KC + NA * W; // a panel of A, and what pack_rows writes past it
+        T* const edges = direct ? edge_buffer.get(team_size(team) * edge) : nullptr;
         // One parallel region for the block: each thread packs the panels of B it computes, for
         // every block of k and of m; where A is packed whole, the threads pack shares of it
         // between two barriers, and where it is read directly, each its own last panel, so that
@@ -322,11 +326,10 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
         parallel_for(n_panels, threaded, [&](std::size_t first, std::size_t last) {
             for (std::size_t pc = 0; pc < k; pc += kb) {
                 const std::size_t kc = k - pc < kb ? k - pc : kb;
-                // Pack op(B)[pc.., jc..] into panels of NR columns, zero-padded: pb[p * NR + j].
-                T* packed_b = b_buffer.get((last - first) * NR * kc);
+                // Pack this thread's panels of op(B)[pc.., jc..], NR columns each, zero-padded.
                 for (std::size_t jp = first; jp < last; ++jp) {
                     const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                    pack_panel<T, NR>(packed_b + (jp - first) * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
+                    pack_panel<T, NR>(packed_b + jp * NR * kb, b + pc * rsb + j0 * csb, rsb, csb, kc, w,
                                       (k - 1 - pc) * rsb + n - j0);
                 }
                 for (std::size_t ic = 0; ic < m; ic += mb) {
@@ -338,7 +341,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     };
                     T* packed_a = shared_a;
                     if (direct) {
-                        packed_a = edge_buffer.get(MR * kc + NA * W);
+                        packed_a = edges + team_rank(team) * edge;
                         if (m - (ic + (m_panels - 1) * MR) < MR) pack_a(packed_a, m_panels - 1);
                     } else {
                         team_barrier(team); // every thread done with the block before
@@ -349,7 +352,7 @@ void gemm(std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t r
                     }
                     for (std::size_t jp = first; jp < last; ++jp) {
                         const std::size_t j0 = jc + jp * NR, w = n - j0 < NR ? n - j0 : NR;
-                        const T* pb = packed_b + (jp - first) * NR * kc;
+                        const T* pb = packed_b + jp * NR * kb;
                         const T* bias_here = padded_bias && pc + kc == k ? padded_bias + j0 : nullptr; // last block
                         for (std::size_t ip = 0; ip < m_panels; ++ip) {
                             const std::size_t i0 = ic + ip * MR, h = m - i0 < MR ? m - i0 : MR;

@@ -340,6 +340,23 @@ NN_DETAIL_ALWAYS_INLINE inline void team_barrier([[maybe_unused]] bool team) {
 #endif
 }
 
+/// The most threads a parallel_for for which in_team was `team` runs its body on.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_size([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_max_threads());
+#endif
+    return 1;
+}
+
+/// Within the body of a parallel_for for which in_team was `team`: this thread's number, below
+/// team_size(team) as read before the region.
+NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team) {
+#if defined(_OPENMP)
+    if (team) return static_cast<std::size_t>(omp_get_thread_num());
+#endif
+    return 0;
+}
+
 /// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
 /// thread's contiguous share of [0, count), or over all of it without a team.
 template <class Body>
