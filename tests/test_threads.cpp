@@ -45,25 +45,17 @@ TEST_CASE_TEMPLATE("the thread count does not change a single bit", T, float, do
     CHECK(train_on<T>(3, {row, 200, 10}, 200) == packed);
 }
 
-// A product inside a user's own parallel region, with nested regions allowed: each outer thread's
-// product runs its own team (so its barriers and shared buffers are that team's), and every one
+// Training inside a user's own parallel region, with nested regions allowed: each outer thread's
+// products run their own team (so its barriers and shared buffers are that team's), and every one
 // gives the bits of one thread. Widths of 4 KiB pack A; k = 1024 makes blocks of 342 and 340.
-TEST_CASE_TEMPLATE("products inside a user's parallel region give the same bits", T, float, double) {
+TEST_CASE_TEMPLATE("training inside a user's parallel region gives the same bits", T, float, double) {
     const std::size_t row = 4096 / sizeof(T);
-    omp_set_num_threads(1);
-    nn::NN<T> net({row, 200, 10});
-    nn::Rng rng(5);
-    net.init(rng);
-    nn::Matrix<T> X(200, row), Y(200, 10);
-    for (T& x : X) x = rng.uniform(T(-1), T(1));
-    for (std::size_t i = 0; i < 200; ++i) Y(i, i % 10) = 1;
-    const auto one = test::flatten(net.backprop(X, Y));
+    const auto one = train_on<T>(1, {row, 200, 10}, 200);
     const int levels = omp_get_max_active_levels();
     omp_set_max_active_levels(2);
-    omp_set_num_threads(2);
     int differ = 0;
 #pragma omp parallel num_threads(2) reduction(+ : differ)
-    for (int r = 0; r < 3; ++r) differ += test::flatten(net.backprop(X, Y)) != one;
+    differ += train_on<T>(2, {row, 200, 10}, 200) != one;
     omp_set_max_active_levels(levels);
     CHECK(differ == 0);
 }

@@ -408,17 +408,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -467,20 +477,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
@@ -2508,17 +2504,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -2567,20 +2573,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
@@ -3343,17 +3335,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -3402,20 +3404,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
@@ -3721,17 +3709,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -3780,20 +3778,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
@@ -4168,17 +4152,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -4227,20 +4221,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
@@ -6129,17 +6109,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -6188,20 +6178,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
@@ -7743,17 +7719,27 @@ NN_DETAIL_ALWAYS_INLINE inline void by_vectors(std::size_t first, std::size_t la
     for (; i < last; ++i) update(i, T());
 }
 
+/// Within a parallel region (`team`): body(first, last) over this thread's contiguous share of
+/// [0, count); without a team, over all of it.
+template <class Body>
+NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
+#if defined(_OPENMP)
+    if (team) {
+        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
+        const auto t = static_cast<std::size_t>(omp_get_thread_num());
+        return body(count * t / threads, count * (t + 1) / threads);
+    }
+#endif
+    body(0, count);
+}
+
 #if defined(_OPENMP)
 /// body(first, last) on each of the OpenMP threads, over one contiguous range each. A function of
 /// its own, so that the caller's code outside the parallel region is compiled as without OpenMP.
 template <class Body>
 __attribute__((noinline)) void parallel_region(std::size_t count, const Body& body) {
 #pragma omp parallel
-    {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        body(count * t / threads, count * (t + 1) / threads);
-    }
+    team_share(count, true, body);
 }
 #endif
 
@@ -7802,20 +7788,6 @@ NN_DETAIL_ALWAYS_INLINE inline std::size_t team_rank([[maybe_unused]] bool team)
     if (team) return static_cast<std::size_t>(omp_get_thread_num());
 #endif
     return 0;
-}
-
-/// Within the body of a parallel_for for which in_team was `team`: body(first, last) over this
-/// thread's contiguous share of [0, count), or over all of it without a team.
-template <class Body>
-NN_DETAIL_ALWAYS_INLINE inline void team_share(std::size_t count, [[maybe_unused]] bool team, const Body& body) {
-#if defined(_OPENMP)
-    if (team) {
-        const auto threads = static_cast<std::size_t>(omp_get_num_threads());
-        const auto t = static_cast<std::size_t>(omp_get_thread_num());
-        return body(count * t / threads, count * (t + 1) / threads);
-    }
-#endif
-    body(0, count);
 }
 
 #endif // NN_DETAIL_TARGET_BYTES
